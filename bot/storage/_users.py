@@ -1,0 +1,136 @@
+"""Users table: first contact, locale, activity, opt-in and the assessment summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.storage._validate import check_id, check_int, check_optional_id
+from bot.storage.connection import SqliteConnection
+from bot.storage.models import User
+from bot.storage.timestamps import from_db, maybe_from_db, to_db
+
+_USER_COLUMNS = (
+    "user_id, chat_id, locale, created_at, last_seen_at, active, reminders_opt_in, "
+    "citizenship, status, ruleset_version, assessed_at"
+)
+
+
+def user_from_row(row: Any) -> User:
+    """Build a :class:`User` from a row selected with ``_USER_COLUMNS``."""
+    return User(
+        user_id=row[0],
+        chat_id=row[1],
+        locale=row[2],
+        created_at=from_db(row[3]),
+        last_seen_at=from_db(row[4]),
+        active=bool(row[5]),
+        reminders_opt_in=bool(row[6]),
+        citizenship=row[7],
+        status=row[8],
+        ruleset_version=row[9],
+        assessed_at=maybe_from_db(row[10]),
+    )
+
+
+class UsersMixin:
+    """User-row operations; mixed into :class:`~bot.storage.sqlite.Database`."""
+
+    _conn: SqliteConnection
+
+    async def get_user(self, user_id: int) -> User | None:
+        """The user row, or ``None``."""
+        check_int("user_id", user_id)
+        async with (
+            self._conn.read() as conn,
+            conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)) as cur,
+        ):
+            row = await cur.fetchone()
+        return None if row is None else user_from_row(row)
+
+    async def upsert_user(self, user_id: int, chat_id: int, locale: str, now: dt.datetime) -> User:
+        """Create on first contact; later contacts refresh chat id, last seen and ``active``.
+
+        The locale argument only applies to new users: after that the user's own
+        choice (:meth:`set_locale`) is authoritative.
+        """
+        check_int("user_id", user_id)
+        check_int("chat_id", chat_id)
+        check_id("locale", locale)
+        stamp = to_db(now)
+        async with self._conn.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (user_id, chat_id, locale, created_at, last_seen_at) "
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+                "last_seen_at = excluded.last_seen_at, active = 1",
+                (user_id, chat_id, locale, stamp, stamp),
+            )
+            async with conn.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
+            ) as cur:
+                row = await cur.fetchone()
+        return user_from_row(row)
+
+    async def _update_user(self, sql: str, params: tuple[object, ...]) -> bool:
+        async with self._conn.transaction() as conn:
+            cur = await conn.execute(sql, params)
+            changed = cur.rowcount > 0
+            await cur.close()
+        return changed
+
+    async def set_locale(self, user_id: int, locale: str) -> bool:
+        """Store the language the user chose; ``False`` if there is no such user."""
+        check_int("user_id", user_id)
+        check_id("locale", locale)
+        return await self._update_user(
+            "UPDATE users SET locale = ? WHERE user_id = ?", (locale, user_id)
+        )
+
+    async def touch(self, user_id: int, now: dt.datetime) -> bool:
+        """Record activity. A user who writes to us has evidently unblocked the bot."""
+        check_int("user_id", user_id)
+        return await self._update_user(
+            "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ?",
+            (to_db(now), user_id),
+        )
+
+    async def set_active(self, user_id: int, active: bool) -> bool:
+        """Mark the user (in)active; the sender calls this with ``False`` on ``Forbidden``."""
+        check_int("user_id", user_id)
+        return await self._update_user(
+            "UPDATE users SET active = ? WHERE user_id = ?", (1 if active else 0, user_id)
+        )
+
+    async def set_opt_in(self, user_id: int, opt_in: bool) -> bool:
+        """Turn reminders on or off."""
+        check_int("user_id", user_id)
+        return await self._update_user(
+            "UPDATE users SET reminders_opt_in = ? WHERE user_id = ?",
+            (1 if opt_in else 0, user_id),
+        )
+
+    async def save_summary(
+        self,
+        user_id: int,
+        citizenship: str | None,
+        status: str | None,
+        ruleset_version: str | None,
+        assessed_at: dt.datetime | None,
+    ) -> bool:
+        """Store the latest assessment summary used by /stats and broadcast audiences."""
+        check_int("user_id", user_id)
+        check_optional_id("citizenship", citizenship)
+        check_optional_id("status", status)
+        check_optional_id("ruleset_version", ruleset_version)
+        return await self._update_user(
+            "UPDATE users SET citizenship = ?, status = ?, ruleset_version = ?, assessed_at = ? "
+            "WHERE user_id = ?",
+            (
+                citizenship,
+                status,
+                ruleset_version,
+                None if assessed_at is None else to_db(assessed_at),
+                user_id,
+            ),
+        )
