@@ -1,0 +1,110 @@
+"""The questionnaire as a pure state machine: which question next, back, change.
+
+State is just the stored answers plus the question on screen (`pending`). The
+next question is always the first one, in ruleset order, that is needed by
+some rule, whose `ask_if` holds, and that has no answer yet. So:
+
+- changing an answer keeps every other answer; answers to questions that are no
+  longer asked stay stored (and come back if the user changes their mind) but
+  stop counting (see `engine.effective_answers`);
+- Back goes to the previous question that would be asked, in ruleset order;
+- when nothing is left to ask, the interview is complete and the engine runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from .answers import ParseError, parse_answer
+from .rules.engine import asked_questions
+from .rules.model import Question
+from .rules.ruleset import Ruleset
+
+
+@dataclass(frozen=True)
+class Interview:
+    """Answers so far (question id → stored value) and the question being shown."""
+
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    pending: str | None = None
+    """A question the user chose to see again (Back, Change); None means "the next one"."""
+
+
+def next_question(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> Question | None:
+    """The first question still to answer, or None when the interview is complete."""
+    for question in asked_questions(answers, ruleset, as_of):
+        if question.id not in answers:
+            return question
+    return None
+
+
+def current_question(state: Interview, ruleset: Ruleset, as_of: date) -> Question | None:
+    """The question to show now: the pending one if it is still asked, else the next."""
+    if state.pending is not None:
+        asked = {q.id: q for q in asked_questions(state.answers, ruleset, as_of)}
+        if state.pending in asked:
+            return asked[state.pending]
+    return next_question(state.answers, ruleset, as_of)
+
+
+def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:
+    return current_question(state, ruleset, as_of) is None
+
+
+def give_answer(state: Interview, question_id: str, value: Any) -> Interview:
+    """Record a valid stored value and move on to the next question."""
+    answers = dict(state.answers)
+    answers[question_id] = value
+    return Interview(answers=answers, pending=None)
+
+
+def answer_text(
+    state: Interview, text: str, ruleset: Ruleset, as_of: date
+) -> tuple[Interview, ParseError | None]:
+    """Answer the current question with typed text; on error the state is unchanged."""
+    question = current_question(state, ruleset, as_of)
+    if question is None:
+        return state, ParseError("no_question")
+    value = parse_answer(question, text, ruleset, as_of)
+    if isinstance(value, ParseError):
+        return state, value
+    return give_answer(state, question.id, value), None
+
+
+def back(state: Interview, ruleset: Ruleset, as_of: date) -> Interview:
+    """Show the question before the current one (or the last one, from the result)."""
+    asked = asked_questions(state.answers, ruleset, as_of)
+    current = current_question(state, ruleset, as_of)
+    ids = [q.id for q in asked]
+    if current is None:
+        answered = [q for q in ids if q in state.answers]
+        return replace(state, pending=answered[-1]) if answered else state
+    position = ids.index(current.id)
+    if position == 0:
+        return replace(state, pending=current.id)
+    return replace(state, pending=ids[position - 1])
+
+
+def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) -> Interview:
+    """Show an earlier question again so the user can change that one answer."""
+    asked = {q.id for q in asked_questions(state.answers, ruleset, as_of)}
+    if question_id not in asked:
+        return state
+    return replace(state, pending=question_id)
+
+
+def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
+    """(position of the current question, questions expected in all), for "3/9".
+
+    The total can grow or shrink as answers open or close later questions.
+    """
+    asked = asked_questions(state.answers, ruleset, as_of)
+    current = current_question(state, ruleset, as_of)
+    total = len(asked)
+    if current is None:
+        return total, total
+    ids = [q.id for q in asked]
+    return ids.index(current.id) + 1, total

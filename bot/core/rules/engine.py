@@ -1,0 +1,267 @@
+"""`evaluate(answers, as_of, ruleset) -> Assessment`: the pure heart of Hamroh.
+
+No clock, no I/O, no language: the assessment holds ids, dates and the facts
+that made each outcome fire; `present.py` turns it into words in a locale. The
+same answers, date and ruleset always give the same assessment, so a result can
+be replayed later from `ruleset_version` and `as_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .expressions import make_context
+from .model import STATUSES, Clause, Outcome, Question
+from .ruleset import Ruleset
+
+SEVERITY: tuple[str, ...] = (
+    "controlled",
+    "entry_banned",
+    "irregular",
+    "unclear",
+    "action_needed",
+    "legal",
+)
+"""The overall status is the most severe status among the outcomes that fired.
+
+`controlled` outranks `entry_banned`: a person inside Russia on the registry must
+act on the registry first; rules keep the two apart by the `in_russia` answer.
+"""
+assert set(SEVERITY) == set(STATUSES)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A condition that held, with the values its explanation names."""
+
+    clause: Clause
+    reads: tuple[str, ...]
+    """Questions, derived values and parameters the condition read."""
+
+
+@dataclass(frozen=True)
+class FiredOutcome:
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    answers_used: tuple[str, ...]
+    """Question ids this outcome depended on, directly or through derived values."""
+
+    @property
+    def id(self) -> str:
+        return self.outcome.id
+
+    @property
+    def status(self) -> str:
+        return str(self.outcome.status)
+
+
+@dataclass(frozen=True)
+class DeadlineDate:
+    id: str
+    date: date
+    outcome_id: str
+    remind_days_before: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationError:
+    """An expression that failed although all it reads was known: a rule bug."""
+
+    expression: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: str
+    outcomes: tuple[FiredOutcome, ...]
+    deadlines: tuple[DeadlineDate, ...]
+    as_of: date
+    ruleset_version: str
+    ruleset_fingerprint: str
+    answers: Mapping[str, Any]
+    """The answers that counted (answers to questions no longer asked are left out)."""
+    values: Mapping[str, Any]
+    """Every answer, parameter and derived value, for explanations."""
+    errors: tuple[EvaluationError, ...] = field(default=())
+
+    @property
+    def outcome_ids(self) -> list[str]:
+        return [o.id for o in self.outcomes]
+
+    def deadline(self, deadline_id: str) -> DeadlineDate | None:
+        return next((d for d in self.deadlines if d.id == deadline_id), None)
+
+
+def coerce_answer(value: Any) -> Any:
+    """Stored answers are strings or ints; ISO date strings become dates."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def is_asked(question: Question, counted: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> bool:
+    """Whether `question` belongs to this person's interview, given earlier answers.
+
+    A question no outcome needs is never asked; otherwise its `ask_if` decides.
+    An `ask_if` that cannot be decided (it reads an unknown value) means "no".
+    """
+    if question.id not in ruleset.needed_questions:
+        return False
+    if question.ask_if is None:
+        return True
+    context = make_context(ruleset.functions, _question_values(ruleset, counted, as_of))
+    try:
+        return ruleset.compiled[question.ask_if].run(context) is True
+    except Exception:
+        return False
+
+
+def asked_questions(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> list[Question]:
+    """The questions this person is asked, in order, given their answers.
+
+    An `ask_if` reads only earlier questions (the loader checks), so one pass in
+    order decides every question from answers that already count.
+    """
+    counted: dict[str, Any] = {}
+    asked: list[Question] = []
+    for question in ruleset.questions:
+        if is_asked(question, counted, ruleset, as_of):
+            asked.append(question)
+            if question.id in answers:
+                counted[question.id] = coerce_answer(answers[question.id])
+    return asked
+
+
+def effective_answers(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> dict[str, Any]:
+    """The answers that count: those to questions this person would be asked.
+
+    A stored answer whose question is no longer asked (its `ask_if` became false
+    after an earlier answer changed) stays in storage but does not count.
+    """
+    return {
+        q.id: coerce_answer(answers[q.id])
+        for q in asked_questions(answers, ruleset, as_of)
+        if q.id in answers
+    }
+
+
+def _question_values(ruleset: Ruleset, answers: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    values: dict[str, Any] = {q.id: None for q in ruleset.questions}
+    values.update(answers)
+    values["as_of"] = as_of
+    return values
+
+
+def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Assessment:
+    """Judge `answers` on the day `as_of` under `ruleset`."""
+    counted = effective_answers(answers, ruleset, as_of)
+    citizenship = counted.get("citizenship")
+    values = _question_values(ruleset, counted, as_of)
+    values.update(ruleset.parameter_values(as_of, citizenship if isinstance(citizenship, str) else None))
+    context = make_context(ruleset.functions, values)
+    errors: list[EvaluationError] = []
+
+    for item in ruleset.derived:
+        compiled = ruleset.compiled[item.value]
+        result = _run(compiled, context, values, errors)
+        values[item.id] = result
+        context.update({item.id: _cel(result)})
+
+    fired: list[FiredOutcome] = []
+    deadlines: list[DeadlineDate] = []
+    for outcome in ruleset.outcomes:
+        if outcome.valid_from is not None and as_of < outcome.valid_from:
+            continue
+        if outcome.valid_until is not None and as_of > outcome.valid_until:
+            continue
+        reasons = _reasons(outcome, ruleset, context, values, errors)
+        if reasons is None:
+            continue
+        used = _questions_read(
+            ruleset, [r for reason in reasons for r in reason.reads]
+        )
+        fired.append(FiredOutcome(outcome, tuple(reasons), used))
+        for deadline in outcome.deadlines:
+            when = _run(ruleset.compiled[deadline.date], context, values, errors)
+            if isinstance(when, date):
+                deadlines.append(
+                    DeadlineDate(
+                        deadline.id, when, outcome.id, tuple(sorted(set(deadline.remind_days_before), reverse=True))
+                    )
+                )
+
+    statuses = {o.status for o in fired if o.status != "info"}
+    status = next((s for s in SEVERITY if s in statuses), "unclear")
+    deadlines.sort(key=lambda d: (d.date, d.id))
+    return Assessment(
+        status=status,
+        outcomes=tuple(fired),
+        deadlines=tuple(deadlines),
+        as_of=as_of,
+        ruleset_version=ruleset.version,
+        ruleset_fingerprint=ruleset.fingerprint,
+        answers=counted,
+        values=values,
+        errors=tuple(errors),
+    )
+
+
+def _cel(value: Any) -> Any:
+    from .expressions import to_cel
+
+    return to_cel(value)
+
+
+def _run(compiled: Any, context: Any, values: Mapping[str, Any], errors: list[EvaluationError]) -> Any:
+    try:
+        return compiled.run(context)
+    except Exception as error:  # CEL type errors, errors from our functions
+        # An unknown input is expected (the answer is missing or "unknown");
+        # a failure with every input known is a bug in the rules.
+        if all(values.get(name) is not None for name in compiled.variables):
+            errors.append(EvaluationError(compiled.source, str(error).splitlines()[0]))
+        return None
+
+
+def _reasons(
+    outcome: Outcome,
+    ruleset: Ruleset,
+    context: Any,
+    values: Mapping[str, Any],
+    errors: list[EvaluationError],
+) -> list[Reason] | None:
+    reasons: list[Reason] = []
+    for clause in outcome.when:
+        compiled = ruleset.compiled[clause.check]
+        result = _run(compiled, context, values, errors)
+        if result is not True:
+            if result is not None and not isinstance(result, bool):
+                errors.append(EvaluationError(clause.check, f"condition gave {result!r}, not true/false"))
+            return None
+        reasons.append(Reason(clause, tuple(sorted(compiled.variables))))
+    return reasons
+
+
+def _questions_read(ruleset: Ruleset, names: list[str]) -> tuple[str, ...]:
+    derived = {d.id: d for d in ruleset.derived}
+    found: list[str] = []
+    pending = list(names)
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in derived:
+            pending.extend(sorted(ruleset.compiled[derived[name].value].variables))
+        elif ruleset.has_question(name):
+            found.append(name)
+    order = {q.id: i for i, q in enumerate(ruleset.questions)}
+    return tuple(sorted(found, key=order.__getitem__))

@@ -1,0 +1,278 @@
+"""Conditions and date expressions in CEL, compiled once and checked when rules load.
+
+CEL (Common Expression Language, via the `common-expression-language` package) is
+safe by construction: no loops, no I/O, no `eval`. We add the date functions the
+law needs. CEL has timestamps, not dates, so a calendar date crosses the boundary
+as midnight UTC and comes back as a date; rule authors only see date functions
+and never do hour arithmetic.
+
+Every function we add is *null-safe*: given an unknown value (an unanswered
+question, or an answer such as "none"/"unknown" to a date question) it returns
+null instead of failing, so `add_days(medical_date, 365)` is simply null for a
+person without a medical certificate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import timedelta as _td
+from typing import Any
+
+import cel
+
+from .dates import (
+    MONTH_END_RULES,
+    WorkingCalendar,
+    add_months,
+    days_between,
+    days_in_russia_this_year,
+    stay_limit_date,
+)
+
+CEL_BUILTINS: frozenset[str] = frozenset(
+    {
+        "size", "int", "uint", "double", "string", "bool", "bytes", "type", "dyn",
+        "has", "matches", "contains", "startsWith", "endsWith",
+        "getFullYear", "getMonth", "getDayOfMonth", "getDate", "getDayOfWeek", "getDayOfYear",
+    }
+)  # fmt: skip
+"""Standard CEL functions a rule may use (operators such as `_&&_` are always allowed)."""
+
+
+def to_cel(value: Any) -> Any:
+    """Python answer value → CEL value (dates become midnight-UTC timestamps)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value
+
+
+def from_cel(value: Any) -> Any:
+    """CEL value → Python value (timestamps become calendar dates)."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def date_functions(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
+    """The functions rule authors may call, bound to the ruleset's working-day calendar."""
+
+    def dated(fn: Callable[..., date | None]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            result = fn(*args)
+            return None if result is None else to_cel(result)
+
+        wrapper.__name__ = fn.__name__
+        return wrapper
+
+    @dated
+    def date_literal(text: Any) -> date | None:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+
+    @dated
+    def add_days(day: Any, count: Any) -> date | None:
+        d, n = _as_date(day), _as_int(count)
+        return None if d is None or n is None else d + _td(days=n)
+
+    @dated
+    def add_working_days(day: Any, count: Any) -> date | None:
+        d, n = _as_date(day), _as_int(count)
+        return None if d is None or n is None else calendar.add_working_days(d, n)
+
+    @dated
+    def next_working_day(day: Any) -> date | None:
+        d = _as_date(day)
+        return None if d is None else calendar.next_working_day(d)
+
+    @dated
+    def add_months_(day: Any, count: Any, rule: Any) -> date | None:
+        d, n = _as_date(day), _as_int(count)
+        return None if d is None or n is None else add_months(d, n, str(rule))
+
+    @dated
+    def add_years(day: Any, count: Any, rule: Any) -> date | None:
+        d, n = _as_date(day), _as_int(count)
+        return None if d is None or n is None else add_months(d, 12 * n, str(rule))
+
+    @dated
+    def earliest(*days: Any) -> date | None:
+        known = [d for d in map(_as_date, days) if d is not None]
+        return min(known) if known else None
+
+    @dated
+    def latest(*days: Any) -> date | None:
+        known = [d for d in map(_as_date, days) if d is not None]
+        return max(known) if known else None
+
+    @dated
+    def year_start(day: Any) -> date | None:
+        d = _as_date(day)
+        return None if d is None else date(d.year, 1, 1)
+
+    @dated
+    def stay_limit(entry: Any, earlier: Any, limit: Any) -> date | None:
+        d, e, n = _as_date(entry), _as_int(earlier), _as_int(limit)
+        return None if d is None or e is None or n is None else stay_limit_date(d, e, n)
+
+    def days_between_(start: Any, end: Any) -> Any:
+        a, b = _as_date(start), _as_date(end)
+        return None if a is None or b is None else days_between(a, b)
+
+    def days_in_russia(entry: Any, earlier: Any, as_of: Any) -> Any:
+        d, e, a = _as_date(entry), _as_int(earlier), _as_date(as_of)
+        return None if d is None or e is None or a is None else days_in_russia_this_year(d, e, a)
+
+    def is_working_day(day: Any) -> Any:
+        d = _as_date(day)
+        return None if d is None else calendar.is_working_day(d)
+
+    def is_date(value: Any) -> bool:
+        return _as_date(value) is not None
+
+    def known(value: Any) -> bool:
+        return value is not None and value != "unknown"
+
+    return {
+        "date": date_literal,
+        "add_days": add_days,
+        "add_working_days": add_working_days,
+        "next_working_day": next_working_day,
+        "add_months": add_months_,
+        "add_years": add_years,
+        "days_between": days_between_,
+        "stay_days_this_year": days_in_russia,
+        "stay_limit_date": stay_limit,
+        "is_working_day": is_working_day,
+        "earliest": earliest,
+        "latest": latest,
+        "year_start": year_start,
+        "is_date": is_date,
+        "known": known,
+    }
+
+
+FUNCTION_NAMES: frozenset[str] = frozenset(date_functions(WorkingCalendar()))
+LITERAL_ARGUMENT_CHECKS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "add_months": (2, MONTH_END_RULES),
+    "add_years": (2, MONTH_END_RULES),
+}
+"""Functions whose argument at a position must be one of a fixed set of string literals."""
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be compiled or refers to something unknown."""
+
+    def __init__(self, reason: str, line_offset: int = 0, column: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line_offset = line_offset
+        self.column = column
+
+
+_CEL_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled expression and the names it reads."""
+
+    source: str
+    program: Any
+    variables: frozenset[str]
+    functions: frozenset[str]
+
+    def run(self, context: Any) -> Any:
+        return from_cel(self.program.execute(context))
+
+
+def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
+    """Compile `source`, or raise ExpressionError naming the first problem found.
+
+    Checks: CEL syntax; every variable is a known question, derived value,
+    parameter or `as_of`; every function is ours or a CEL builtin; month-end rules
+    and `date("...")` literals are valid.
+    """
+    try:
+        program = cel.compile(source)
+    except ValueError as error:
+        match = _CEL_POSITION.search(str(error))
+        if match:
+            line, column, reason = int(match[1]), int(match[2]), match[3]
+            raise ExpressionError(
+                f"column {column}: {reason}", line_offset=line - 1, column=column
+            ) from None
+        raise ExpressionError(str(error).splitlines()[0]) from None
+    references = program.references()
+    variables = frozenset(references.get("variables", []))
+    functions = frozenset(references.get("functions", []))
+    unknown_vars = sorted(variables - known_names)
+    if unknown_vars:
+        raise ExpressionError(
+            f"unknown name {', '.join(repr(v) for v in unknown_vars)}"
+            + _suggest(unknown_vars[0], known_names)
+        )
+    unknown_fns = sorted(
+        f for f in functions
+        if f not in FUNCTION_NAMES and f not in CEL_BUILTINS and f[:1] not in "_@!-"
+    )  # fmt: skip
+    if unknown_fns:
+        raise ExpressionError(
+            f"unknown function {', '.join(repr(f) + '()' for f in unknown_fns)}"
+            + _suggest(unknown_fns[0], FUNCTION_NAMES)
+        )
+    _check_literals(source)
+    return Compiled(source, program, variables, functions)
+
+
+def _check_literals(source: str) -> None:
+    for match in re.finditer(r"""\bdate\(\s*["']([^"']*)["']\s*\)""", source):
+        try:
+            date.fromisoformat(match[1])
+        except ValueError:
+            raise ExpressionError(f"date({match[1]!r}) is not a valid YYYY-MM-DD date") from None
+    for name, (position, allowed) in LITERAL_ARGUMENT_CHECKS.items():
+        for call in re.finditer(rf"\b{name}\(([^()]*)\)", source):
+            args = [a.strip() for a in call[1].split(",")]
+            if len(args) != position + 1:
+                raise ExpressionError(
+                    f"{name}() takes 3 arguments: a date, a number and a month-end rule "
+                    f"({' or '.join(repr(a) for a in allowed)})"
+                )
+            literal = args[position].strip("\"'")
+            if literal not in allowed:
+                raise ExpressionError(
+                    f"{name}(): month-end rule must be {' or '.join(repr(a) for a in allowed)}, "
+                    f"not {args[position]}"
+                )
+
+
+def _suggest(name: str, candidates: frozenset[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def make_context(functions: Mapping[str, Callable[..., Any]], values: Mapping[str, Any]) -> Any:
+    """A CEL evaluation context holding `values` (converted) and our functions."""
+    context = cel.Context()
+    for name, fn in functions.items():
+        context.add_function(name, fn)
+    context.update({name: to_cel(value) for name, value in values.items()})
+    return context

@@ -1,0 +1,160 @@
+"""Turn an assessment into words in one locale: the result a person reads.
+
+Kept apart from the engine (GOV.UK smart-answers keep policy and text apart):
+the same assessment can be shown again in another language after the user
+switches, and the JSON of `hamroh rules evaluate` is this structure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+
+from .engine import Assessment, FiredOutcome
+from .model import LOCALES, Text
+from .ruleset import Ruleset
+
+BABEL_LOCALES = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz_Latn", "uz_Cyrl": "uz_Cyrl"}
+
+
+def format_day(day: date, locale: str) -> str:
+    """A date as people write it in `locale` (Babel/CLDR long format)."""
+    return format_date(day, format="long", locale=BABEL_LOCALES.get(locale, "ru"))
+
+
+def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) -> str:
+    """An answer as the user would read it: option label, formatted date or number."""
+    if not ruleset.has_question(question_id):
+        return str(value)
+    question = ruleset.question(question_id)
+    if isinstance(value, str) and value in ruleset.option_values(question):
+        return ruleset.option_label(question, value).get(locale)
+    if isinstance(value, date):
+        return format_day(value, locale)
+    if isinstance(value, str):
+        try:
+            return format_day(date.fromisoformat(value), locale)
+        except ValueError:
+            return value
+    return str(value)
+
+
+def fill(text: Text, values: dict[str, Any], ruleset: Ruleset, locale: str) -> str:
+    """Fill `{name}` placeholders with values written for `locale`."""
+    template = text.get(locale)
+
+    class _Values(dict[str, str]):
+        def __missing__(self, key: str) -> str:
+            value = values.get(key)
+            if value is None:
+                return "—"
+            return answer_label(ruleset, key, value, locale)
+
+    return template.format_map(_Values())
+
+
+def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, Any]:
+    """The assessment as plain data with every text in `locale` (the CLI JSON)."""
+    if locale not in LOCALES:
+        locale = "ru"
+    values = dict(assessment.values)
+    header = ruleset.header
+    status_text = header.statuses[assessment.status]
+    outcomes = [_outcome(fired, ruleset, values, locale) for fired in assessment.outcomes]
+    deadlines = [
+        {
+            "id": d.id,
+            "date": d.date.isoformat(),
+            "date_text": format_day(d.date, locale),
+            "label": header.deadlines[d.id].label.get(locale),
+            "outcome": d.outcome_id,
+            "remind_days_before": list(d.remind_days_before),
+        }
+        for d in assessment.deadlines
+    ]
+    explanation = [
+        {
+            "outcome": fired.id,
+            "because": [fill(r.clause.because, values, ruleset, locale) for r in fired.reasons],
+            "answers": [
+                {
+                    "question": qid,
+                    "label": ruleset.question(qid).label.get(locale),
+                    "answer": answer_label(ruleset, qid, assessment.answers.get(qid), locale),
+                }
+                for qid in fired.answers_used
+                if qid in assessment.answers
+            ],
+        }
+        for fired in assessment.outcomes
+    ]
+    return {
+        "status": assessment.status,
+        "status_title": status_text.title.get(locale),
+        "status_summary": status_text.summary.get(locale),
+        "outcomes": outcomes,
+        "deadlines": deadlines,
+        "explanation": explanation,
+        "disclaimer": header.disclaimer.get(locale),
+        "content_reviewed": header.content_reviewed.isoformat(),
+        "ruleset_version": assessment.ruleset_version,
+        "ruleset_fingerprint": assessment.ruleset_fingerprint,
+        "as_of": assessment.as_of.isoformat(),
+        "locale": locale,
+    }
+
+
+def _outcome(fired: FiredOutcome, ruleset: Ruleset, values: dict[str, Any], locale: str) -> dict[str, Any]:
+    outcome = fired.outcome
+    header = ruleset.header
+    return {
+        "id": outcome.id,
+        "status": outcome.status,
+        "title": fill(outcome.title, values, ruleset, locale),
+        "steps": [
+            step.format_map(_SafeFormat(values, ruleset, locale)) for step in outcome.steps.get(locale)
+        ],
+        "legal_basis": fill(outcome.legal_basis, values, ruleset, locale),
+        "sources": [
+            {"id": s, "title": ruleset.sources[s].title, "url": ruleset.sources[s].url}
+            for s in outcome.sources
+        ],
+        "last_reviewed": outcome.last_reviewed.isoformat(),
+        "uncertain": (
+            header.uncertain_note.get(locale) + " " + outcome.uncertain.get(locale)
+            if outcome.uncertain
+            else None
+        ),
+        "scam_warning": header.scam_warning.get(locale) if outcome.scam_warning else None,
+        "contacts": [
+            _contact(ruleset, contact_id, locale)
+            for contact_id in outcome.contacts
+        ],
+    }
+
+
+def _contact(ruleset: Ruleset, contact_id: str, locale: str) -> dict[str, Any]:
+    contact = ruleset.contacts[contact_id]
+    return {
+        "id": contact.id,
+        "name": contact.name.get(locale),
+        "how": contact.how.get(locale),
+        "url": contact.url,
+        "phone": contact.phone,
+        "hours": contact.hours,
+        "last_checked": contact.last_checked.isoformat(),
+    }
+
+
+class _SafeFormat(dict[str, str]):
+    """`str.format_map` values for step lines: answers and dates in the locale."""
+
+    def __init__(self, values: dict[str, Any], ruleset: Ruleset, locale: str) -> None:
+        super().__init__()
+        self._values, self._ruleset, self._locale = values, ruleset, locale
+
+    def __missing__(self, key: str) -> str:
+        value = self._values.get(key)
+        return "—" if value is None else answer_label(self._ruleset, key, value, self._locale)

@@ -1,0 +1,102 @@
+"""The loaded, checked ruleset: what the engine and the interview run on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .dates import WorkingCalendar
+from .expressions import Compiled
+from .model import (
+    Contact,
+    Derived,
+    Outcome,
+    Parameter,
+    ParamValue,
+    Question,
+    RulesetHeader,
+    RuleTest,
+    Source,
+    Text,
+)
+
+
+@dataclass(frozen=True)
+class LocatedTest:
+    """A rule test case and where it is written, for `file:line` reports."""
+
+    file: str
+    line: int
+    case: RuleTest
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """Everything in `rules/`, validated, cross-checked and compiled.
+
+    Immutable: a reload builds a new Ruleset and swaps it in whole.
+    """
+
+    header: RulesetHeader
+    questions: tuple[Question, ...]
+    derived: tuple[Derived, ...]
+    """In dependency order: each may read only those before it."""
+    outcomes: tuple[Outcome, ...]
+    parameters: Mapping[str, Parameter]
+    calendar: WorkingCalendar
+    sources: Mapping[str, Source]
+    contacts: Mapping[str, Contact]
+    compiled: Mapping[str, Compiled]
+    functions: Mapping[str, Callable[..., Any]]
+    needed_questions: frozenset[str]
+    """Questions some outcome needs (directly, through a derived value or an ask_if)."""
+    fingerprint: str
+    tests: tuple[LocatedTest, ...] = ()
+    directory: str = ""
+    _questions_by_id: dict[str, Question] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._questions_by_id.update({q.id: q for q in self.questions})
+
+    @property
+    def version(self) -> str:
+        return self.header.version
+
+    def question(self, question_id: str) -> Question:
+        return self._questions_by_id[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._questions_by_id
+
+    def option_values(self, question: Question) -> list[str]:
+        """All values a question accepts as a button (yes/no are implied for yes_no)."""
+        implied = ["yes", "no"] if question.type == "yes_no" else []
+        return implied + [o.value for o in question.options if o.value not in implied]
+
+    def option_label(self, question: Question, value: str) -> Text:
+        for option in question.options:
+            if option.value == value and option.label is not None:
+                return option.label
+        return self.header.labels[value]
+
+    def parameter_values(self, as_of: date, citizenship: str | None) -> dict[str, ParamValue]:
+        """Every parameter's value in force on `as_of` for this citizenship.
+
+        Before a parameter's first period it has no value (None), which makes the
+        expressions reading it null rather than silently using a later value.
+        """
+        values: dict[str, ParamValue] = {}
+        for name, parameter in self.parameters.items():
+            period = None
+            for candidate in parameter.history:
+                if candidate.since <= as_of:
+                    period = candidate
+            if period is None:
+                values[name] = None  # type: ignore[assignment]
+            elif citizenship is not None and citizenship in period.by_citizenship:
+                values[name] = period.by_citizenship[citizenship]
+            else:
+                values[name] = period.value
+        return values
