@@ -115,7 +115,9 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
     if len(exact) == 1:
         return exact.pop()
     if len(typed) >= 3:
-        prefixed = {value for key, value in keys if key.startswith(typed) or typed.startswith(key + " ")}
+        prefixed = {
+            value for key, value in keys if key.startswith(typed) or typed.startswith(key + " ")
+        }
         if len(prefixed) == 1:
             return prefixed.pop()
     close = difflib.get_close_matches(typed, [key for key, _ in keys], n=3, cutoff=0.8)
@@ -226,8 +228,10 @@ def _parse_words(raw: str, today: date) -> tuple[int, int, int] | ParseError:
     day_tokens = [n for n in numbers if len(n) <= 2]
     if not day_tokens:
         return ParseError("not_a_date")
-    year = int(year_tokens[0]) if year_tokens else (
-        _year(day_tokens[1], today) if len(day_tokens) > 1 else today.year
+    year = (
+        int(year_tokens[0])
+        if year_tokens
+        else (_year(day_tokens[1], today) if len(day_tokens) > 1 else today.year)
     )
     return int(day_tokens[0]), month, year
 
@@ -258,7 +262,9 @@ def parse_answer(question: Question, text: str, ruleset: Ruleset, today: date) -
     values = ruleset.option_values(question)
     if values:
         option = match_option(question, text, ruleset)
-        if option is not None and (question.type in ("choice", "yes_no") or not canonical(text).isdigit()):
+        if option is not None and (
+            question.type in ("choice", "yes_no") or not canonical(text).isdigit()
+        ):
             return option
     if question.type in ("choice", "yes_no"):
         return ParseError("not_an_option")

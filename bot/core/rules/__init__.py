@@ -1,8 +1,8 @@
 """The rules engine: load a ruleset, evaluate answers, present the result.
 
-    ruleset = load_ruleset("rules")
-    assessment = evaluate(answers, as_of, ruleset)
-    data = present(assessment, ruleset, "uz")
+ruleset = load_ruleset("rules")
+assessment = evaluate(answers, as_of, ruleset)
+data = present(assessment, ruleset, "uz")
 """
 
 from .engine import Assessment, evaluate

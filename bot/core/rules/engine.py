@@ -164,7 +164,9 @@ def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Asses
     counted = effective_answers(answers, ruleset, as_of)
     citizenship = counted.get("citizenship")
     values = _question_values(ruleset, counted, as_of)
-    values.update(ruleset.parameter_values(as_of, citizenship if isinstance(citizenship, str) else None))
+    values.update(
+        ruleset.parameter_values(as_of, citizenship if isinstance(citizenship, str) else None)
+    )
     context = make_context(ruleset.functions, values)
     errors: list[EvaluationError] = []
 
@@ -184,16 +186,17 @@ def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Asses
         reasons = _reasons(outcome, ruleset, context, values, errors)
         if reasons is None:
             continue
-        used = _questions_read(
-            ruleset, [r for reason in reasons for r in reason.reads]
-        )
+        used = _questions_read(ruleset, [r for reason in reasons for r in reason.reads])
         fired.append(FiredOutcome(outcome, tuple(reasons), used))
         for deadline in outcome.deadlines:
             when = _run(ruleset.compiled[deadline.date], context, values, errors)
             if isinstance(when, date):
                 deadlines.append(
                     DeadlineDate(
-                        deadline.id, when, outcome.id, tuple(sorted(set(deadline.remind_days_before), reverse=True))
+                        deadline.id,
+                        when,
+                        outcome.id,
+                        tuple(sorted(set(deadline.remind_days_before), reverse=True)),
                     )
                 )
 
@@ -219,7 +222,9 @@ def _cel(value: Any) -> Any:
     return to_cel(value)
 
 
-def _run(compiled: Any, context: Any, values: Mapping[str, Any], errors: list[EvaluationError]) -> Any:
+def _run(
+    compiled: Any, context: Any, values: Mapping[str, Any], errors: list[EvaluationError]
+) -> Any:
     try:
         return compiled.run(context)
     except Exception as error:  # CEL type errors, errors from our functions
@@ -243,7 +248,9 @@ def _reasons(
         result = _run(compiled, context, values, errors)
         if result is not True:
             if result is not None and not isinstance(result, bool):
-                errors.append(EvaluationError(clause.check, f"condition gave {result!r}, not true/false"))
+                errors.append(
+                    EvaluationError(clause.check, f"condition gave {result!r}, not true/false")
+                )
             return None
         reasons.append(Reason(clause, tuple(sorted(compiled.variables))))
     return reasons

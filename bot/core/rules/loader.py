@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
@@ -102,7 +103,17 @@ class _Collector:
         self.problems.append(RuleProblem(name, line, reason, warning))
 
 
+class _Constructor(RoundTripConstructor):
+    """Keeps YAML timestamps as text so a bad date (2025-02-31) becomes a schema
+    error with its line, instead of an unmarked crash inside the YAML parser."""
+
+
+_Constructor.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda self, node: str(self.construct_scalar(node)),
+)
 _yaml = YAML(typ="rt")
+_yaml.Constructor = _Constructor
 
 
 def _read(path: Path, base: Path, out: _Collector) -> _File | None:
@@ -194,7 +205,9 @@ def check_ruleset(directory: str | Path) -> tuple[Ruleset | None, list[RuleProbl
     contacts_file, contacts = single("contacts.yaml", ContactsFile)
 
     outcome_files: list[tuple[_File, OutcomesFile]] = []
-    outcome_paths = sorted((base / "outcomes").glob("*.yaml")) if (base / "outcomes").is_dir() else []
+    outcome_paths = (
+        sorted((base / "outcomes").glob("*.yaml")) if (base / "outcomes").is_dir() else []
+    )
     if not outcome_paths:
         out.add(f"{base.name}/outcomes", 1, "no outcome files (outcomes/*.yaml)")
     for path in outcome_paths:
@@ -209,9 +222,9 @@ def check_ruleset(directory: str | Path) -> tuple[Ruleset | None, list[RuleProbl
     for path in sorted(test_dir.glob("*.yaml")) if test_dir.is_dir() else []:
         parsed = _read(path, base, out)
         if parsed is not None:
-            model = _validate(parsed, RuleTestsFile, out)
-            if model is not None:
-                test_files.append((parsed, model))
+            tests_model = _validate(parsed, RuleTestsFile, out)
+            if tests_model is not None:
+                test_files.append((parsed, tests_model))
 
     required = (header, calendar_model, params, questions, sources, contacts)
     if any(part is None for part in required) or (derived_file is not None and derived is None):
@@ -300,7 +313,9 @@ class _CrossChecker:
     # -- helpers ---------------------------------------------------------------
 
     def names(self) -> frozenset[str]:
-        return frozenset(self.question_ids | self.parameter_names | self.derived_ids | RESERVED_NAMES)
+        return frozenset(
+            self.question_ids | self.parameter_names | self.derived_ids | RESERVED_NAMES
+        )
 
     def compile(
         self, file: _File, path: tuple[Any, ...], source: str, names: frozenset[str] | None = None
@@ -397,7 +412,11 @@ class _CrossChecker:
     def contacts(self, file: _File, model: ContactsFile) -> None:
         for index, contact in enumerate(model.contacts):
             if contact.id in self.contact_ids:
-                self.out.add(file, file.line(("contacts", index, "id")), f"duplicate contact id {contact.id!r}")
+                self.out.add(
+                    file,
+                    file.line(("contacts", index, "id")),
+                    f"duplicate contact id {contact.id!r}",
+                )
             self.contact_ids.add(contact.id)
             self.check_sources(file, ("contacts", index, "sources"), contact.sources)
 
@@ -405,16 +424,26 @@ class _CrossChecker:
         for index, question in enumerate(model.questions):
             path = ("questions", index)
             if question.id in self.question_ids:
-                self.out.add(file, file.line((*path, "id")), f"duplicate question id {question.id!r}")
+                self.out.add(
+                    file, file.line((*path, "id")), f"duplicate question id {question.id!r}"
+                )
             if question.id in RESERVED_NAMES:
                 self.out.add(file, file.line((*path, "id")), f"{question.id!r} is a reserved name")
             if question.type == "choice" and len(question.options) < 2:
                 self.out.add(file, file.line(path), "a choice question needs at least two options")
-            if question.type in ("date", "integer") and question.options and any(
-                o.value in ("yes", "no") for o in question.options
+            if (
+                question.type in ("date", "integer")
+                and question.options
+                and any(o.value in ("yes", "no") for o in question.options)
             ):
-                self.out.add(file, file.line((*path, "options")), "date and number questions cannot have yes/no options")
-            if question.type != "integer" and (question.min is not None or question.max is not None):
+                self.out.add(
+                    file,
+                    file.line((*path, "options")),
+                    "date and number questions cannot have yes/no options",
+                )
+            if question.type != "integer" and (
+                question.min is not None or question.max is not None
+            ):
                 self.out.add(file, file.line(path), "min and max apply only to integer questions")
             for o_index, option in enumerate(question.options):
                 if option.label is None and option.value not in self.header.labels:
@@ -435,7 +464,9 @@ class _CrossChecker:
             values = [o.value for o in question.options]
             if question.type == "yes_no":
                 values = ["yes", "no", *values]
-            self.options[question.id] = set(values) if question.type in ("choice", "yes_no") else set()
+            self.options[question.id] = (
+                set(values) if question.type in ("choice", "yes_no") else set()
+            )
         # ask_if option literals can only be checked once all options are known.
         for index, question in enumerate(model.questions):
             if question.ask_if:
@@ -445,7 +476,11 @@ class _CrossChecker:
         citizenships = self.options.get("citizenship", set())
         for name, parameter in model.parameters.items():
             if name in self.question_ids or name in RESERVED_NAMES:
-                self.out.add(file, file.line(("parameters", name)), f"parameter {name!r} has the name of a question")
+                self.out.add(
+                    file,
+                    file.line(("parameters", name)),
+                    f"parameter {name!r} has the name of a question",
+                )
             self.parameter_names.add(name)
             self.check_sources(file, ("parameters", name, "sources"), parameter.sources)
             for p_index, period in enumerate(parameter.history):
@@ -453,7 +488,9 @@ class _CrossChecker:
                     if citizenships and key not in citizenships:
                         self.out.add(
                             file,
-                            file.line(("parameters", name, "history", p_index, "by_citizenship", key)),
+                            file.line(
+                                ("parameters", name, "history", p_index, "by_citizenship", key)
+                            ),
                             f"{key!r} is not a citizenship option" + _suggestion(key, citizenships),
                         )
 
@@ -461,7 +498,9 @@ class _CrossChecker:
         by_id = {}
         for index, item in enumerate(model.derived):
             if item.id in self.names() or item.id in by_id:
-                self.out.add(file, file.line(("derived", index, "id")), f"name {item.id!r} is already used")
+                self.out.add(
+                    file, file.line(("derived", index, "id")), f"name {item.id!r} is already used"
+                )
             by_id[item.id] = (index, item)
         self.derived_ids = set(by_id)
         for item_id, (index, item) in by_id.items():
@@ -477,8 +516,12 @@ class _CrossChecker:
                 return
             if state.get(item_id) == 1:
                 index = by_id[item_id][0]
-                cycle = " → ".join([*trail[trail.index(item_id):], item_id])
-                self.out.add(file, file.line(("derived", index, "value")), f"derived values depend on each other in a circle: {cycle}")
+                cycle = " → ".join([*trail[trail.index(item_id) :], item_id])
+                self.out.add(
+                    file,
+                    file.line(("derived", index, "value")),
+                    f"derived values depend on each other in a circle: {cycle}",
+                )
                 return
             state[item_id] = 1
             for dependency in sorted(self.derived_reads[item_id] & self.derived_ids):
@@ -496,7 +539,9 @@ class _CrossChecker:
             for index, outcome in enumerate(model.outcomes):
                 path: tuple[Any, ...] = ("outcomes", index)
                 if outcome.id in self.outcome_ids:
-                    self.out.add(file, file.line((*path, "id")), f"duplicate outcome id {outcome.id!r}")
+                    self.out.add(
+                        file, file.line((*path, "id")), f"duplicate outcome id {outcome.id!r}"
+                    )
                 self.outcome_ids.add(outcome.id)
                 for c_index, clause in enumerate(outcome.when):
                     compiled = self.compile(file, (*path, "when", c_index, "if"), clause.check)
@@ -525,8 +570,14 @@ class _CrossChecker:
                             file.line((*path, "contacts", c_index)),
                             f"unknown contact {contact!r}" + _suggestion(contact, self.contact_ids),
                         )
-                if outcome.valid_from and outcome.valid_until and outcome.valid_until < outcome.valid_from:
-                    self.out.add(file, file.line((*path, "valid_until")), "valid_until is before valid_from")
+                if (
+                    outcome.valid_from
+                    and outcome.valid_until
+                    and outcome.valid_until < outcome.valid_from
+                ):
+                    self.out.add(
+                        file, file.line((*path, "valid_until")), "valid_until is before valid_from"
+                    )
                 for locale_path in ("title", "legal_basis"):
                     self.placeholders(file, (*path, locale_path), getattr(outcome, locale_path))
                 result.append(outcome)
@@ -581,7 +632,8 @@ class _CrossChecker:
                         self.out.add(
                             file,
                             file.line((*path, "expect", "deadlines", key)),
-                            f"unknown deadline id {key!r}" + _suggestion(key, set(self.header.deadlines)),
+                            f"unknown deadline id {key!r}"
+                            + _suggestion(key, set(self.header.deadlines)),
                         )
                 located.append(LocatedTest(file.name, file.line(path), case))
         return located
@@ -591,9 +643,15 @@ def answer_problem(question: Question, value: Any, options: set[str] | None = No
     """Why a stored answer value is not valid for this question, or None."""
     extra = {o.value for o in question.options}
     if question.type in ("choice", "yes_no"):
-        allowed = options if options is not None else ({"yes", "no"} | extra if question.type == "yes_no" else extra)
+        allowed = (
+            options
+            if options is not None
+            else ({"yes", "no"} | extra if question.type == "yes_no" else extra)
+        )
         if value not in allowed:
-            return f"{value!r} is not an option ({', '.join(sorted(allowed))})" + _suggestion(str(value), allowed)
+            return f"{value!r} is not an option ({', '.join(sorted(allowed))})" + _suggestion(
+                str(value), allowed
+            )
         return None
     if isinstance(value, str) and value in extra:
         return None

@@ -175,7 +175,7 @@ def expand_days(item: str | date) -> list[date]:
         start = date.fromisoformat(first.strip())
         end = date.fromisoformat(last.strip()) if sep else start
     except ValueError:
-        raise ValueError(f"{item!r} is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)")
+        raise ValueError(f"{item!r} is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)") from None
     if end < start:
         raise ValueError(f"range {item!r} ends before it starts")
     return [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
@@ -191,12 +191,31 @@ class CalendarFile(Strict):
 ParamValue = StrictInt | StrictStr | bool | date
 
 
+def _dates_from_text(value: object) -> object:
+    """A parameter written as `2025-09-10` is a date, not text."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return date.fromisoformat(value)
+    return value
+
+
 class ParameterPeriod(Strict):
     """Values in force from `since` until the next period starts."""
 
     since: date
     value: ParamValue
     by_citizenship: dict[StrictStr, ParamValue] = Field(default_factory=dict)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value_date(cls, value: object) -> object:
+        return _dates_from_text(value)
+
+    @field_validator("by_citizenship", mode="before")
+    @classmethod
+    def _by_citizenship_dates(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {key: _dates_from_text(item) for key, item in value.items()}
+        return value
 
 
 class Parameter(Strict):

@@ -106,7 +106,9 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
     }
 
 
-def _outcome(fired: FiredOutcome, ruleset: Ruleset, values: dict[str, Any], locale: str) -> dict[str, Any]:
+def _outcome(
+    fired: FiredOutcome, ruleset: Ruleset, values: dict[str, Any], locale: str
+) -> dict[str, Any]:
     outcome = fired.outcome
     header = ruleset.header
     return {
@@ -114,7 +116,8 @@ def _outcome(fired: FiredOutcome, ruleset: Ruleset, values: dict[str, Any], loca
         "status": outcome.status,
         "title": fill(outcome.title, values, ruleset, locale),
         "steps": [
-            step.format_map(_SafeFormat(values, ruleset, locale)) for step in outcome.steps.get(locale)
+            step.format_map(_SafeFormat(values, ruleset, locale))
+            for step in outcome.steps.get(locale)
         ],
         "legal_basis": fill(outcome.legal_basis, values, ruleset, locale),
         "sources": [
@@ -128,10 +131,7 @@ def _outcome(fired: FiredOutcome, ruleset: Ruleset, values: dict[str, Any], loca
             else None
         ),
         "scam_warning": header.scam_warning.get(locale) if outcome.scam_warning else None,
-        "contacts": [
-            _contact(ruleset, contact_id, locale)
-            for contact_id in outcome.contacts
-        ],
+        "contacts": [_contact(ruleset, contact_id, locale) for contact_id in outcome.contacts],
     }
 
 

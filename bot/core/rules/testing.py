@@ -41,7 +41,9 @@ def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
     for deadline_id, expected in expect.deadlines.items():
         actual = assessment.deadline(deadline_id)
         if expected is None and actual is not None:
-            problems.append(f"deadline {deadline_id} should be absent, got {actual.date.isoformat()}")
+            problems.append(
+                f"deadline {deadline_id} should be absent, got {actual.date.isoformat()}"
+            )
         elif expected is not None and actual is None:
             problems.append(f"deadline {deadline_id}: expected {expected.isoformat()}, got none")
         elif expected is not None and actual is not None and actual.date != expected:
