@@ -40,7 +40,7 @@ _FOLD = str.maketrans(
     {
         # Kyrgyz, Tajik, Uzbek, Kazakh letters → the Russian keyboard letter people type instead
         "ң": "н", "ө": "о", "ү": "у", "ғ": "г", "қ": "к", "ҳ": "х", "ҷ": "ч",
-        "ӣ": "и", "ӯ": "у", "ў": "у", "ё": "е", "ә": "а", "ұ": "у", "һ": "х", "і": "и",
+        "ӣ": "и", "ӯ": "у", "ё": "е", "ә": "а", "ұ": "у", "һ": "х", "і": "и",
         # Uzbek Latin apostrophes in all the shapes phones produce
         "ʻ": "", "ʼ": "", "'": "", "`": "", "’": "", "‘": "", "´": "",
     }
@@ -67,8 +67,19 @@ def canonical(text: str) -> str:
     """`fold` and then spell Cyrillic in Latin, so both Uzbek scripts compare equal.
 
     х/ҳ and x both become h and қ/q become k: typed Uzbek mixes them freely.
+    Uzbek ў is oʻ in Latin script, but people without the letter type у: see
+    `canonical_variants` for matching both.
     """
+    return _latin(fold(text).replace("ў", "о"))
+
+
+def canonical_variants(text: str) -> set[str]:
+    """Every canonical spelling `text` may stand for (ў read as o and as u)."""
     folded = fold(text)
+    return {_latin(folded.replace("ў", "о")), _latin(folded.replace("ў", "у"))}
+
+
+def _latin(folded: str) -> str:
     latin = "".join(_LATIN.get(ch, ch) for ch in folded)
     return latin.replace("x", "h").replace("q", "k").replace(".", "").strip()
 
@@ -94,7 +105,7 @@ def _option_keys(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
         option = next((o for o in question.options if o.value == value), None)
         if option is not None:
             words.extend(option.aliases)
-        keys.extend((canonical(word), value) for word in words)
+        keys.extend((key, value) for word in words for key in canonical_variants(word))
     return [(key, value) for key, value in keys if key]
 
 
@@ -104,6 +115,7 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
     Tries, in order: the option's number in the list, an exact match of any
     label in any locale or script, a unique prefix, and a unique close spelling.
     """
+    variants = canonical_variants(text)
     typed = canonical(text)
     if not typed:
         return None
@@ -111,16 +123,23 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
     if typed.isdigit() and 1 <= int(typed) <= len(values):
         return values[int(typed) - 1]
     keys = _option_keys(question, ruleset)
-    exact = {value for key, value in keys if key == typed}
+    exact = {value for key, value in keys if key in variants}
     if len(exact) == 1:
         return exact.pop()
     if len(typed) >= 3:
         prefixed = {
-            value for key, value in keys if key.startswith(typed) or typed.startswith(key + " ")
+            value
+            for key, value in keys
+            for form in variants
+            if key.startswith(form) or form.startswith(key + " ")
         }
         if len(prefixed) == 1:
             return prefixed.pop()
-    close = difflib.get_close_matches(typed, [key for key, _ in keys], n=3, cutoff=0.8)
+    close = {
+        match
+        for form in variants
+        for match in difflib.get_close_matches(form, [key for key, _ in keys], n=3, cutoff=0.8)
+    }
     candidates = {value for key, value in keys if key in close}
     if len(candidates) == 1:
         return candidates.pop()

@@ -16,7 +16,11 @@ def break_file(rules: Path, relative: str, old: str, new: str) -> int:
     assert old in text, f"{old!r} not in {relative}"
     text = text.replace(old, new, 1)
     path.write_text(text, encoding="utf-8")
-    return text[: text.index(new)].count("\n") + 1 + new[: len(new) - len(new.lstrip("\n"))].count("\n")
+    return (
+        text[: text.index(new)].count("\n")
+        + 1
+        + new[: len(new) - len(new.lstrip("\n"))].count("\n")
+    )
 
 
 def problems_of(rules: Path) -> list[str]:
@@ -42,18 +46,26 @@ def test_misspelled_question_id_in_a_condition(rules_dir):
         rules_dir, "outcomes/fixture.yaml", "\"document == 'patent'\"", "\"documnet == 'patent'\""
     )
     assert_reported(
-        rules_dir, "outcomes/fixture.yaml", line, "unknown name 'documnet' (did you mean 'document'?)"
+        rules_dir,
+        "outcomes/fixture.yaml",
+        line,
+        "unknown name 'documnet' (did you mean 'document'?)",
     )
 
 
 def test_unknown_option_value(rules_dir):
-    line = break_file(rules_dir, "outcomes/fixture.yaml", "registered == 'no'", "registered == 'nope'")
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "registered == 'no'", "registered == 'nope'"
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "'registered' has no option 'nope'")
 
 
 def test_unknown_option_value_in_a_list(rules_dir):
     line = break_file(
-        rules_dir, "derived.yaml", "citizenship in ['KG', 'KZ', 'AM', 'BY']", "citizenship in ['KG', 'KZ', 'AM', 'BLR']"
+        rules_dir,
+        "derived.yaml",
+        "citizenship in ['KG', 'KZ', 'AM', 'BY']",
+        "citizenship in ['KG', 'KZ', 'AM', 'BLR']",
     )
     assert_reported(rules_dir, "derived.yaml", line, "'citizenship' has no option 'BLR'")
 
@@ -73,7 +85,9 @@ def test_malformed_date(rules_dir):
     text = path.read_text(encoding="utf-8")
     first = text.index("last_reviewed: 2026-11-25")
     line = text[:first].count("\n") + 1
-    path.write_text(text.replace("last_reviewed: 2026-11-25", "last_reviewed: 2025-02-31", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("last_reviewed: 2026-11-25", "last_reviewed: 2025-02-31", 1), encoding="utf-8"
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "last_reviewed")
 
 
@@ -83,66 +97,118 @@ def test_malformed_date_in_a_rule_test(rules_dir):
 
 
 def test_yaml_syntax_error(rules_dir):
-    line = break_file(rules_dir, "outcomes/fixture.yaml", "    status: irregular\n", "    status: [irregular\n")
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "    status: irregular\n", "    status: [irregular\n"
+    )
     problems = problems_of(rules_dir)
-    assert any(p.startswith("rules/outcomes/fixture.yaml:") and "YAML syntax error" in p for p in problems)
+    assert any(
+        p.startswith("rules/outcomes/fixture.yaml:") and "YAML syntax error" in p for p in problems
+    )
     reported = int(next(p for p in problems if "YAML syntax error" in p).split(":")[1])
     assert line <= reported <= line + 2  # the parser notices where the bracket is left open
 
 
 def test_unknown_key(rules_dir):
-    line = break_file(rules_dir, "outcomes/fixture.yaml", "    scam_warning: true", "    scam_warnign: true")
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "    scam_warning: true", "    scam_warnign: true"
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "unknown key 'scam_warnign'")
 
 
 def test_unknown_function_and_month_end_rule(rules_dir):
-    line = break_file(rules_dir, "derived.yaml", 'value: "days_between(entry_date, as_of)"', 'value: "days_betwen(entry_date, as_of)"')
+    line = break_file(
+        rules_dir,
+        "derived.yaml",
+        'value: "days_between(entry_date, as_of)"',
+        'value: "days_betwen(entry_date, as_of)"',
+    )
     assert_reported(rules_dir, "derived.yaml", line, "unknown function 'days_betwen'()")
-    line = break_file(rules_dir, "derived.yaml", "add_years(medical_date, 1, 'end_of_month')", "add_years(medical_date, 1, 'clamp')")
+    line = break_file(
+        rules_dir,
+        "derived.yaml",
+        "add_years(medical_date, 1, 'end_of_month')",
+        "add_years(medical_date, 1, 'clamp')",
+    )
     assert_reported(rules_dir, "derived.yaml", line, "month-end rule must be")
 
 
 def test_cel_syntax_error_names_the_column(rules_dir):
-    line = break_file(rules_dir, "outcomes/fixture.yaml", '"registered == \'no\'"', '"registered == \'no\' &&"')
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "\"registered == 'no'\"", "\"registered == 'no' &&\""
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "column")
 
 
 def test_unknown_source_contact_and_deadline(rules_dir):
     line = break_file(rules_dir, "outcomes/fixture.yaml", "sources: [S12]", "sources: [S999]")
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "unknown source 'S999'")
-    line = break_file(rules_dir, "outcomes/fixture.yaml", "contacts: [mvd_registry_check]", "contacts: [mvd_registry]")
+    line = break_file(
+        rules_dir,
+        "outcomes/fixture.yaml",
+        "contacts: [mvd_registry_check]",
+        "contacts: [mvd_registry]",
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "unknown contact 'mvd_registry'")
-    line = break_file(rules_dir, "outcomes/fixture.yaml", "- id: registration\n", "- id: registraton\n")
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "- id: registration\n", "- id: registraton\n"
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "unknown deadline id 'registraton'")
 
 
 def test_wrong_type(rules_dir):
-    line = break_file(rules_dir, "outcomes/fixture.yaml", "remind_days_before: [3, 1, 0]", "remind_days_before: [3, soon, 0]")
+    line = break_file(
+        rules_dir,
+        "outcomes/fixture.yaml",
+        "remind_days_before: [3, 1, 0]",
+        "remind_days_before: [3, soon, 0]",
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "remind_days_before")
 
 
 def test_placeholder_must_name_something_real(rules_dir):
-    line = break_file(rules_dir, "outcomes/fixture.yaml", 'ru: "Вы не на учёте."', 'ru: "Вы не на учёте с {entry_dat}."')
+    line = break_file(
+        rules_dir,
+        "outcomes/fixture.yaml",
+        'ru: "Вы не на учёте."',
+        'ru: "Вы не на учёте с {entry_dat}."',
+    )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "unknown placeholder {entry_dat}")
 
 
 def test_rule_test_answers_are_checked(rules_dir):
-    line = break_file(rules_dir, "tests/fixture.yaml", "citizenship: UZ, in_russia", "citizenship: UZB, in_russia")
+    line = break_file(
+        rules_dir, "tests/fixture.yaml", "citizenship: UZ, in_russia", "citizenship: UZB, in_russia"
+    )
     assert_reported(rules_dir, "tests/fixture.yaml", line, "citizenship: 'UZB' is not an option")
     line = break_file(rules_dir, "tests/fixture.yaml", "purpose: work", "purpse: work")
     assert_reported(rules_dir, "tests/fixture.yaml", line, "unknown question 'purpse'")
 
 
 def test_a_cycle_between_derived_values_is_reported(rules_dir):
-    line = break_file(rules_dir, "derived.yaml", 'value: "add_days(patent_paid_until, 1)"', 'value: "add_days(patent_year_end, 1)"')
-    break_file(rules_dir, "derived.yaml", "add_days(add_months(patent_issue_date, 12, 'end_of_month'), -1)", "add_days(patent_end_day, -1)")
+    line = break_file(
+        rules_dir,
+        "derived.yaml",
+        'value: "add_days(patent_paid_until, 1)"',
+        'value: "add_days(patent_year_end, 1)"',
+    )
+    break_file(
+        rules_dir,
+        "derived.yaml",
+        "add_days(add_months(patent_issue_date, 12, 'end_of_month'), -1)",
+        "add_days(patent_end_day, -1)",
+    )
     problems = problems_of(rules_dir)
     assert any("depend on each other in a circle" in p for p in problems), problems
     assert line > 0
 
 
 def test_ask_if_may_only_read_earlier_questions(rules_dir):
-    line = break_file(rules_dir, "questions.yaml", "ask_if: \"in_russia == 'no'\"", "ask_if: \"in_russia == 'no' && amina == 'yes'\"")
+    line = break_file(
+        rules_dir,
+        "questions.yaml",
+        "ask_if: \"in_russia == 'no'\"",
+        "ask_if: \"in_russia == 'no' && amina == 'yes'\"",
+    )
     assert_reported(rules_dir, "questions.yaml", line, "unknown name 'amina'")
 
 
@@ -157,4 +223,7 @@ def test_load_ruleset_raises_with_every_problem(rules_dir):
 
 def test_a_missing_file_is_named(rules_dir):
     (rules_dir / "calendar.yaml").unlink()
-    assert any(p.startswith("rules/calendar.yaml:1: required file is missing") for p in problems_of(rules_dir))
+    assert any(
+        p.startswith("rules/calendar.yaml:1: required file is missing")
+        for p in problems_of(rules_dir)
+    )

@@ -230,9 +230,17 @@ def _run(
     except Exception as error:  # CEL type errors, errors from our functions
         # An unknown input is expected (the answer is missing or "unknown");
         # a failure with every input known is a bug in the rules.
-        if all(values.get(name) is not None for name in compiled.variables):
+        if all(_known(values.get(name)) for name in compiled.variables):
             errors.append(EvaluationError(compiled.source, str(error).splitlines()[0]))
         return None
+
+
+def _known(value: Any) -> bool:
+    """Whether a value is a real answer, not missing and not an option such as
+    "unknown" or "none" given to a date or number question."""
+    if value is None:
+        return False
+    return not (isinstance(value, str) and value in ("unknown", "none"))
 
 
 def _reasons(

@@ -302,6 +302,7 @@ class _CrossChecker:
         self.question_ids: set[str] = set()
         self.options: dict[str, set[str]] = {}
         self.parameter_names: set[str] = set()
+        self.citizenship_parameters: set[str] = set()
         self.derived_ids: set[str] = set()
         self.derived_reads: dict[str, frozenset[str]] = {}
         self.outcome_reads: set[str] = set()
@@ -482,6 +483,8 @@ class _CrossChecker:
                     f"parameter {name!r} has the name of a question",
                 )
             self.parameter_names.add(name)
+            if any(period.by_citizenship for period in parameter.history):
+                self.citizenship_parameters.add(name)
             self.check_sources(file, ("parameters", name, "sources"), parameter.sources)
             for p_index, period in enumerate(parameter.history):
                 for key in period.by_citizenship:
@@ -595,6 +598,9 @@ class _CrossChecker:
             seen.add(name)
             if name in self.derived_reads:
                 pending.extend(self.derived_reads[name])
+            elif name in self.citizenship_parameters:
+                # A value that differs by citizenship depends on that answer.
+                pending.append("citizenship")
             elif name in self.question_ids:
                 needed.add(name)
                 pending.extend(self.ask_if_reads.get(name, ()))

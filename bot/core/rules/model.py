@@ -175,7 +175,9 @@ def expand_days(item: str | date) -> list[date]:
         start = date.fromisoformat(first.strip())
         end = date.fromisoformat(last.strip()) if sep else start
     except ValueError:
-        raise ValueError(f"{item!r} is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)") from None
+        raise ValueError(
+            f"{item!r} is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)"
+        ) from None
     if end < start:
         raise ValueError(f"range {item!r} ends before it starts")
     return [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]

@@ -1,0 +1,283 @@
+"""The questionnaire as a pure state machine, and understanding typed answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.core.answers import (
+    ParseError,
+    canonical,
+    canonical_variants,
+    match_option,
+    parse_answer,
+    parse_date,
+)
+from bot.core.interview import (
+    Interview,
+    answer_text,
+    back,
+    change,
+    current_question,
+    give_answer,
+    is_complete,
+    progress,
+)
+
+from .conftest import PATENT_WORKER, d
+
+TODAY = d("2025-06-01")
+
+
+def ids_asked(state, ruleset):
+    """Answer with PATENT_WORKER values until done; return the question ids asked."""
+    asked = []
+    while (question := current_question(state, ruleset, TODAY)) is not None:
+        asked.append(question.id)
+        state = give_answer(state, question.id, PATENT_WORKER.get(question.id, "no"))
+    return asked, state
+
+
+def test_the_first_question_is_citizenship(ruleset):
+    assert current_question(Interview(), ruleset, TODAY).id == "citizenship"
+
+
+def test_questions_whose_condition_is_false_are_skipped(ruleset):
+    asked, state = ids_asked(Interview(), ruleset)
+    assert asked[:4] == ["citizenship", "in_russia", "in_registry", "entry_date"]
+    # entry_ban is only for people outside Russia; contract_end_date only for EAEU.
+    assert "entry_ban" not in asked and "contract_end_date" not in asked
+    assert is_complete(state, ruleset, TODAY)
+
+
+def test_questions_no_rule_needs_are_not_asked(ruleset):
+    # The fixture outcomes never read `amina` or `biometrics_done`.
+    asked, _ = ids_asked(Interview(), ruleset)
+    assert "amina" not in asked and "biometrics_done" not in asked
+    assert "amina" not in ruleset.needed_questions
+
+
+def test_someone_outside_russia_gets_a_short_interview(ruleset):
+    state = give_answer(Interview(), "citizenship", "TJ")
+    state = give_answer(state, "in_russia", "no")
+    assert (
+        current_question(state, ruleset, TODAY) is None
+        or current_question(state, ruleset, TODAY).id == "entry_ban"
+    )
+
+
+def test_back_goes_to_the_previous_question_and_keeps_answers(ruleset):
+    state = give_answer(Interview(), "citizenship", "UZ")
+    state = give_answer(state, "in_russia", "yes")
+    assert current_question(state, ruleset, TODAY).id == "in_registry"
+    state = back(state, ruleset, TODAY)
+    assert current_question(state, ruleset, TODAY).id == "in_russia"
+    state = back(state, ruleset, TODAY)
+    assert current_question(state, ruleset, TODAY).id == "citizenship"
+    state = back(state, ruleset, TODAY)  # at the first question Back stays there
+    assert current_question(state, ruleset, TODAY).id == "citizenship"
+    assert state.answers == {"citizenship": "UZ", "in_russia": "yes"}
+
+
+def test_answering_after_back_continues_where_the_user_was(ruleset):
+    state = give_answer(Interview(), "citizenship", "UZ")
+    state = give_answer(state, "in_russia", "yes")
+    state = back(back(state, ruleset, TODAY), ruleset, TODAY)
+    state, error = answer_text(state, "Tojikiston", ruleset, TODAY)
+    assert error is None
+    assert state.answers == {"citizenship": "TJ", "in_russia": "yes"}
+    assert current_question(state, ruleset, TODAY).id == "in_registry"
+
+
+def test_back_from_the_result_shows_the_last_question(ruleset):
+    _, done = ids_asked(Interview(), ruleset)
+    state = back(done, ruleset, TODAY)
+    last = current_question(state, ruleset, TODAY)
+    assert last is not None and last.id in done.answers
+
+
+def test_changing_one_answer_keeps_the_unrelated_ones(ruleset):
+    _, done = ids_asked(Interview(), ruleset)
+    state = change(done, "entry_date", ruleset, TODAY)
+    assert current_question(state, ruleset, TODAY).id == "entry_date"
+    state, error = answer_text(state, "01.03.2025", ruleset, TODAY)
+    assert error is None
+    assert state.answers["entry_date"] == "2025-03-01"
+    assert state.answers["patent_paid_until"] == PATENT_WORKER["patent_paid_until"]
+    assert is_complete(state, ruleset, TODAY)
+
+
+def test_a_change_that_opens_new_questions_asks_them(ruleset):
+    _, done = ids_asked(Interview(), ruleset)
+    state = change(done, "document", ruleset, TODAY)
+    state, _ = answer_text(state, "ничего нет", ruleset, TODAY)
+    assert state.answers["document"] == "none"
+    # The patent answers stay stored; the 90-day question is new for this person.
+    assert "patent_paid_until" in state.answers
+    assert current_question(state, ruleset, TODAY).id == "days_in_russia_this_year"
+
+
+def test_change_to_a_question_not_asked_is_ignored(ruleset):
+    state = give_answer(Interview(), "citizenship", "UZ")
+    assert change(state, "contract_end_date", ruleset, TODAY) == state
+
+
+def test_progress_counts_the_questions_this_person_gets(ruleset):
+    state = give_answer(Interview(), "citizenship", "UZ")
+    position, total = progress(state, ruleset, TODAY)
+    assert position == 2 and total >= 2  # the total grows as answers open questions
+    _, done = ids_asked(Interview(), ruleset)
+    assert progress(done, ruleset, TODAY)[0] == progress(done, ruleset, TODAY)[1]
+
+
+def test_invalid_input_leaves_the_state_unchanged(ruleset):
+    state = give_answer(Interview(), "citizenship", "UZ")
+    state = give_answer(state, "in_russia", "yes")
+    state = give_answer(state, "in_registry", "no")
+    after, error = answer_text(state, "31.02.2025", ruleset, TODAY)
+    assert after == state
+    assert error == ParseError("no_such_day", {"day": 31, "month": 2, "year": 2025})
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("05.02.2025", "2025-02-05"),
+        ("5.2.25", "2025-02-05"),
+        ("2025-02-05", "2025-02-05"),
+        ("5/2/2025", "2025-02-05"),
+        ("05 02 2025", "2025-02-05"),
+        ("5 февраля 2025", "2025-02-05"),  # ru
+        ("5 февраль 2025", "2025-02-05"),  # ky
+        ("2025-ж., 5-февраль", "2025-02-05"),  # ky, as CLDR writes it
+        ("5 феврал 2025", "2025-02-05"),  # tg / uz_Cyrl
+        ("5-fevral, 2025", "2025-02-05"),  # uz
+        ("5 fevral 2025", "2025-02-05"),
+        ("5 февр. 2025", "2025-02-05"),
+        ("5 Feb 2025", "2025-02-05"),
+        ("14 сентября 2024", "2024-09-14"),
+        ("14 sentyabr 2024", "2024-09-14"),  # common Uzbek spelling
+        ("14 сентябр 2024", "2024-09-14"),
+        ("1 мая", "2025-05-01"),  # no year: this year
+        ("вчера", "2025-05-31"),
+        ("кечээ", "2025-05-31"),  # ky yesterday
+        ("дирӯз", "2025-05-31"),  # tg
+        ("дируз", "2025-05-31"),  # tg typed without special letters
+        ("kecha", "2025-05-31"),  # uz
+        ("бугун", "2025-06-01"),  # uz_Cyrl today
+    ],
+)
+def test_dates_typed_in_any_usual_form(typed, expected):
+    assert parse_date(typed, TODAY) == date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("31.02.2025", "no_such_day"),
+        ("29.02.2025", "no_such_day"),
+        ("12.13.2025", "no_such_month"),
+        ("завтра", "not_a_date"),
+        ("привет", "not_a_date"),
+        ("", "not_a_date"),
+        ("1.1.1900", "date_too_early"),
+        ("x" * 5000, "not_a_date"),
+    ],
+)
+def test_dates_that_cannot_be_understood_say_why(typed, code):
+    result = parse_date(typed, TODAY)
+    assert isinstance(result, ParseError) and result.code == code
+
+
+def test_29_february_of_a_leap_year_is_a_date():
+    assert parse_date("29.02.2024", TODAY) == date(2024, 2, 29)
+
+
+def test_a_past_only_question_rejects_future_dates():
+    assert parse_date("02.06.2025", TODAY, "past") == ParseError(
+        "date_in_future", {"date": date(2025, 6, 2)}
+    )
+    assert parse_date("02.06.2025", TODAY, "any") == date(2025, 6, 2)
+
+
+# --------------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Oʻzbekiston",
+        "o'zbekiston",
+        "ozbekiston",
+        "Ўзбекистон",
+        "узбекистон",
+        "Узбекистан",
+        "узбек",
+        "1",
+    ],
+)
+def test_uzbekistan_in_any_script_and_spelling(ruleset, typed):
+    assert match_option(ruleset.question("citizenship"), typed, ruleset) == "UZ"
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("Тоҷикистон", "TJ"),
+        ("тожикистон", "TJ"),
+        ("ТОДЖИКИСТОН", "TJ"),  # a close misspelling is still understood
+        ("таджикистан", "TJ"),
+        ("Кыргызстан", "KG"),
+        ("Qirgʻiziston", "KG"),
+        ("qirgiziston", "KG"),
+        ("Қирғизистон", "KG"),
+        ("киргизистон", "KG"),
+        ("Казакстан", "KZ"),
+        ("беларусь", "BY"),
+        ("банан", None),
+    ],
+)
+def test_citizenship_matched_forgivingly(ruleset, typed, value):
+    assert match_option(ruleset.question("citizenship"), typed, ruleset) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("да", "yes"), ("Ооба", "yes"), ("ha", "yes"), ("ҳа", "yes"), ("ха", "yes"), ("нет", "no"),
+     ("жок", "no"), ("Yoʻq", "no"), ("yoq", "no"), ("йук", "no"), ("не", "no")],
+)  # fmt: skip
+def test_yes_and_no_in_every_language(ruleset, typed, value):
+    assert match_option(ruleset.question("in_russia"), typed, ruleset) == value
+
+
+def test_i_dont_know_answers_a_date_question(ruleset):
+    question = ruleset.question("patent_paid_until")
+    for typed in ("не знаю", "Билбейм", "намедонам", "bilmayman", "Билмайман"):
+        assert parse_answer(question, typed, ruleset, TODAY) == "unknown"
+
+
+def test_numbers_and_their_limits(ruleset):
+    question = ruleset.question("days_in_russia_this_year")
+    assert parse_answer(question, "25", ruleset, TODAY) == 25
+    assert parse_answer(question, "0", ruleset, TODAY) == 0
+    assert parse_answer(question, "400", ruleset, TODAY) == ParseError(
+        "number_too_large", {"max": 366}
+    )
+    assert parse_answer(question, "много", ruleset, TODAY) == ParseError("not_a_number")
+
+
+def test_very_long_text_is_refused_politely(ruleset):
+    question = ruleset.question("citizenship")
+    assert parse_answer(question, "а" * 5000, ruleset, TODAY) == ParseError(
+        "too_long", {"limit": 200}
+    )
+
+
+def test_canonical_makes_both_uzbek_scripts_equal():
+    assert canonical("Ўзбекистон") == canonical("Oʻzbekiston") == canonical("ozbekiston")
+    assert canonical("узбекистон") in canonical_variants("Ўзбекистон")
+    assert canonical("Ҳа") == canonical("Ha")
