@@ -1,38 +1,225 @@
-"""`hamroh` command line (work in progress; `rules check` first)."""
+"""`hamroh`: the command line for admins and operators.
+
+    hamroh rules check [DIR]                 validate the ruleset and run its tests
+    hamroh rules evaluate --answers FILE     judge one case (YAML or JSON answers)
+    hamroh chat                              the whole interview in the terminal
+    hamroh run                               the Telegram bot
+
+Everything here is a thin adapter: parsing arguments, reading files, printing.
+The decisions are made in `bot.core`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_rule_tests
+from bot.core.rules.model import LOCALES
+
+DEFAULT_RULES = "rules"
+
+
+def _today() -> date:
+    """The only place the CLI reads the clock; `--as-of` overrides it."""
+    return date.today()
+
+
+def _as_of(text: str | None) -> date:
+    if text is None:
+        return _today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _load_or_exit(directory: str) -> Any:
+    ruleset, problems = check_ruleset(directory)
+    errors = [p for p in problems if not p.warning]
+    if ruleset is None or errors:
+        for problem in errors:
+            print(problem, file=sys.stderr)
+        raise SystemExit(1)
+    return ruleset
+
+
+# --------------------------------------------------------------------------- rules check
 
 
 def rules_check(directory: str) -> int:
-    from bot.core.rules import check_ruleset, run_rule_tests
-
+    """Validate, then run every rule test; print `file:line: reason` for each problem."""
     ruleset, problems = check_ruleset(directory)
     for problem in problems:
         print(problem)
     if ruleset is None or any(not p.warning for p in problems):
+        print("ruleset invalid: fix the errors above", file=sys.stderr)
         return 1
     count, failures = run_rule_tests(ruleset)
     for failure in failures:
         print(failure)
-    print(f"{count - len({(f.file, f.line) for f in failures})} passed, "
-          f"{len({(f.file, f.line) for f in failures})} failed")
+    failed = len({(f.file, f.line) for f in failures})
+    print(f"ruleset {ruleset.version} ({ruleset.fingerprint}): {len(ruleset.outcomes)} outcomes")
+    print(f"{count - failed} passed, {failed} failed")
     return 1 if failures else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hamroh")
+# --------------------------------------------------------------------------- rules evaluate
+
+
+def _read_answers(path: str) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    from bot.core.rules.loader import _Constructor  # dates stay text, like in rule files
+
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
+    except OSError as error:
+        raise SystemExit(f"{path}: {error.strerror}") from None
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    try:
+        data = yaml.load(text)  # JSON is YAML too
+    except Exception as error:
+        raise SystemExit(f"{path}: not YAML or JSON: {error}") from None
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        data = data["answers"]
+    if not isinstance(data, dict):
+        raise SystemExit(f"{path}: expected a mapping of question id to answer")
+    return {
+        str(k): (v if isinstance(v, int) and not isinstance(v, bool) else str(v))
+        for k, v in data.items()
+    }
+
+
+def _check_answers(answers: dict[str, Any], ruleset: Any, path: str) -> list[str]:
+    from bot.core.rules.loader import answer_problem
+
+    problems = []
+    for qid, value in answers.items():
+        if not ruleset.has_question(qid):
+            problems.append(f"{path}: unknown question {qid!r}")
+            continue
+        question = ruleset.question(qid)
+        options = set(ruleset.option_values(question))
+        problem = answer_problem(
+            question, value, options if question.type in ("choice", "yes_no") else None
+        )
+        if problem:
+            problems.append(f"{path}: {qid}: {problem}")
+    return problems
+
+
+def rules_evaluate(
+    directory: str, answers_path: str, as_of: date, locale: str, as_json: bool
+) -> int:
+    ruleset = _load_or_exit(directory)
+    answers = _read_answers(answers_path)
+    problems = _check_answers(answers, ruleset, answers_path)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    assessment = evaluate(answers, as_of, ruleset)
+    shown = present(assessment, ruleset, locale)
+    if as_json:
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        print(text_report(shown))
+    return 0
+
+
+def text_report(shown: dict[str, Any]) -> str:
+    """The assessment as a readable plain-text report (the CLI's non-JSON output)."""
+    lines = [
+        f"== {shown['status_title']} [{shown['status']}]",
+        shown["status_summary"],
+        "",
+    ]
+    for outcome in shown["outcomes"]:
+        lines.append(f"* {outcome['title']}  ({outcome['id']}, {outcome['status']})")
+        why = next((e for e in shown["explanation"] if e["outcome"] == outcome["id"]), None)
+        if why:
+            lines.extend(f"    - {reason}" for reason in why["because"])
+        lines.extend(f"    {n}. {step}" for n, step in enumerate(outcome["steps"], 1))
+        if outcome["uncertain"]:
+            lines.append(f"    ! {outcome['uncertain']}")
+        if outcome["scam_warning"]:
+            lines.append(f"    ! {outcome['scam_warning']}")
+        lines.append(f"    § {outcome['legal_basis']}")
+        lines.extend(f"    [{s['id']}] {s['title']} {s['url']}" for s in outcome["sources"])
+        for contact in outcome["contacts"]:
+            extra = " ".join(filter(None, [contact["url"], contact["phone"]]))
+            lines.append(f"    > {contact['name']} {extra}".rstrip())
+        lines.append("")
+    if shown["deadlines"]:
+        lines.append("Deadlines:")
+        lines.extend(
+            f"  {d['date']}  {d['label']}  ({d['id']}, {d['outcome']})" for d in shown["deadlines"]
+        )
+        lines.append("")
+    lines.append(shown["disclaimer"])
+    lines.append(
+        f"ruleset {shown['ruleset_version']} ({shown['ruleset_fingerprint']}), "
+        f"content reviewed {shown['content_reviewed']}, as of {shown['as_of']}"
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hamroh", description="Hamroh: likely legal status for migrants in Russia."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    rules = sub.add_parser("rules").add_subparsers(dest="rules_command", required=True)
-    check = rules.add_parser("check")
-    check.add_argument("directory", nargs="?", default="rules")
-    args = parser.parse_args(argv)
+
+    rules = sub.add_parser("rules", help="check and try the ruleset")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_sub.add_parser("check", help="validate the ruleset and run its tests")
+    check.add_argument("directory", nargs="?", default=DEFAULT_RULES)
+    ev = rules_sub.add_parser("evaluate", help="evaluate one set of answers")
+    ev.add_argument("--answers", required=True, help="YAML or JSON file (- for stdin)")
+    ev.add_argument("--as-of", help="judge on this day (YYYY-MM-DD); default today")
+    ev.add_argument("--lang", default="ru", choices=LOCALES)
+    ev.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    ev.add_argument("--rules", default=DEFAULT_RULES, help="ruleset folder")
+
+    chat = sub.add_parser("chat", help="the interview in the terminal")
+    chat.add_argument("--lang", choices=LOCALES)
+    chat.add_argument("--as-of", help="pretend today is this day (YYYY-MM-DD)")
+    chat.add_argument("--rules", default=DEFAULT_RULES, help="ruleset folder")
+
+    sub.add_parser("run", help="run the Telegram bot (settings from the environment)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "rules" and args.rules_command == "check":
         return rules_check(args.directory)
+    if args.command == "rules" and args.rules_command == "evaluate":
+        return rules_evaluate(args.rules, args.answers, _as_of(args.as_of), args.lang, args.json)
+    if args.command == "chat":
+        from bot.chat import run_chat
+
+        return run_chat(args.rules, _as_of(args.as_of), args.lang)
+    if args.command == "run":
+        from bot.settings import Settings
+        from bot.telegram.app import run
+
+        run(Settings())
+        return 0
     return 2
 
+
+__all__ = ["RuleProblem", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,96 @@
+"""`hamroh rules check` and `hamroh rules evaluate`, as an admin runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.cli import main
+
+from .test_loader_errors import break_file
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_check_passes_on_a_good_ruleset(rules_dir, capsys):
+    assert main(["rules", "check", str(rules_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "2 passed, 0 failed" in out
+
+
+def test_check_fails_with_file_and_line(rules_dir, capsys):
+    line = break_file(rules_dir, "outcomes/fixture.yaml", "registered == 'no'", "registred == 'no'")
+    assert main(["rules", "check", str(rules_dir)]) == 1
+    out = capsys.readouterr().out
+    assert f"rules/outcomes/fixture.yaml:{line}: unknown name 'registred'" in out
+
+
+def test_check_fails_when_a_rule_test_fails(rules_dir, capsys):
+    line = break_file(rules_dir, "tests/fixture.yaml", "status: legal", "status: irregular")
+    assert main(["rules", "check", str(rules_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "expected status irregular, got legal" in out
+    assert "1 passed, 1 failed" in out
+    assert "rules/tests/fixture.yaml:" in out and line > 0
+
+
+def test_the_command_line_entry_point_exits_non_zero(rules_dir):
+    break_file(rules_dir, "outcomes/fixture.yaml", "sources: [S12]", "sources: [S1234]")
+    result = run("rules", "check", str(rules_dir))
+    assert result.returncode == 1
+    assert "unknown source 'S1234'" in result.stdout
+
+
+def test_evaluate_prints_the_assessment_as_json(rules_dir, tmp_path, capsys):
+    answers = tmp_path / "case.yaml"
+    answers.write_text(
+        "citizenship: UZ\nin_russia: 'yes'\nin_registry: 'no'\nentry_date: 2025-01-10\n"
+        "purpose: work\nregion: other\ndocument: patent\npatent_issue_date: 2025-01-31\n"
+        "patent_paid_until: 2025-06-30\n",
+        encoding="utf-8",
+    )
+    code = main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers),
+                 "--as-of", "2025-06-01", "--lang", "ky", "--json"])  # fmt: skip
+    assert code == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "legal"
+    assert shown["as_of"] == "2025-06-01"
+    assert shown["ruleset_version"]
+    assert shown["explanation"]
+    outcome = shown["outcomes"][0]
+    assert {"id", "status", "title", "steps", "sources"} <= set(outcome)
+    assert outcome["title"] == "Патент жарактуу"
+    deadline = next(d for d in shown["deadlines"] if d["id"] == "patent_payment")
+    assert deadline == {**deadline, "date": "2025-06-30", "outcome": "patent_valid"}
+
+
+def test_evaluate_reads_json_and_prints_a_text_report(rules_dir, tmp_path, capsys):
+    answers = tmp_path / "case.json"
+    answers.write_text(json.dumps({"citizenship": "OTHER", "in_russia": "yes", "in_registry": "no",
+        "entry_date": "2025-01-01", "purpose": "private", "region": "other", "document": "none",
+        "days_in_russia_this_year": 0}), encoding="utf-8")  # fmt: skip
+    assert main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers),
+                 "--as-of", "2025-04-01"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "[irregular]" in out
+    assert "overstay" in out
+    assert "Срок пребывания превышен" in out
+
+
+def test_evaluate_rejects_answers_outside_the_vocabulary(rules_dir, tmp_path, capsys):
+    answers = tmp_path / "bad.yaml"
+    answers.write_text("citizenship: UZB\nentry_date: 31.02.2025\n", encoding="utf-8")
+    assert main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers)]) == 1
+    err = capsys.readouterr().err
+    assert "citizenship: 'UZB' is not an option" in err
+    assert "entry_date: '31.02.2025' is not a date" in err
