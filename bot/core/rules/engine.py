@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .expressions import make_context
+from .expressions import make_context, to_cel
 from .model import STATUSES, Clause, Outcome, Question
 from .ruleset import Ruleset
 
@@ -106,37 +106,41 @@ def coerce_answer(value: Any) -> Any:
     return value
 
 
-def is_asked(question: Question, counted: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> bool:
-    """Whether `question` belongs to this person's interview, given earlier answers.
+def _walk_questions(
+    answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+) -> tuple[list[Question], dict[str, Any], Any]:
+    """One pass over the questions in order: which are asked, which answers count.
 
-    A question no outcome needs is never asked; otherwise its `ask_if` decides.
-    An `ask_if` that cannot be decided (it reads an unknown value) means "no".
+    An `ask_if` reads only earlier questions (the loader checks), so a single
+    CEL context, filled in as answers start to count, decides every question.
+    A question no outcome needs is never asked; an `ask_if` that cannot be
+    decided (it reads an unknown value) means "not asked". Returns the asked
+    questions, the counted answers and the context (reused by `evaluate`).
     """
-    if question.id not in ruleset.needed_questions:
-        return False
-    if question.ask_if is None:
-        return True
-    context = make_context(ruleset.functions, _question_values(ruleset, counted, as_of))
-    try:
-        return ruleset.compiled[question.ask_if].run(context) is True
-    except Exception:
-        return False
-
-
-def asked_questions(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> list[Question]:
-    """The questions this person is asked, in order, given their answers.
-
-    An `ask_if` reads only earlier questions (the loader checks), so one pass in
-    order decides every question from answers that already count.
-    """
+    values = _question_values(ruleset, {}, as_of)
+    context = make_context(ruleset.functions, values)
     counted: dict[str, Any] = {}
     asked: list[Question] = []
     for question in ruleset.questions:
-        if is_asked(question, counted, ruleset, as_of):
-            asked.append(question)
-            if question.id in answers:
-                counted[question.id] = coerce_answer(answers[question.id])
-    return asked
+        if question.id not in ruleset.needed_questions:
+            continue
+        if question.ask_if is not None:
+            try:
+                if ruleset.compiled[question.ask_if].run(context) is not True:
+                    continue
+            except Exception:
+                continue
+        asked.append(question)
+        if question.id in answers:
+            value = coerce_answer(answers[question.id])
+            counted[question.id] = value
+            context.update({question.id: to_cel(value)})
+    return asked, counted, context
+
+
+def asked_questions(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> list[Question]:
+    """The questions this person is asked, in order, given their answers."""
+    return _walk_questions(answers, ruleset, as_of)[0]
 
 
 def effective_answers(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> dict[str, Any]:
@@ -145,11 +149,7 @@ def effective_answers(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date)
     A stored answer whose question is no longer asked (its `ask_if` became false
     after an earlier answer changed) stays in storage but does not count.
     """
-    return {
-        q.id: coerce_answer(answers[q.id])
-        for q in asked_questions(answers, ruleset, as_of)
-        if q.id in answers
-    }
+    return _walk_questions(answers, ruleset, as_of)[1]
 
 
 def _question_values(ruleset: Ruleset, answers: Mapping[str, Any], as_of: date) -> dict[str, Any]:
@@ -161,20 +161,21 @@ def _question_values(ruleset: Ruleset, answers: Mapping[str, Any], as_of: date) 
 
 def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Assessment:
     """Judge `answers` on the day `as_of` under `ruleset`."""
-    counted = effective_answers(answers, ruleset, as_of)
+    _, counted, context = _walk_questions(answers, ruleset, as_of)
     citizenship = counted.get("citizenship")
     values = _question_values(ruleset, counted, as_of)
-    values.update(
-        ruleset.parameter_values(as_of, citizenship if isinstance(citizenship, str) else None)
+    parameters = ruleset.parameter_values(
+        as_of, citizenship if isinstance(citizenship, str) else None
     )
-    context = make_context(ruleset.functions, values)
+    values.update(parameters)
+    context.update({name: to_cel(value) for name, value in parameters.items()})
     errors: list[EvaluationError] = []
 
     for item in ruleset.derived:
         compiled = ruleset.compiled[item.value]
         result = _run(compiled, context, values, errors)
         values[item.id] = result
-        context.update({item.id: _cel(result)})
+        context.update({item.id: to_cel(result)})
 
     fired: list[FiredOutcome] = []
     deadlines: list[DeadlineDate] = []
@@ -214,12 +215,6 @@ def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Asses
         values=values,
         errors=tuple(errors),
     )
-
-
-def _cel(value: Any) -> Any:
-    from .expressions import to_cel
-
-    return to_cel(value)
 
 
 def _run(
