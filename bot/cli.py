@@ -171,6 +171,42 @@ def text_report(shown: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- rules diff
+
+
+def rules_diff(old_dir: str, new_dir: str, as_of: date, db_path: str | None) -> int:
+    """Show what publishing NEW_DIR instead of OLD_DIR does to people (counts only)."""
+    from bot.core.rules.diff import DiffSummary, compare
+
+    old, new = _load_or_exit(old_dir), _load_or_exit(new_dir)
+    print(f"old: ruleset {old.version} ({old.fingerprint})")
+    print(f"new: ruleset {new.version} ({new.fingerprint})")
+    if old.version == new.version and old.fingerprint != new.fingerprint:
+        print("warning: the rules changed but `version` in ruleset.yaml did not; bump it")
+
+    cases = {
+        (t.case.as_of, tuple(sorted(t.case.answers.items()))) for t in (*old.tests, *new.tests)
+    }
+    summary = DiffSummary()
+    for case_day, items in sorted(cases, key=lambda c: (c[0], str(c[1]))):
+        answers = dict(items)
+        summary.add(compare(evaluate(answers, case_day, old), evaluate(answers, case_day, new)))
+    print("rule test cases (each on its own as_of day):")
+    for line in summary.lines():
+        print(f"  {line}")
+
+    if db_path:
+        from bot.storage.export import iter_answer_sets
+
+        stored = DiffSummary()
+        for answers in iter_answer_sets(db_path):
+            stored.add(compare(evaluate(answers, as_of, old), evaluate(answers, as_of, new)))
+        print(f"stored answers in {db_path}, judged on {as_of.isoformat()}:")
+        for line in stored.lines():
+            print(f"  {line}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -191,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the assessment as JSON")
     ev.add_argument("--rules", default=DEFAULT_RULES, help="ruleset folder")
 
+    diff = rules_sub.add_parser("diff", help="what a ruleset change does to people (counts)")
+    diff.add_argument("old_dir")
+    diff.add_argument("new_dir")
+    diff.add_argument("--as-of", help="judge stored answers on this day; default today")
+    diff.add_argument("--db", help="SQLite database with stored answers (counts only)")
+
     chat = sub.add_parser("chat", help="the interview in the terminal")
     chat.add_argument("--lang", choices=LOCALES)
     chat.add_argument("--as-of", help="pretend today is this day (YYYY-MM-DD)")
@@ -206,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rules_check(args.directory)
     if args.command == "rules" and args.rules_command == "evaluate":
         return rules_evaluate(args.rules, args.answers, _as_of(args.as_of), args.lang, args.json)
+    if args.command == "rules" and args.rules_command == "diff":
+        return rules_diff(args.old_dir, args.new_dir, _as_of(args.as_of), args.db)
     if args.command == "chat":
         from bot.chat import run_chat
 

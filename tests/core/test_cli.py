@@ -94,3 +94,35 @@ def test_evaluate_rejects_answers_outside_the_vocabulary(rules_dir, tmp_path, ca
     err = capsys.readouterr().err
     assert "citizenship: 'UZB' is not an option" in err
     assert "entry_date: '31.02.2025' is not a date" in err
+
+
+def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, capsys):
+    import shutil
+
+    new_dir = tmp_path / "new" / "rules"
+    shutil.copytree(rules_dir, new_dir)
+    # The patent now "ends" a day earlier: one case moves from legal to irregular.
+    break_file(
+        new_dir, "outcomes/fixture.yaml", "patent_paid_until >= as_of", "patent_paid_until > as_of"
+    )
+    break_file(
+        new_dir, "outcomes/fixture.yaml", "patent_paid_until < as_of", "patent_paid_until <= as_of"
+    )
+    break_file(new_dir, "ruleset.yaml", 'version: "1.0.0"', 'version: "1.0.1"')
+    assert main(["rules", "diff", str(rules_dir), str(new_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "2 checked, 1 unchanged, 1 change status" in out
+    assert "status legal → irregular: 1" in out
+    assert "deadline gone patent_payment: 1" in out
+
+
+def test_diff_warns_when_the_version_was_not_bumped(rules_dir, tmp_path, capsys):
+    import shutil
+
+    new_dir = tmp_path / "new" / "rules"
+    shutil.copytree(rules_dir, new_dir)
+    break_file(
+        new_dir, "outcomes/fixture.yaml", "remind_days_before: [3, 1, 0]", "remind_days_before: [2]"
+    )
+    assert main(["rules", "diff", str(rules_dir), str(new_dir)]) == 0
+    assert "bump it" in capsys.readouterr().out
