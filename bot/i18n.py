@@ -1,0 +1,225 @@
+"""Interface strings in the user's language: gettext catalogs read through Babel.
+
+Why gettext and these rules:
+
+- msgids are English; every user-visible interface string (buttons, menus, errors,
+  /help, /privacy) lives in ``locales/<locale>/LC_MESSAGES/hamroh.po``. Texts of
+  questions and outcomes are *not* here: they come from the ruleset.
+- Catalogs are compiled in memory from the ``.po`` files when the bot starts, so a
+  checkout runs without a ``pybabel compile`` step; a ``.mo`` file is used instead
+  when it is newer than its ``.po`` (a release image may ship compiled catalogs).
+- A string missing from a catalog falls back to Russian, never to English: most
+  users read Russian better than English (and ``tests/test_catalogs.py`` fails on
+  any missing string anyway).
+- Placeholders are ``{name}`` and filled with ``str.format``.
+- Telegram's ``language_code`` is only a first guess (``uz`` means Latin script in
+  Babel as ``uz_Latn``); :func:`locale_from_telegram` maps it, since
+  ``Locale.negotiate`` does not.
+
+The functions :func:`parse_error_message` and :func:`date_hint` are shared with the
+terminal chat (``hamroh chat``), so they return plain text, not HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from bot.core.answers import ParseError
+from bot.core.rules.model import Question
+from bot.core.rules.present import format_day
+
+logger = logging.getLogger(__name__)
+
+DOMAIN = "hamroh"
+LOCALES: tuple[str, ...] = ("ru", "ky", "tg", "uz", "uz_Cyrl")
+"""The five interface locales; Russian is the fallback."""
+FALLBACK = "ru"
+DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+LANGUAGE_NAMES: dict[str, str] = {
+    "ky": "Кыргызча",
+    "tg": "Тоҷикӣ",
+    "uz": "Oʻzbekcha",
+    "uz_Cyrl": "Ўзбекча",
+    "ru": "Русский",
+}
+"""Each language named in itself, in the order the picker shows them."""
+
+MENU_LANGUAGE_CODES: dict[str, str] = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz"}
+"""Two-letter codes for ``setMyCommands`` → the locale whose texts the menu uses.
+
+Telegram takes only ISO 639-1 codes here, so every ``uz`` client gets the Latin menu.
+"""
+
+_TELEGRAM_CODES: dict[str, str] = {
+    "ru": "ru",
+    "ky": "ky",
+    "tg": "tg",
+    "uz": "uz",
+    "uz-latn": "uz",
+    "uz-cyrl": "uz_Cyrl",
+}
+
+Translator = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction where it is defined; translate it later with ``_()``."""
+    return message
+
+
+def locale_from_telegram(language_code: str | None) -> str:
+    """Our locale for Telegram's ``language_code`` (an IETF tag); Russian otherwise."""
+    if not language_code:
+        return FALLBACK
+    code = language_code.strip().lower().replace("_", "-")
+    if code in _TELEGRAM_CODES:
+        return _TELEGRAM_CODES[code]
+    return _TELEGRAM_CODES.get(code.split("-", 1)[0], FALLBACK)
+
+
+def normalize_locale(locale: str | None) -> str:
+    """A stored or requested locale, or the fallback when it is not one of ours."""
+    return locale if locale in LOCALES else FALLBACK
+
+
+# --------------------------------------------------------------------------- catalogs
+
+
+def _read_catalog(directory: Path, locale: str) -> NullTranslations:
+    folder = directory / locale / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return Translations(fp=handle, domain=DOMAIN)
+    if not po.exists():
+        logger.warning("no catalog for locale %s in %s", locale, directory)
+        return NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+class Catalogs:
+    """The five catalogs, each falling back to Russian for a missing string."""
+
+    def __init__(self, directory: Path | str = DEFAULT_LOCALES_DIR) -> None:
+        self.directory = Path(directory)
+        russian = _read_catalog(self.directory, FALLBACK)
+        self._translations: dict[str, NullTranslations] = {FALLBACK: russian}
+        for locale in LOCALES:
+            if locale == FALLBACK:
+                continue
+            translations = _read_catalog(self.directory, locale)
+            translations.add_fallback(russian)
+            self._translations[locale] = translations
+
+    def gettext(self, locale: str | None) -> Translator:
+        """``_`` for one locale: ``_ = catalogs.gettext("ky"); _("Back")``."""
+        return self._translations[normalize_locale(locale)].gettext
+
+
+@lru_cache(maxsize=8)
+def load_catalogs(directory: Path | str = DEFAULT_LOCALES_DIR) -> Catalogs:
+    """Catalogs from ``directory``, read once per process."""
+    return Catalogs(directory)
+
+
+def gettext(locale: str | None, catalogs: Catalogs | None = None) -> Translator:
+    """The translator for ``locale`` (default catalogs unless ``catalogs`` is given)."""
+    return (catalogs or load_catalogs()).gettext(locale)
+
+
+# --------------------------------------------------------------------------- input help
+
+
+def _day(value: Any, locale: str) -> str:
+    return format_day(value, locale) if isinstance(value, date) else str(value)
+
+
+def parse_error_message(error: ParseError, locale: str, catalogs: Catalogs | None = None) -> str:
+    """Why typed input was not understood, in the user's language (plain text)."""
+    _ = gettext(locale, catalogs)
+    params = error.params
+    code = error.code
+    if code == "not_a_date":
+        return _("I could not read this date.")
+    if code == "no_such_day":
+        try:
+            typed = f"{int(params['day']):02d}.{int(params['month']):02d}.{int(params['year'])}"
+        except (KeyError, TypeError, ValueError):
+            typed = "?"
+        return _("There is no such day in the calendar: {date}").format(date=typed)
+    if code == "no_such_month":
+        return _("There is no month number {month}. A year has 12 months.").format(
+            month=params.get("month", "?")
+        )
+    if code == "date_in_future":
+        return _("Please check the date. This day has not come yet: {date}").format(
+            date=_day(params.get("date"), locale)
+        )
+    if code == "date_in_past":
+        return _("Please check the date. This day has already passed: {date}").format(
+            date=_day(params.get("date"), locale)
+        )
+    if code == "date_too_early":
+        return _("Please check the year. This date is too long ago: {date}").format(
+            date=_day(params.get("date"), locale)
+        )
+    if code == "date_too_late":
+        return _("Please check the year. This date is too far ahead: {date}").format(
+            date=_day(params.get("date"), locale)
+        )
+    if code == "not_a_number":
+        return _("Please write a number with digits, for example 25.")
+    if code == "number_too_small":
+        return _("The number cannot be less than {min}.").format(min=params.get("min", 0))
+    if code == "number_too_large":
+        return _("The number cannot be more than {max}.").format(max=params.get("max", "?"))
+    if code == "not_an_option":
+        return _("I did not understand. Please tap one of the buttons.")
+    if code == "too_long":
+        return _("This message is too long. Please answer in a few words.")
+    if code == "no_question":
+        return _("There is no open question right now.")
+    return _("I did not understand the answer.")
+
+
+def date_hint(locale: str, catalogs: Catalogs | None = None) -> str:
+    """How to type a date, for date questions whose ruleset hint gives no example."""
+    _ = gettext(locale, catalogs)
+    return _("Write the date as day, month, year, for example 05.02.2025.")
+
+
+def number_hint(locale: str, catalogs: Catalogs | None = None) -> str:
+    """How to type a number, for number questions without a ruleset hint."""
+    _ = gettext(locale, catalogs)
+    return _("Write a number with digits, for example 25.")
+
+
+def question_hint(question: Question, locale: str, catalogs: Catalogs | None = None) -> str | None:
+    """The hint to show under a question that takes typed input; ``None`` for buttons only.
+
+    The ruleset's own hint wins (it says where to find the date on the papers);
+    otherwise a generic "how to type it" line.
+    """
+    if question.type not in ("date", "integer"):
+        return None
+    if question.hint is not None:
+        return question.hint.get(normalize_locale(locale))
+    if question.type == "date":
+        return date_hint(locale, catalogs)
+    return number_hint(locale, catalogs)

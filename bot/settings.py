@@ -1,0 +1,101 @@
+"""Configuration from the environment (``HAMROH_*``), validated once at start.
+
+Why environment variables: the bot runs in a container or under systemd, and the
+token is a secret that must never sit in a file in the repository. Everything
+else has a default that works from a checkout (``hamroh run`` in the repo root).
+
+| variable | default | meaning |
+|---|---|---|
+| ``HAMROH_BOT_TOKEN`` | (required to run) | token from @BotFather |
+| ``HAMROH_DB_PATH`` | ``data/hamroh.sqlite3`` | SQLite file (created with its folder) |
+| ``HAMROH_ADMIN_IDS`` | empty | comma-separated Telegram user ids of admins |
+| ``HAMROH_BOT_API_URL`` | ``https://api.telegram.org/bot`` | Bot API base URL |
+| ``HAMROH_RULES_DIR`` | ``rules`` | the ruleset folder |
+| ``HAMROH_LOCALES_DIR`` | the repository's ``locales`` | gettext catalogs |
+| ``HAMROH_WEBHOOK_URL`` | unset (long polling) | public HTTPS URL; set it to use a webhook |
+| ``HAMROH_WEBHOOK_SECRET`` | unset | secret token Telegram sends back in a header |
+| ``HAMROH_WEBHOOK_LISTEN`` | ``0.0.0.0`` | address the webhook server binds |
+| ``HAMROH_WEBHOOK_PORT`` | ``8443`` | port the webhook server binds |
+| ``HAMROH_LOG_LEVEL`` | ``INFO`` | Python logging level |
+| ``HAMROH_INACTIVE_DAYS`` | ``365`` | delete users silent this many days (told in /privacy) |
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class Settings(BaseSettings):
+    """All settings; read with ``Settings()`` (environment) or built directly in tests."""
+
+    model_config = SettingsConfigDict(env_prefix="HAMROH_", extra="ignore")
+
+    bot_token: SecretStr = SecretStr("")
+    db_path: Path = Path("data/hamroh.sqlite3")
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    bot_api_url: str = DEFAULT_BOT_API_URL
+    rules_dir: Path = Path("rules")
+    locales_dir: Path = DEFAULT_LOCALES_DIR
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    log_level: str = "INFO"
+    inactive_days: int = Field(default=365, ge=1)
+    """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """``"1, 2,3"`` → ``(1, 2, 3)``; an empty string means no admins."""
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("Telegram only sends webhooks to https:// URLs")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: object) -> object:
+        """Telegram allows 1-256 characters ``A-Z a-z 0-9 _ -``; fail at start, not at setWebhook."""
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if not _SECRET_TOKEN.match(value):
+                raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def use_webhook(self) -> bool:
+        """A webhook URL switches the bot from long polling to a webhook server."""
+        return self.webhook_url is not None
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
