@@ -1,0 +1,171 @@
+"""Build the PTB application and run it (long polling, or a webhook when configured).
+
+Why these choices (see ``reference/telegram-stack-notes.md``):
+
+- no ``ConversationHandler`` and no PTB persistence: interview state lives in our
+  SQLite tables and is read and written in the handlers;
+- a :class:`PerChatUpdateProcessor`: parallel across chats, in order within a chat;
+- ``request``/``get_updates_request`` can be injected: tests plug the in-process
+  fake Bot API in there, and ``HAMROH_BOT_API_URL`` points the real HTTP transport
+  at a loopback fake for the polling test;
+- pending updates are never dropped on start: a user's answer sent while the bot
+  was restarting is still an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.core.rules import Ruleset, load_ruleset
+from bot.delivery.clock import SYSTEM_CLOCK, Clock
+from bot.i18n import Catalogs, load_catalogs
+from bot.settings import Settings
+from bot.storage import Database, Storage
+from bot.telegram import handlers
+from bot.telegram.commands import set_menus
+from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.reminders import ReminderPlanner, plan_reminders
+from bot.telegram.services import SERVICES_KEY, Services, services_of
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
+"""Edited messages are included so that an edit gets a reply instead of silence."""
+
+POLL_TIMEOUT = dt.timedelta(seconds=30)
+"""Seconds a ``getUpdates`` long poll may wait at Telegram."""
+
+
+def polling_options() -> dict[str, object]:
+    """The options ``run`` passes to long polling (tests start polling with the same)."""
+    return {
+        "allowed_updates": list(ALLOWED_UPDATES),
+        "drop_pending_updates": False,
+        "timeout": POLL_TIMEOUT,
+    }
+
+
+def file_url_for(base_url: str) -> str:
+    """Telegram serves files under ``…/file/bot<token>`` next to ``…/bot<token>``."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("bot")] + "file/bot"
+    return base_url.rstrip("/") + "/file/bot"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    storage: Storage | None = None,
+    ruleset: Ruleset | None = None,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    reminder_planner: ReminderPlanner | None = None,
+    catalogs: Catalogs | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The application with every handler registered; nothing is started yet.
+
+    ``storage=None`` opens ``settings.db_path`` in ``post_init`` (and closes it on
+    shutdown); pass a storage to share one (tests do). ``ruleset=None`` loads
+    ``settings.rules_dir`` now, so a broken ruleset stops the bot before it starts.
+    """
+    token = settings.bot_token.get_secret_value()
+    if not token:
+        raise ValueError("HAMROH_BOT_TOKEN is not set")
+    services = Services(
+        settings=settings,
+        ruleset=ruleset if ruleset is not None else load_ruleset(settings.rules_dir),
+        clock=clock or SYSTEM_CLOCK,
+        catalogs=catalogs or load_catalogs(Path(settings.locales_dir)),
+        reminder_planner=reminder_planner or plan_reminders,
+        store=storage,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(file_url_for(settings.bot_api_url))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    handlers.register(application)
+    return application
+
+
+async def startup(application: Application) -> None:  # type: ignore[type-arg]
+    """Open storage if none was given, and set the command menus in every language."""
+    services = services_of(application)
+    if services.store is None:
+        services.store = await Database.open(services.settings.db_path)
+        services.owns_storage = True
+    await set_menus(application.bot, services.catalogs)
+
+
+async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    services = services_of(application)
+    if services.owns_storage and services.store is not None:
+        await services.store.close()
+        services.store = None
+        services.owns_storage = False
+
+
+_post_init = startup
+_post_shutdown = shutdown
+
+
+def configure_logging(level: str) -> None:
+    """Our level for our code; third-party loggers never below INFO/WARNING.
+
+    PTB logs every request's parameters (message texts, answers) at DEBUG, and httpx
+    logs request URLs, which contain the bot token, at INFO.
+    """
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    floor = {"telegram": logging.INFO, "httpx": logging.WARNING, "httpcore": logging.WARNING}
+    for name, minimum in floor.items():
+        logging.getLogger(name).setLevel(max(minimum, logging.getLevelName(level)))
+
+
+def run(settings: Settings | None = None) -> None:
+    """Run the bot until interrupted: long polling, or a webhook if HAMROH_WEBHOOK_URL is set.
+
+    Blocking; PTB owns the event loop (``run_polling``/``run_webhook``).
+    """
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    application = build_application(settings)
+    if settings.webhook_url is None:
+        logger.info("starting with long polling")
+        application.run_polling(**polling_options())  # type: ignore[arg-type]
+        return
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    logger.info("starting with a webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=list(ALLOWED_UPDATES),
+        drop_pending_updates=False,
+    )

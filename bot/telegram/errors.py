@@ -1,0 +1,61 @@
+"""The error handler: log what broke without any user data, and tell the user kindly.
+
+Why so careful: an exception message can quote user input (``fromisoformat`` puts
+the text it could not read into its message), and users may be undocumented. So
+the log gets the exception *type*, the update id and the stack frames (file,
+line, code) — never the message, the update, or local values.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.i18n import locale_from_telegram, normalize_locale
+from bot.telegram.render import esc
+from bot.telegram.services import services_of
+
+logger = logging.getLogger(__name__)
+
+
+def describe(error: BaseException | None) -> str:
+    """Type and stack frames of ``error``, without its message."""
+    if error is None:
+        return "unknown error"
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error.__traceback__ else ""
+    return f"{type(error).__module__}.{type(error).__qualname__}\n{frames}".rstrip()
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("update %s failed: %s", update_id, describe(error))
+    if not isinstance(update, Update) or isinstance(error, Forbidden):
+        return
+    chat, tg_user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    services = services_of(context)
+    locale = locale_from_telegram(tg_user.language_code if tg_user else None)
+    try:
+        user = await services.storage.get_user(tg_user.id) if tg_user else None
+        if user is not None:
+            locale = normalize_locale(user.locale)
+    except Exception as lookup_error:  # storage may be what failed
+        logger.warning("locale lookup in the error handler failed: %s", type(lookup_error).__name__)
+    _ = services.catalogs.gettext(locale)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            chat.id,
+            "😕 " + esc(_("Sorry, something went wrong. Please try again, or send /start.")),
+            parse_mode=ParseMode.HTML,
+        )
+    except TelegramError as send_error:
+        logger.warning("could not tell the user about the error: %s", type(send_error).__name__)

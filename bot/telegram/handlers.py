@@ -1,0 +1,282 @@
+"""What the bot does with each kind of update: commands, typed answers, everything else.
+
+Every handler follows the same pattern: open a :class:`Turn` (user, language,
+services — state comes from storage), decide, save the new state, reply. A user
+who has never picked a language gets the language picker whatever they send.
+Button presses are in :mod:`bot.telegram.buttons`.
+
+Never log message texts or answers here: users may be undocumented.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.interview import Interview, answer_text, current_question
+from bot.i18n import gettext, locale_from_telegram, parse_error_message
+from bot.telegram import keyboards, render
+from bot.telegram.buttons import on_button
+from bot.telegram.conversation import Turn, open_turn
+from bot.telegram.errors import on_error
+from bot.telegram.render import View, esc
+from bot.telegram.services import services_of
+from bot.telegram.state import save_state, state_token
+
+logger = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+
+async def _known_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
+    """The turn of a user who has picked a language; others get the picker and ``None``."""
+    turn = await open_turn(update, context)
+    if turn is None:
+        return None
+    if turn.user is None:
+        await turn.send(render.language_picker(turn.guessed_locale))
+        return None
+    return turn
+
+
+async def after_answer(turn: Turn, state: Interview) -> None:
+    """Next question, or the result at once when nothing is left to ask."""
+    view = turn.question_view(state)
+    if view is not None:
+        await turn.send(view)
+    else:
+        await turn.show_result(state)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask every user for their language; Telegram's guess is only preselected."""
+    turn = await open_turn(update, context)
+    if turn is None:
+        return
+    selected = turn.user.locale if turn.user is not None else turn.guessed_locale
+    await turn.send(render.language_picker(selected))
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await on_start(update, context)
+
+
+async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The stored answers judged again today (deadlines move, laws change)."""
+    turn = await _known_user(update, context)
+    if turn is None:
+        return
+    state = await turn.state()
+    if current_question(state, turn.services.ruleset, turn.today) is not None:
+        await turn.show_current(state, notice=turn._("You have not answered all questions yet."))
+        return
+    await turn.show_result(state)
+
+
+async def on_answers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await _known_user(update, context)
+    if turn is None:
+        return
+    state = await turn.state()
+    view = render.answers_list(
+        state, turn.services.ruleset, turn.today, turn.locale, turn._, state_token(state)
+    )
+    await turn.send(view)
+    if not state.answers:
+        await turn.show_current(state)
+
+
+async def on_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await _known_user(update, context)
+    if turn is None or turn.user is None:
+        return
+    stored = await turn.storage.reminders_for(turn.user_id)
+    await turn.send(render.reminders(turn.user.reminders_opt_in, stored, turn.locale, turn._))
+
+
+async def on_contacts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await open_turn(update, context)
+    if turn is None:
+        return
+    await turn.send_contacts()
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await open_turn(update, context)
+    if turn is not None:
+        await turn.send(render.help_text(turn._))
+
+
+async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await open_turn(update, context)
+    if turn is not None:
+        await turn.send(render.privacy_text(turn._, turn.services.settings.inactive_days))
+
+
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask before deleting: the buttons carry the decision (see ``buttons.on_forget``)."""
+    turn = await open_turn(update, context)
+    if turn is None:
+        return
+    if turn.user is None:
+        await turn.send(View(esc(turn._("I keep nothing about you."))))
+        return
+    text = esc(
+        turn._(
+            "Delete everything I keep about you: your language and all your answers? "
+            "This cannot be undone."
+        )
+    )
+    await turn.send(View(text, keyboards.forget(turn._)))
+
+
+COMMAND_HANDLERS = {
+    "start": on_start,
+    "language": on_language,
+    "status": on_status,
+    "answers": on_answers,
+    "reminders": on_reminders,
+    "contacts": on_contacts,
+    "help": on_help,
+    "privacy": on_privacy,
+    "forget": on_forget,
+}
+
+
+# --------------------------------------------------------------------------- messages
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A typed answer: parsed by the core; on error the reason, the hint and the question."""
+    turn = await _known_user(update, context)
+    message = update.effective_message
+    if turn is None or message is None or message.text is None:
+        return
+    ruleset = turn.services.ruleset
+    state = await turn.state()
+    if current_question(state, ruleset, turn.today) is None:
+        await turn.show_current(state)
+        return
+    new_state, error = answer_text(state, message.text, ruleset, turn.today)
+    if error is not None:
+        notice = parse_error_message(error, turn.locale, turn.services.catalogs)
+        await turn.show_current(state, notice=notice)
+        return
+    await save_state(turn.storage, turn.user_id, new_state, turn.now)
+    await after_answer(turn, new_state)
+
+
+def _unsupported_notice(turn: Turn, message: Message) -> str:
+    _ = turn._
+    if message.voice or message.audio or message.video or message.video_note:
+        return _(
+            "I cannot listen to voice messages or watch videos. Please tap a button or type the answer."
+        )
+    if message.photo or message.document:
+        return _(
+            "Please do not send photos or files. I do not need them, and they may show your personal data."
+        )
+    if message.location or message.venue or message.contact:
+        return _("Please do not send your location or contacts. I do not need them.")
+    return _("I understand only buttons and short typed answers.")
+
+
+async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files, locations, contacts: a short reply and the question."""
+    turn = await _known_user(update, context)
+    message = update.effective_message
+    if turn is None or message is None:
+        return
+    await turn.show_current(notice=_unsupported_notice(turn, message))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await _known_user(update, context)
+    if turn is not None:
+        await turn.show_current(notice=turn._("I do not know this command. All commands: /help"))
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is never taken as an answer: the answer it replaced may be in use."""
+    turn = await _known_user(update, context)
+    if turn is not None:
+        await turn.show_current(
+            notice=turn._(
+                "I do not read edited messages. Please send the answer again as a new message."
+            )
+        )
+
+
+# --------------------------------------------------------------------------- groups, membership
+
+
+def _private_only_text(language_code: str | None, context: ContextTypes.DEFAULT_TYPE) -> str:
+    _ = gettext(locale_from_telegram(language_code), services_of(context).catalogs)
+    return _("I work only in a private chat. Please write to me directly.")
+
+
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups: one short line, and nothing is read or stored."""
+    message = update.effective_message
+    if message is None:
+        return
+    code = update.effective_user.language_code if update.effective_user else None
+    await message.reply_text(esc(_private_only_text(code, context)), parse_mode="HTML")
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Blocked or unblocked in a private chat; added to a group (say we work privately)."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    if change.chat.type == ChatType.PRIVATE:
+        storage = services_of(context).storage
+        if await storage.get_user(change.from_user.id) is not None:
+            active = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+            await storage.set_active(change.from_user.id, active)
+        return
+    if change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and status in (
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.ADMINISTRATOR,
+    ):
+        text = _private_only_text(change.from_user.language_code, context)
+        await context.bot.send_message(change.chat.id, esc(text), parse_mode="HTML")
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler in the order PTB must try them, and the error handler."""
+    groups = filters.ChatType.GROUPS & NEW_MESSAGE
+    addressed = filters.COMMAND | filters.Entity("mention") | filters.REPLY
+    application.add_handler(MessageHandler(groups & addressed, on_group_message))
+    for name, callback in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE & NEW_MESSAGE))
+    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edited))
+    application.add_handler(
+        MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, on_text)
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, on_unknown_command)
+    )
+    application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE, on_unsupported))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(on_error)
