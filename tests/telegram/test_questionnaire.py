@@ -1,0 +1,185 @@
+"""The questionnaire end to end: /start, language, every question, the result."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.rules import Ruleset
+from bot.core.rules.present import format_day
+from bot.i18n import LOCALES
+from bot.telegram.render import STATUS_ICONS
+from bot.testing import FakeBotAPI
+from tests.telegram.conftest import PATENT_ANSWERS, BotUser, close_app
+from tests.telegram.helpers import answer, answer_all, question_on_screen, start
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_full_questionnaire_in_each_locale(
+    locale, make_app, api: FakeBotAPI, shipped_or_fixture: Ruleset, errors
+):
+    ruleset = shipped_or_fixture
+    app, db = await make_app(ruleset=ruleset)
+    user = BotUser(app, api, language_code="ru")
+
+    await start(user, locale)
+    intro, first = user.messages()[-2:]
+    assert "/forget" in intro.text  # the line on what is stored
+    assert question_on_screen(ruleset, first, locale) is not None
+    assert first.text.startswith("1/")
+
+    asked = await answer_all(user, ruleset, locale, PATENT_ANSWERS)
+    assert asked[0] == "citizenship"
+
+    header = ruleset.header
+    result_text = "\n".join(m.text for m in user.messages()[-4:])
+    titles = [header.statuses[s].title.get(locale) for s in header.statuses]
+    assert any(title in result_text for title in titles), "the status heading is missing"
+    assert header.disclaimer.get(locale) in result_text
+    assert format_day(header.content_reviewed, locale) in result_text
+    last = user.last()
+    assert {text.split(" ", 1)[1] for text, _ in last.buttons()} >= {
+        label for label in _result_labels(app, locale)
+    }
+    assert last.parse_mode == "HTML"
+    stored = await db.load_interview(user.user_id)
+    assert set(stored.answers) == set(asked)
+    assert (await db.get_user(user.user_id)).locale == locale
+    assert errors == []
+
+
+def _result_labels(app, locale: str) -> set[str]:
+    _ = app.bot_data["hamroh"].catalogs.gettext(locale)
+    return {_("Why?"), _("Change an answer"), _("Contacts")}
+
+
+async def test_patent_worker_result_has_deadlines_in_the_users_language(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ky")
+    await answer_all(user, fixture_ruleset, "ky", PATENT_ANSWERS)
+
+    text = "\n".join(m.text for m in user.messages()[-3:])
+    assert (
+        STATUS_ICONS["legal"] + " " + fixture_ruleset.header.statuses["legal"].title.get("ky")
+        in text
+    )
+    assert "Патент жарактуу" in text  # the fixture outcome's Kyrgyz title
+    assert (
+        "2025-ж., 30-июн." in text
+        or format_day(__import__("datetime").date(2025, 6, 30), "ky") in text
+    )
+    user_row = await db.get_user(user.user_id)
+    assert (user_row.status, user_row.citizenship) == ("legal", "UZ")
+    assert errors == []
+
+
+async def test_progress_back_and_why(make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "tg")
+    await answer(user, fixture_ruleset, "tg", PATENT_ANSWERS)  # citizenship
+    question = user.last()
+    assert question.text.startswith("2/")
+    assert "Ҳоло дар Русия ҳастед?" in question.text
+
+    _ = app.bot_data["hamroh"].catalogs.gettext("tg")
+    await user.tap(_("Why we ask this?"))
+    assert fixture_ruleset.question("in_russia").why.get("tg") in user.last().text
+    assert all(_("Why we ask this?") not in label for label, _d in user.last().buttons())
+
+    await user.tap(_("Back"))
+    back_to = user.last_with_buttons()
+    assert fixture_ruleset.question("citizenship").text.get("tg") in back_to.text
+    # the current answer is shown and checked
+    assert "✓ " + fixture_ruleset.option_label(fixture_ruleset.question("citizenship"), "UZ").get(
+        "tg"
+    ) in [label for label, _d in back_to.buttons()]
+
+    await user.tap("Тоҷикистон")
+    stored = await db.load_interview(user.user_id)
+    assert stored.answers == {"citizenship": "TJ"}
+    assert fixture_ruleset.question("in_russia").text.get("tg") in user.last().text
+    assert errors == []
+
+
+async def test_change_an_answer_keeps_the_others_and_re_evaluates(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "uz")
+    await answer_all(user, fixture_ruleset, "uz", PATENT_ANSWERS)
+    assert (await db.get_user(user.user_id)).status == "legal"
+    before = dict((await db.load_interview(user.user_id)).answers)
+
+    _ = app.bot_data["hamroh"].catalogs.gettext("uz")
+    await user.tap(_("Change an answer"))
+    listing = user.last()
+    assert "Patent toʻlangan muddat" in listing.text
+    await user.tap("Patent toʻlangan muddat")
+    assert fixture_ruleset.question("patent_paid_until").text.get("uz") in user.last().text
+    await user.say("28.02.2025")  # the patent lapsed a week ago
+
+    result = "\n".join(m.text for m in user.messages()[-3:])
+    assert fixture_ruleset.header.statuses["irregular"].title.get("uz") in result
+    after = (await db.load_interview(user.user_id)).answers
+    assert after == {**before, "patent_paid_until": "2025-02-28"}
+    assert (await db.get_user(user.user_id)).status == "irregular"
+    assert errors == []
+
+
+async def test_change_that_opens_new_questions_asks_them_then_re_evaluates(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    answers = {**PATENT_ANSWERS, "document": "none"}
+    asked = await answer_all(user, fixture_ruleset, "ru", answers)
+    assert "patent_paid_until" not in asked
+
+    await user.say("/answers")
+    await user.tap("Основание пребывания")
+    await user.tap("Патент")
+    again = await answer_all(user, fixture_ruleset, "ru", PATENT_ANSWERS)
+    assert again == ["patent_issue_date", "patent_paid_until"]
+    stored = (await db.load_interview(user.user_id)).answers
+    assert stored["document"] == "patent" and stored["registered"] == "yes"
+    assert (await db.get_user(user.user_id)).status == "legal"
+    assert errors == []
+
+
+async def test_restart_mid_questionnaire_resumes(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, settings, errors
+):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "uz_Cyrl")
+    for _ in range(4):
+        await answer(user, fixture_ruleset, "uz_Cyrl", PATENT_ANSWERS)
+    on_screen = question_on_screen(fixture_ruleset, user.last_with_buttons(), "uz_Cyrl")
+    assert on_screen is not None and on_screen.id == "document"
+    await close_app(app, db)
+
+    app2, db2 = await make_app()
+    user2 = BotUser(app2, api)
+    await answer(user2, fixture_ruleset, "uz_Cyrl", PATENT_ANSWERS)  # the button from before
+    assert question_on_screen(fixture_ruleset, user2.last(), "uz_Cyrl").id == "patent_issue_date"
+    await answer_all(user2, fixture_ruleset, "uz_Cyrl", PATENT_ANSWERS)
+    assert (await db2.get_user(user.user_id)).status == "legal"
+    assert errors == []
+
+
+async def test_typed_option_words_and_numbers_are_understood(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ky")
+    await user.say("кыргызстан")
+    await user.say("ооба")
+    stored = (await db.load_interview(user.user_id)).answers
+    assert stored == {"citizenship": "KG", "in_russia": "yes"}
+    assert errors == []
