@@ -16,9 +16,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_FILES = (
     "ruleset.yaml",
     "calendar.yaml",
-    "parameters.yaml",
     "questions.yaml",
-    "derived.yaml",
     "sources.yaml",
     "contacts.yaml",
 )
@@ -31,6 +29,8 @@ def make_rules_dir(target: Path) -> Path:
     (rules / "tests").mkdir()
     for name in SHARED_FILES:
         shutil.copy(ROOT / "rules" / name, rules / name)
+    shutil.copy(FIXTURES / "derived.yaml", rules / "derived.yaml")
+    shutil.copy(FIXTURES / "parameters.yaml", rules / "parameters.yaml")
     shutil.copy(FIXTURES / "outcomes.yaml", rules / "outcomes" / "fixture.yaml")
     shutil.copy(FIXTURES / "tests.yaml", rules / "tests" / "fixture.yaml")
     return rules

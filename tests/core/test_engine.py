@@ -48,12 +48,12 @@ def test_29_february_issue_date(ruleset):
     result = evaluate(answers, d("2025-01-15"), ruleset)
     # 29 Feb + 2 months = 29 April 2024 (Monday).
     assert result.deadline("contract_copy").date == d("2024-04-29")
-    # 29 Feb 2024 + 12 months = 28 Feb 2025 (end-of-month rule); a paid period
-    # runs to the day before that date, so the last day of the 12 months is 27 Feb.
+    # A paid period runs to the day before the same date; 29 February 2025 does
+    # not exist, so the 12 months end the day before 1 March: 28 February 2025.
     year_end = result.values["patent_year_end"]
-    assert year_end == d("2025-02-27")
-    # Ten working days before Thu 27 Feb: 26,25,24,21,20,19,18,17,14,13 Feb.
-    assert result.deadline("patent_reissue").date == d("2025-02-13")
+    assert year_end == d("2025-02-28")
+    # Ten working days before Fri 28 Feb: 27,26,25,24,21,20,19,18,17,14 Feb.
+    assert result.deadline("patent_reissue").date == d("2025-02-14")
 
 
 def test_a_deadline_on_a_holiday_moves_to_the_next_working_day(ruleset):
