@@ -194,7 +194,7 @@ def test_a_cycle_between_derived_values_is_reported(rules_dir):
     break_file(
         rules_dir,
         "derived.yaml",
-        "add_days(add_months(patent_issue_date, 12, 'end_of_month'), -1)",
+        "add_days(add_months(patent_issue_date, 12, 'next_month_start'), -1)",
         "add_days(patent_end_day, -1)",
     )
     problems = problems_of(rules_dir)
