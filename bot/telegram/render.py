@@ -304,7 +304,7 @@ def result_brief(data: Mapping[str, Any], locale: str, _: Translator, token: str
             f"{icon} <b>" + esc(data["status_title"]) + "</b>",
             esc(data["status_summary"]),
             "",
-            esc(_("Your full result: /status. To change an answer: /answers.")),
+            esc(_("Your full result: /status. To change an answer: /answers")),
         )
     )
     return View(text, keyboards.result(_, token, has_deadlines=bool(data.get("deadlines"))))

@@ -163,7 +163,7 @@ async def test_group_chat_gets_one_line_and_no_processing(make_app, api: FakeBot
     app, db = await make_app()
     user = BotUser(app, api, user_id=2002, language_code="tg")
     group = -1002002
-    await user.feed(api.group_text_update(2002, "/start", group_id=group))
+    await user.feed(api.group_text_update(2002, "/start", group_id=group, language_code="tg"))
     sent = api.messages(group)
     assert len(sent) == 1
     assert sent[0].text == gettext("tg", app.bot_data["hamroh"].catalogs)(

@@ -1,0 +1,127 @@
+"""The real polling loop over HTTP on 127.0.0.1, and how ``run`` starts the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from telegram.ext import Application
+
+from bot.core.rules import Ruleset
+from bot.settings import Settings
+from bot.storage import Database
+from bot.telegram import app as app_module
+from bot.telegram.app import ALLOWED_UPDATES, build_application, polling_options, startup
+from bot.testing import FakeBotAPI
+from bot.testing.fake_server import FakeBotAPIServer
+
+
+async def _until(condition: Any, rounds: int = 5000) -> None:
+    for _ in range(rounds):
+        if condition():
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("condition not reached")
+
+
+async def test_long_polling_through_the_configured_base_url(
+    settings: Settings, api: FakeBotAPI, fixture_ruleset: Ruleset, clock, errors
+):
+    async with FakeBotAPIServer(api) as server:
+        configured = settings.model_copy(update={"bot_api_url": server.base_url})
+        database = await Database.open(configured.db_path)
+        application = build_application(
+            configured, storage=database, ruleset=fixture_ruleset, clock=clock
+        )
+        await application.initialize()
+        await startup(application)
+        await application.updater.start_polling(**polling_options())
+        await application.start()
+        try:
+            api.push_update(api.text_update(42, "/start", language_code="ky"))
+            await _until(lambda: api.last_message(42) is not None)
+            picker = api.last_message(42)
+            assert ("✓ Кыргызча", "L:ky") in picker.buttons()
+
+            api.push_update(api.callback_update(42, picker.message_id, "L:ky"))
+            await _until(lambda: fixture_ruleset.question("citizenship").text.get("ky")
+                         in api.last_message(42).text)  # fmt: skip
+            api.push_update(api.text_update(42, "Өзбекстан", language_code="ky"))
+            await _until(lambda: api.last_message(42).text.startswith("2/"))
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+            await database.close()
+
+    polls = api.calls_to("getUpdates")
+    assert polls and polls[-1].params["allowed_updates"] == list(ALLOWED_UPDATES)
+    assert api.commands[("default", "ky")][0]["command"] == "start"
+    assert errors == []
+
+
+async def test_startup_opens_and_closes_its_own_database(
+    settings: Settings, api: FakeBotAPI, fixture_ruleset: Ruleset, clock
+):
+    application = build_application(
+        settings,
+        ruleset=fixture_ruleset,
+        clock=clock,
+        request=api.request(),
+        get_updates_request=api.request(),
+    )
+    await application.initialize()
+    await startup(application)
+    services = application.bot_data["hamroh"]
+    assert services.owns_storage and settings.db_path.exists()
+    await app_module.shutdown(application)
+    assert services.store is None
+    await application.shutdown()
+
+
+def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixture_ruleset):
+    calls: dict[str, Any] = {}
+    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: calls.update(kw))
+    monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
+    app_module.run(settings)
+    assert calls == polling_options()
+    assert calls["drop_pending_updates"] is False
+
+
+def test_run_uses_a_webhook_with_the_secret(monkeypatch, settings: Settings, fixture_ruleset):
+    calls: dict[str, Any] = {}
+    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: calls.update(kw))
+    monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
+    configured = settings.model_copy(
+        update={
+            "webhook_url": "https://bot.example.org/hook/abc",
+            "webhook_secret": Settings(webhook_secret="s3cret_token").webhook_secret,
+            "webhook_port": 8443,
+        }
+    )
+    app_module.run(configured)
+    assert calls["secret_token"] == "s3cret_token"
+    assert calls["webhook_url"] == "https://bot.example.org/hook/abc"
+    assert calls["url_path"] == "hook/abc"
+    assert calls["allowed_updates"] == list(ALLOWED_UPDATES)
+    assert calls["drop_pending_updates"] is False
+
+
+def test_run_without_a_token_fails_clearly(settings: Settings, fixture_ruleset):
+    with pytest.raises(ValueError, match="HAMROH_BOT_TOKEN"):
+        build_application(
+            settings.model_copy(update={"bot_token": SecretStr("")}), ruleset=fixture_ruleset
+        )
+
+
+def test_logging_never_shows_texts_or_the_token():
+    app_module.configure_logging("DEBUG")
+    try:
+        assert logging.getLogger("telegram").getEffectiveLevel() >= logging.INFO
+        assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    finally:
+        for name in ("telegram", "httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
