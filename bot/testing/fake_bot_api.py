@@ -248,6 +248,8 @@ class FakeBotAPI(UpdateBuilders):
         self.webhook: dict[str, Any] = {}
         self.closed = False
         self.logged_out = False
+        self.messages_sent = 0
+        """Accepted ``sendMessage`` calls so far (cheap to poll from tests and benchmarks)."""
         self.unknown_methods: list[str] = []
 
         self._transcripts: dict[int, list[SentMessage]] = collections.defaultdict(list)
@@ -565,6 +567,7 @@ class FakeBotAPI(UpdateBuilders):
             params=dict(params),
         )
         self._transcripts[chat_id].append(message)
+        self.messages_sent += 1
         return message.to_api()
 
     def _editable(self, params: dict[str, Any], verb: str) -> SentMessage | None:

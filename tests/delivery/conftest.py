@@ -1,0 +1,48 @@
+"""Fixtures for delivery tests: database, outbox, fake clock, fake Bot API and a bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot.delivery import Outbox
+from bot.storage import Database
+from bot.testing import FakeBotAPI, FakeClock
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Fake time shared by the sender, the budget and the fake Bot API."""
+    return FakeClock()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh migrated database."""
+    database = await Database.open(tmp_path / "hamroh.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def outbox(db: Database) -> Outbox:
+    """The outbox on the shared connection."""
+    return Outbox(db)
+
+
+@pytest.fixture
+def api(clock: FakeClock) -> FakeBotAPI:
+    """A fake Bot API enforcing Telegram's 30 msg/s broadcast limit on the fake clock."""
+    return FakeBotAPI(clock=clock, rate_limit_per_second=30)
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
+    """A real PTB Bot on the in-process fake transport."""
+    async with Bot(api.token, request=api.request(), get_updates_request=api.request()) as b:
+        yield b
