@@ -8,6 +8,7 @@ switches, and the JSON of `hamroh rules evaluate` is this structure.
 from __future__ import annotations
 
 from datetime import date
+from string import Formatter
 from typing import Any
 
 from babel.dates import format_date
@@ -25,7 +26,9 @@ def format_day(day: date, locale: str) -> str:
 
 
 def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) -> str:
-    """An answer as the user would read it: option label, formatted date or number."""
+    """An answer or computed value as the user would read it: option label, date, number."""
+    if isinstance(value, date):
+        return format_day(value, locale)
     if not ruleset.has_question(question_id):
         return str(value)
     question = ruleset.question(question_id)
@@ -41,18 +44,27 @@ def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) ->
     return str(value)
 
 
-def fill(text: Text, values: dict[str, Any], ruleset: Ruleset, locale: str) -> str:
-    """Fill `{name}` placeholders with values written for `locale`."""
-    template = text.get(locale)
+def fill(text: Text | str, values: dict[str, Any], ruleset: Ruleset, locale: str) -> str:
+    """Fill `{name}` placeholders with values written for `locale`.
 
-    class _Values(dict[str, str]):
-        def __missing__(self, key: str) -> str:
-            value = values.get(key)
-            if value is None:
-                return "—"
-            return answer_label(ruleset, key, value, locale)
-
-    return template.format_map(_Values())
+    A value that ends with a period (Russian dates end in «г.») followed by a
+    period in the text would read "г.." — the text's own period is dropped.
+    """
+    template = text if isinstance(text, str) else text.get(locale)
+    out: list[str] = []
+    drop_period = False
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        if drop_period and literal.startswith("."):
+            literal = literal[1:]
+        out.append(literal)
+        drop_period = False
+        if name is None:
+            continue
+        value = values.get(name)
+        shown = "—" if value is None else answer_label(ruleset, name, value, locale)
+        out.append(shown)
+        drop_period = shown.endswith(".")
+    return "".join(out)
 
 
 def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, Any]:
@@ -115,10 +127,7 @@ def _outcome(
         "id": outcome.id,
         "status": outcome.status,
         "title": fill(outcome.title, values, ruleset, locale),
-        "steps": [
-            step.format_map(_SafeFormat(values, ruleset, locale))
-            for step in outcome.steps.get(locale)
-        ],
+        "steps": [fill(step, values, ruleset, locale) for step in outcome.steps.get(locale)],
         "legal_basis": fill(outcome.legal_basis, values, ruleset, locale),
         "sources": [
             {"id": s, "title": ruleset.sources[s].title, "url": ruleset.sources[s].url}
@@ -146,15 +155,3 @@ def _contact(ruleset: Ruleset, contact_id: str, locale: str) -> dict[str, Any]:
         "hours": contact.hours,
         "last_checked": contact.last_checked.isoformat(),
     }
-
-
-class _SafeFormat(dict[str, str]):
-    """`str.format_map` values for step lines: answers and dates in the locale."""
-
-    def __init__(self, values: dict[str, Any], ruleset: Ruleset, locale: str) -> None:
-        super().__init__()
-        self._values, self._ruleset, self._locale = values, ruleset, locale
-
-    def __missing__(self, key: str) -> str:
-        value = self._values.get(key)
-        return "—" if value is None else answer_label(self._ruleset, key, value, self._locale)
