@@ -161,3 +161,23 @@ def test_presented_result_has_everything_a_user_must_see(ruleset):
     assert outcome["uncertain"].startswith(ruleset.header.uncertain_note.tg)
     assert shown["deadlines"][0]["id"] == "stay_limit"
     assert shown["deadlines"][0]["date"] == "2025-03-31"
+
+
+def test_results_show_the_most_severe_outcome_first_and_advice_last(ruleset):
+    answers = {
+        **PATENT_WORKER,
+        "in_registry": "unknown",
+        "registered": "no",
+        "entry_date": "2025-05-28",
+    }
+    result = evaluate(answers, d("2025-06-01"), ruleset)
+    shown = present(result, ruleset, "ru")
+    statuses = [o["status"] for o in shown["outcomes"]]
+    assert statuses == ["action_needed", "legal", "info"]
+
+
+def test_contacts_for_one_citizenship_are_shown_only_to_its_citizens(ruleset):
+    from bot.core.rules.present import _serves
+
+    assert _serves(["KG"], "KG") and not _serves(["KG"], "UZ")
+    assert _serves(["KG"], None) and _serves(None, "UZ")

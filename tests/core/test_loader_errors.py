@@ -227,3 +227,20 @@ def test_a_missing_file_is_named(rules_dir):
         p.startswith("rules/calendar.yaml:1: required file is missing")
         for p in problems_of(rules_dir)
     )
+
+
+def test_a_stray_brace_in_a_step_is_an_error_not_a_crash(rules_dir):
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", 'ru: ["Не работайте."', 'ru: ["Не работайте {."'
+    )
+    assert_reported(rules_dir, "outcomes/fixture.yaml", line, "'ru' text")
+
+
+def test_steps_use_the_same_placeholders_in_every_locale(rules_dir):
+    line = break_file(
+        rules_dir,
+        "outcomes/fixture.yaml",
+        'ky: ["Патент үчүн {patent_paid_until} чейин төлөңүз."]',
+        'ky: ["Патент үчүн убагында төлөңүз."]',
+    )
+    assert_reported(rules_dir, "outcomes/fixture.yaml", line, "step 1: placeholders in 'ky' differ")

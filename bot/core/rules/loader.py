@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from string import Formatter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -40,6 +41,7 @@ from .model import (
     RuleTestsFile,
     SourcesFile,
     Text,
+    TextList,
     expand_days,
 )
 from .ruleset import LocatedTest, Ruleset
@@ -353,24 +355,63 @@ class _CrossChecker:
                         + _suggestion(value, allowed),
                     )
 
+    def template_names(self, file: _File, line: int, template: str, locale: str) -> set[str]:
+        """The `{names}` a text uses; a stray brace or an unknown name is an error."""
+        try:
+            parsed = list(Formatter().parse(template))
+        except ValueError as error:
+            self.out.add(file, line, f"{locale!r} text: {error} (write a brace as {{{{ or }}}})")
+            return set()
+        names: set[str] = set()
+        for _literal, name, spec, _conversion in parsed:
+            if name is None:
+                continue
+            if not PLACEHOLDER.fullmatch("{" + name + "}") or spec:
+                self.out.add(file, line, f"{locale!r} text: {{{name}}} is not a placeholder name")
+                continue
+            if name not in self.names():
+                self.out.add(
+                    file,
+                    line,
+                    f"unknown placeholder {{{name}}} in {locale!r} text"
+                    + _suggestion(name, self.names()),
+                )
+            names.add(name)
+        return names
+
     def placeholders(self, file: _File, path: tuple[Any, ...], text: Text) -> None:
-        for locale in LOCALES:
-            for name in PLACEHOLDER.findall(text.get(locale)):
-                if name not in self.names():
-                    self.out.add(
-                        file,
-                        file.line((*path, locale)),
-                        f"unknown placeholder {{{name}}} in {locale!r} text"
-                        + _suggestion(name, self.names()),
-                    )
-        russian = set(PLACEHOLDER.findall(text.ru))
+        """Placeholders must be real names and the same in every locale."""
+        found = {
+            locale: self.template_names(file, file.line((*path, locale)), text.get(locale), locale)
+            for locale in LOCALES
+        }
         for locale in LOCALES[1:]:
-            if set(PLACEHOLDER.findall(text.get(locale))) != russian:
+            if found[locale] != found["ru"]:
                 self.out.add(
                     file,
                     file.line((*path, locale)),
-                    f"placeholders in {locale!r} differ from 'ru' ({', '.join(sorted(russian)) or 'none'})",
+                    f"placeholders in {locale!r} differ from 'ru' "
+                    f"({', '.join(sorted(found['ru'])) or 'none'})",
                 )
+
+    def step_placeholders(self, file: _File, path: tuple[Any, ...], steps: TextList) -> None:
+        """Each step is a template too; step n must use the same names in every locale."""
+        found = {
+            locale: [
+                self.template_names(file, file.line((*path, locale, n)), step, locale)
+                for n, step in enumerate(steps.get(locale))
+            ]
+            for locale in LOCALES
+        }
+        for locale in LOCALES[1:]:
+            for n, (names, russian) in enumerate(zip(found[locale], found["ru"], strict=False)):
+                if names != russian:
+                    self.out.add(
+                        file,
+                        file.line((*path, locale, n)),
+                        f"step {n + 1}: placeholders in {locale!r} differ from 'ru' "
+                        f"({', '.join(sorted(russian)) or 'none'})",
+                    )
 
     # -- files -----------------------------------------------------------------
 
@@ -581,8 +622,10 @@ class _CrossChecker:
                     self.out.add(
                         file, file.line((*path, "valid_until")), "valid_until is before valid_from"
                     )
-                for locale_path in ("title", "legal_basis"):
-                    self.placeholders(file, (*path, locale_path), getattr(outcome, locale_path))
+                for locale_path in ("title", "legal_basis", "uncertain"):
+                    if getattr(outcome, locale_path) is not None:
+                        self.placeholders(file, (*path, locale_path), getattr(outcome, locale_path))
+                self.step_placeholders(file, (*path, "steps"), outcome.steps)
                 result.append(outcome)
         return result
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-from .engine import Assessment, FiredOutcome
+from .engine import SEVERITY, Assessment, FiredOutcome
 from .model import LOCALES, Text
 from .ruleset import Ruleset
 
@@ -74,7 +74,9 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
     values = dict(assessment.values)
     header = ruleset.header
     status_text = header.statuses[assessment.status]
-    outcomes = [_outcome(fired, ruleset, values, locale) for fired in assessment.outcomes]
+    citizenship = assessment.answers.get("citizenship")
+    ordered = sorted(assessment.outcomes, key=_display_order)
+    outcomes = [_outcome(fired, ruleset, values, locale, citizenship) for fired in ordered]
     deadlines = [
         {
             "id": d.id,
@@ -100,7 +102,7 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
                 if qid in assessment.answers
             ],
         }
-        for fired in assessment.outcomes
+        for fired in ordered
     ]
     return {
         "status": assessment.status,
@@ -118,8 +120,17 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
     }
 
 
+def _display_order(fired: FiredOutcome) -> int:
+    """Most severe first, advice (`info`) last; the ruleset's order within a status."""
+    return SEVERITY.index(fired.status) if fired.status in SEVERITY else len(SEVERITY)
+
+
 def _outcome(
-    fired: FiredOutcome, ruleset: Ruleset, values: dict[str, Any], locale: str
+    fired: FiredOutcome,
+    ruleset: Ruleset,
+    values: dict[str, Any],
+    locale: str,
+    citizenship: object = None,
 ) -> dict[str, Any]:
     outcome = fired.outcome
     header = ruleset.header
@@ -135,13 +146,24 @@ def _outcome(
         ],
         "last_reviewed": outcome.last_reviewed.isoformat(),
         "uncertain": (
-            header.uncertain_note.get(locale) + " " + outcome.uncertain.get(locale)
+            header.uncertain_note.get(locale)
+            + " "
+            + fill(outcome.uncertain, values, ruleset, locale)
             if outcome.uncertain
             else None
         ),
         "scam_warning": header.scam_warning.get(locale) if outcome.scam_warning else None,
-        "contacts": [_contact(ruleset, contact_id, locale) for contact_id in outcome.contacts],
+        "contacts": [
+            _contact(ruleset, contact_id, locale)
+            for contact_id in outcome.contacts
+            if _serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
+        ],
     }
+
+
+def _serves(for_citizenship: list[str] | None, citizenship: object) -> bool:
+    """A consulate is shown only to its own citizens (everyone, if we do not know)."""
+    return not for_citizenship or not isinstance(citizenship, str) or citizenship in for_citizenship
 
 
 def _contact(ruleset: Ruleset, contact_id: str, locale: str) -> dict[str, Any]:
