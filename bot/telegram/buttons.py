@@ -216,7 +216,7 @@ async def _reminders(turn: Turn, query: CallbackQuery, on: bool) -> None:
     else:
         await storage.cancel_reminders(turn.user_id)
     await _answer(query)
-    view = render.reminders(on, await storage.reminders_for(turn.user_id), turn.locale, turn._)
+    view = turn.reminders_view(on, await storage.reminders_for(turn.user_id))
     if not await turn.edit(_message(query), view):
         await turn.send(view)
 

@@ -24,11 +24,11 @@ from telegram.ext import ContextTypes
 from bot.core.interview import Interview, current_question
 from bot.core.rules import Assessment, Ruleset, evaluate, present
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
-from bot.storage import Storage, User
+from bot.storage import Reminder, Storage, User
 from bot.telegram import render
 from bot.telegram.commands import bot_commands
 from bot.telegram.render import View
-from bot.telegram.services import Services, services_of
+from bot.telegram.services import LEGAL_TIMEZONE, Services, services_of
 from bot.telegram.state import load_state, state_token
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,11 @@ class Turn:
             await self.services.reminder_planner(self.user_id, assessment)
         await self.send(render.result(data, self.locale, self._, token))
         return assessment
+
+    def reminders_view(self, opted_in: bool, stored: Sequence[Reminder]) -> View:
+        return render.reminders(
+            opted_in, stored, self.services.ruleset, self.locale, self._, LEGAL_TIMEZONE
+        )
 
     async def send_contacts(self) -> None:
         """Contacts of the outcomes that fired, else all; for the user's citizenship."""

@@ -106,7 +106,7 @@ async def on_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if turn is None or turn.user is None:
         return
     stored = await turn.storage.reminders_for(turn.user_id)
-    await turn.send(render.reminders(turn.user.reminders_opt_in, stored, turn.locale, turn._))
+    await turn.send(turn.reminders_view(turn.user.reminders_opt_in, stored))
 
 
 async def on_contacts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -230,10 +230,30 @@ def _private_only_text(language_code: str | None, context: ContextTypes.DEFAULT_
     return _("I work only in a private chat. Please write to me directly.")
 
 
+def addressed_to_bot(message: Message, username: str | None) -> bool:
+    """A group message meant for us: our command, an @mention of us, or a reply to us.
+
+    Commands for other bots (``/start@otherbot``) and plain chatter are left alone,
+    so the bot never floods a group even when its privacy mode is off.
+    """
+    mention = f"@{username}".lower() if username else None
+    for entity, piece in message.parse_entities(["bot_command", "mention"]).items():
+        piece = piece.lower()
+        ours = mention is not None and piece.endswith(mention)
+        if entity.type == "bot_command" and entity.offset == 0 and ("@" not in piece or ours):
+            return True
+        if entity.type == "mention" and ours and piece == mention:
+            return True
+    replied = message.reply_to_message
+    return bool(
+        replied and replied.from_user and username and replied.from_user.username == username
+    )
+
+
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In groups: one short line, and nothing is read or stored."""
+    """In groups: one short line when addressed, and nothing is read or stored."""
     message = update.effective_message
-    if message is None:
+    if message is None or not addressed_to_bot(message, context.bot.username):
         return
     code = update.effective_user.language_code if update.effective_user else None
     await message.reply_text(esc(_private_only_text(code, context)), parse_mode="HTML")
@@ -251,7 +271,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             active = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
             await storage.set_active(change.from_user.id, active)
         return
-    if change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and status in (
+    if change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL) and status in (
         ChatMemberStatus.MEMBER,
         ChatMemberStatus.ADMINISTRATOR,
     ):
@@ -264,9 +284,8 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler in the order PTB must try them, and the error handler."""
-    groups = filters.ChatType.GROUPS & NEW_MESSAGE
-    addressed = filters.COMMAND | filters.Entity("mention") | filters.REPLY
-    application.add_handler(MessageHandler(groups & addressed, on_group_message))
+    not_private = (filters.ChatType.GROUPS | filters.ChatType.CHANNEL) & NEW_MESSAGE
+    application.add_handler(MessageHandler(not_private, on_group_message))
     for name, callback in COMMAND_HANDLERS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE & NEW_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edited))

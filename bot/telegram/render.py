@@ -9,6 +9,7 @@ are each valid on their own (Telegram refuses a message over 4,096 characters).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -371,8 +372,15 @@ def contacts(items: Sequence[Mapping[str, Any]], _: Translator) -> list[View]:
 # --------------------------------------------------------------------------- reminders
 
 
-def reminders(opted_in: bool, scheduled: Sequence[Reminder], locale: str, _: Translator) -> View:
-    """Whether reminders are on, and the reminders actually stored, if any."""
+def reminders(
+    opted_in: bool,
+    scheduled: Sequence[Reminder],
+    ruleset: Ruleset,
+    locale: str,
+    _: Translator,
+    timezone: dt.tzinfo,
+) -> View:
+    """Whether reminders are on, and the reminders actually stored (day and deadline)."""
     if not opted_in:
         text = esc(_("Reminders are off."))
         return View(text, keyboards.reminders(_, opted_in=False))
@@ -380,7 +388,11 @@ def reminders(opted_in: bool, scheduled: Sequence[Reminder], locale: str, _: Tra
     upcoming = [r for r in scheduled if r.state == "scheduled"]
     if upcoming:
         lines.append(esc(_("Planned reminders:")))
-        lines += ["• " + esc(format_day(r.remind_at.date(), locale)) for r in upcoming[:20]]
+        for item in upcoming[:20]:
+            day = format_day(item.remind_at.astimezone(timezone).date(), locale)
+            kind = ruleset.header.deadlines.get(item.deadline_id)
+            label = f" — {kind.label.get(locale)}" if kind is not None else ""
+            lines.append("• " + esc(day + label))
     else:
         lines.append(esc(_("No reminders are planned yet.")))
     return View("\n".join(lines), keyboards.reminders(_, opted_in=True))

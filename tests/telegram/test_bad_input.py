@@ -170,9 +170,33 @@ async def test_group_chat_gets_one_line_and_no_processing(make_app, api: FakeBot
         "I work only in a private chat. Please write to me directly."
     )
     await user.feed(api.group_text_update(2002, "10.01.2025", group_id=group))
-    assert len(api.messages(group)) == 1  # plain group chatter is not answered
+    await user.feed(api.group_text_update(2002, "/start@other_bot", group_id=group))
+    assert len(api.messages(group)) == 1  # chatter and other bots' commands are left alone
+    await user.feed(api.group_text_update(2002, f"/help@{api.bot_username}", group_id=group))
+    mention = api.group_text_update(2002, f"@{api.bot_username} салом", group_id=group)
+    mention["message"]["entities"] = [
+        {"type": "mention", "offset": 0, "length": len(api.bot_username) + 1}
+    ]
+    await user.feed(mention)
+    assert len(api.messages(group)) == 3
     assert api.messages(2002) == []
     assert await db.get_user(2002) is None
+    assert errors == []
+
+
+async def test_added_to_a_group_says_it_works_privately(make_app, api: FakeBotAPI, errors):
+    app, _db = await make_app()
+    user = BotUser(app, api, user_id=2003)
+    update = api.my_chat_member_update(2003, blocked=False, language_code="ky")
+    change = update["my_chat_member"]
+    change["chat"] = api.chat_dict(-1002003, "supergroup")
+    change["old_chat_member"] = {"user": api.bot_user(), "status": "left"}
+    await user.feed(update)
+    assert [m.text for m in api.messages(-1002003)] == [
+        gettext("ky", app.bot_data["hamroh"].catalogs)(
+            "I work only in a private chat. Please write to me directly."
+        )
+    ]
     assert errors == []
 
 

@@ -84,6 +84,7 @@ async def test_startup_opens_and_closes_its_own_database(
 
 def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixture_ruleset):
     calls: dict[str, Any] = {}
+    monkeypatch.setattr(app_module, "configure_logging", lambda level: None)
     monkeypatch.setattr(Application, "run_polling", lambda self, **kw: calls.update(kw))
     monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
     app_module.run(settings)
@@ -93,6 +94,7 @@ def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixtu
 
 def test_run_uses_a_webhook_with_the_secret(monkeypatch, settings: Settings, fixture_ruleset):
     calls: dict[str, Any] = {}
+    monkeypatch.setattr(app_module, "configure_logging", lambda level: None)
     monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: calls.update(kw))
     monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
     configured = settings.model_copy(
@@ -117,11 +119,13 @@ def test_run_without_a_token_fails_clearly(settings: Settings, fixture_ruleset):
         )
 
 
-def test_logging_never_shows_texts_or_the_token():
+def test_logging_never_shows_texts_or_the_token(monkeypatch):
+    monkeypatch.setattr(logging, "basicConfig", lambda **kw: None)  # keep pytest's handlers
+    levels = {name: logging.getLogger(name).level for name in ("telegram", "httpx", "httpcore")}
     app_module.configure_logging("DEBUG")
     try:
         assert logging.getLogger("telegram").getEffectiveLevel() >= logging.INFO
         assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
     finally:
-        for name in ("telegram", "httpx", "httpcore"):
-            logging.getLogger(name).setLevel(logging.NOTSET)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)

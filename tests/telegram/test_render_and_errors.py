@@ -10,7 +10,7 @@ import pytest
 from bot.core.rules import Ruleset
 from bot.i18n import gettext
 from bot.settings import Settings
-from bot.telegram import render
+from bot.telegram import callbacks, render
 from bot.telegram.render import MAX_MESSAGE, pack, utf16_len
 from bot.testing import ApiError, FakeBotAPI
 from bot.testing.fake_text import visible_text
@@ -67,6 +67,14 @@ def test_one_enormous_line_is_cut_safely():
     for message in messages:
         assert utf16_len(message) <= MAX_MESSAGE
         visible_text(message, "HTML")
+
+
+def test_every_button_of_the_shipped_ruleset_fits_in_64_bytes(shipped_or_fixture: Ruleset):
+    for question in shipped_or_fixture.questions:
+        for value in shipped_or_fixture.option_values(question):
+            callbacks.encode("A", "abcdef", question.id, value)
+        callbacks.encode("W", "abcdef", question.id)
+        callbacks.encode("C", "abcdef", question.id)
 
 
 def test_links_are_escaped():
