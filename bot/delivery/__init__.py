@@ -22,6 +22,7 @@ from bot.delivery.outbox import (
 )
 from bot.delivery.payload import MessagePayload, inline_keyboard
 from bot.delivery.ptb_limiter import QUEUE_SEND, BudgetRateLimiter, retry_after_seconds
+from bot.delivery.reminders import RenderReminder, queue_due_reminders
 from bot.delivery.sender import OnBlocked, Sender, SenderStats, mark_inactive
 
 __all__ = [
@@ -43,11 +44,13 @@ __all__ = [
     "OutboxRow",
     "OutboxState",
     "OutboxStore",
+    "RenderReminder",
     "SendBudget",
     "Sender",
     "SenderStats",
     "SystemClock",
     "inline_keyboard",
     "mark_inactive",
+    "queue_due_reminders",
     "retry_after_seconds",
 ]

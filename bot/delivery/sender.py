@@ -134,6 +134,7 @@ class Sender:
         self._seq = itertools.count()
         self._row_seq: dict[int, int] = {}
         self._wake_event = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._claim_now = True
         self._next_claim_at = float("-inf")
         self._stopping = False
@@ -157,13 +158,20 @@ class Sender:
         return self._task
 
     async def stop(self) -> None:
-        """Finish the sends in flight, return unsent claimed rows to ``pending``, and return."""
+        """Finish the sends in flight, return unsent claimed rows to ``pending``, and return.
+
+        Works whether the sender runs via :meth:`start` or a caller awaiting :meth:`run`.
+        """
+        if self._task is None and not self._running:
+            return  # nothing to stop
         self._stopping = True
         self._wake_event.set()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        elif self._running:
+            await self._stopped.wait()
 
     @property
     def buffered(self) -> int:
@@ -178,13 +186,15 @@ class Sender:
         """
         if self._running:
             raise RuntimeError("this sender is already running")
-        self._running, self._stopping = True, False
+        self._running = True
+        self._stopped.clear()
         try:
             async with asyncio.TaskGroup() as group:
                 await self._loop(group, until_idle)
             await self._release_buffered()
         finally:
-            self._running = False
+            self._running = self._stopping = False
+            self._stopped.set()
         if self.fatal_error is not None:
             raise self.fatal_error
 

@@ -1,0 +1,63 @@
+"""Move due reminders from the plan (``reminders`` table) into the outbox.
+
+Why a separate step: reminders are planned weeks ahead and re-planned whenever the
+answers change; only when one is due is its text rendered (in the user's current
+language) and queued. Run :func:`queue_due_reminders` from a repeating job (e.g.
+every minute); it is idempotent, so overlapping runs or a crash mid-way never queue
+a reminder twice (``Outbox.enqueue_reminders`` flips ``scheduled → queued`` in the
+same transaction as the insert).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.delivery.outbox import Outbox, OutboxItem
+from bot.delivery.payload import MessagePayload
+from bot.storage.models import DueReminder, ReminderState
+
+logger = logging.getLogger(__name__)
+
+RenderReminder = Callable[[DueReminder], MessagePayload | None]
+"""Builds the message for a due reminder in ``reminder.locale``; ``None`` skips it."""
+
+
+class _ReminderSource(Protocol):
+    async def due_reminders(self, now_utc: dt.datetime, limit: int) -> list[DueReminder]: ...
+
+    async def mark_reminder(self, reminder_id: int, state: ReminderState) -> bool: ...
+
+
+async def queue_due_reminders(
+    storage: _ReminderSource,
+    outbox: Outbox,
+    render: RenderReminder,
+    now: dt.datetime,
+    *,
+    limit: int = 500,
+) -> int:
+    """Queue up to ``limit`` due reminders; returns how many were queued.
+
+    Reminders of users who blocked the bot or opted out, and reminders the renderer
+    declines (``None``) or fails on, are cancelled rather than left at the head of
+    the due index where they would be fetched again on every run.
+    """
+    due = await storage.due_reminders(now, limit)
+    items: list[tuple[int, OutboxItem]] = []
+    for reminder in due:
+        payload: MessagePayload | None = None
+        if reminder.user_active and reminder.reminders_opt_in:
+            try:
+                payload = render(reminder)
+            except Exception:
+                logger.exception("could not render reminder %d; cancelling it", reminder.id)
+        if payload is None:
+            await storage.mark_reminder(reminder.id, "cancelled")
+            continue
+        items.append(
+            (reminder.id, OutboxItem(reminder.chat_id, payload, "reminder", reminder.user_id))
+        )
+    return await outbox.enqueue_reminders(items, now=now) if items else 0
