@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ from bot.telegram import handlers
 from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.reminders import ReminderPlanner, plan_reminders
-from bot.telegram.services import SERVICES_KEY, Services, services_of
+from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +75,18 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     reminder_planner: ReminderPlanner | None = None,
     catalogs: Catalogs | None = None,
+    on_startup: Sequence[LifecycleHook] = (),
+    on_shutdown: Sequence[LifecycleHook] = (),
 ) -> Application:  # type: ignore[type-arg]
     """The application with every handler registered; nothing is started yet.
 
     ``storage=None`` opens ``settings.db_path`` in ``post_init`` (and closes it on
     shutdown); pass a storage to share one (tests do). ``ruleset=None`` loads
     ``settings.rules_dir`` now, so a broken ruleset stops the bot before it starts.
+
+    ``on_startup`` hooks run after storage is open (start background work there: the
+    send queue, the reminder job); ``on_shutdown`` hooks run before it is closed.
+    Each is ``async def hook(application)``; ``services_of(application)`` gives storage.
     """
     token = settings.bot_token.get_secret_value()
     if not token:
@@ -91,6 +98,8 @@ def build_application(
         catalogs=catalogs or load_catalogs(Path(settings.locales_dir)),
         reminder_planner=reminder_planner or plan_reminders,
         store=storage,
+        on_startup=tuple(on_startup),
+        on_shutdown=tuple(on_shutdown),
     )
     builder = (
         ApplicationBuilder()
@@ -118,10 +127,14 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
         services.store = await Database.open(services.settings.db_path)
         services.owns_storage = True
     await set_menus(application.bot, services.catalogs)
+    for hook in services.on_startup:
+        await hook(application)
 
 
 async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
     services = services_of(application)
+    for hook in services.on_shutdown:
+        await hook(application)
     if services.owns_storage and services.store is not None:
         await services.store.close()
         services.store = None

@@ -123,11 +123,7 @@ async def _give(turn: Turn, query: CallbackQuery, state: Interview, data: Callba
     await save_state(turn.storage, turn.user_id, new_state, turn.now)
     await _answer(query)
     await turn.edit(_message(query), render.answered(item, value, ruleset, turn.locale))
-    view = turn.question_view(new_state)
-    if view is not None:
-        await turn.send(view)
-    else:
-        await turn.show_result(new_state)
+    await turn.show_next(new_state)
 
 
 async def _back(turn: Turn, query: CallbackQuery, state: Interview, data: Callback) -> None:

@@ -157,6 +157,14 @@ class Turn:
             await self.send(View("⚠️ " + render.esc(notice)))
         await self.show_result(state, brief=brief)
 
+    async def show_next(self, state: Interview) -> None:
+        """After an answer: the next question, or the result at once when all is answered."""
+        view = self.question_view(state)
+        if view is not None:
+            await self.send(view)
+        else:
+            await self.show_result(state)
+
     async def show_result(self, state: Interview, *, brief: bool = False) -> Assessment:
         """Evaluate today's answers, store the summary, hand it to the planner, show it."""
         assessment, data = self.assess(state)

@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.interview import Interview, answer_text, current_question
+from bot.core.interview import answer_text, current_question
 from bot.i18n import gettext, locale_from_telegram, parse_error_message
 from bot.telegram import keyboards, render
 from bot.telegram.buttons import on_button
@@ -49,15 +49,6 @@ async def _known_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Tur
         await turn.send(render.language_picker(turn.guessed_locale))
         return None
     return turn
-
-
-async def after_answer(turn: Turn, state: Interview) -> None:
-    """Next question, or the result at once when nothing is left to ask."""
-    view = turn.question_view(state)
-    if view is not None:
-        await turn.send(view)
-    else:
-        await turn.show_result(state)
 
 
 # --------------------------------------------------------------------------- commands
@@ -178,7 +169,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await turn.show_current(state, notice=notice)
         return
     await save_state(turn.storage, turn.user_id, new_state, turn.now)
-    await after_answer(turn, new_state)
+    await turn.show_next(new_state)
 
 
 def _unsupported_notice(turn: Turn, message: Message) -> str:

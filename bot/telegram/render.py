@@ -98,6 +98,11 @@ def _hard_split(line: str, limit: int) -> list[str]:
     return pieces
 
 
+def plain_text(text: str) -> str:
+    """What a user reads from a Telegram-HTML text: tags dropped, entities decoded."""
+    return html.unescape(_strip_tags(text))
+
+
 def _strip_tags(text: str) -> str:
     out, inside = [], False
     for char in text:

@@ -9,6 +9,7 @@ ruleset through :func:`bot.telegram.app.build_application`, and nothing about a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext
@@ -21,6 +22,8 @@ from bot.storage import Storage
 from bot.telegram.reminders import ReminderPlanner
 
 SERVICES_KEY = "hamroh"
+LifecycleHook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+"""Extra start/stop work given to ``build_application`` (send queue, reminder job)."""
 LEGAL_TIMEZONE = dt.timezone(dt.timedelta(hours=3), "MSK")
 """Deadlines are counted in calendar days in Russia; Moscow time (UTC+3, no DST) is
 the day most users live by and the one the MVD offices around Moscow count in."""
@@ -36,6 +39,8 @@ class Services:
     store: Storage | None = None
     """Set by ``build_application`` or opened in ``post_init`` from ``settings.db_path``."""
     owns_storage: bool = False
+    on_startup: tuple[LifecycleHook, ...] = ()
+    on_shutdown: tuple[LifecycleHook, ...] = ()
 
     @property
     def storage(self) -> Storage:

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.telegram import app as app_module
 from bot.telegram.app import ALLOWED_UPDATES, build_application, polling_options, startup
+from bot.telegram.services import services_of
 from bot.testing import FakeBotAPI
 from bot.testing.fake_server import FakeBotAPIServer
 
@@ -63,15 +64,27 @@ async def test_long_polling_through_the_configured_base_url(
     assert errors == []
 
 
-async def test_startup_opens_and_closes_its_own_database(
+async def test_startup_opens_and_closes_its_own_database_and_runs_hooks(
     settings: Settings, api: FakeBotAPI, fixture_ruleset: Ruleset, clock
 ):
+    seen: list[str] = []
+
+    async def started(application: Application) -> None:
+        user = await services_of(application).storage.get_user(1)  # storage is open
+        seen.append(f"started:{user}")
+
+    async def stopping(application: Application) -> None:
+        await services_of(application).storage.get_user(1)  # still open
+        seen.append("stopping")
+
     application = build_application(
         settings,
         ruleset=fixture_ruleset,
         clock=clock,
         request=api.request(),
         get_updates_request=api.request(),
+        on_startup=[started],
+        on_shutdown=[stopping],
     )
     await application.initialize()
     await startup(application)
@@ -79,6 +92,7 @@ async def test_startup_opens_and_closes_its_own_database(
     assert services.owns_storage and settings.db_path.exists()
     await app_module.shutdown(application)
     assert services.store is None
+    assert seen == ["started:None", "stopping"]
     await application.shutdown()
 
 
