@@ -181,3 +181,30 @@ def test_contacts_for_one_citizenship_are_shown_only_to_its_citizens(ruleset):
 
     assert _serves(["KG"], "KG") and not _serves(["KG"], "UZ")
     assert _serves(["KG"], None) and _serves(None, "UZ")
+
+
+def test_guards_only_short_cut_plain_conjunctions():
+    from bot.core.rules.expressions import guards_of
+
+    assert [g.name for g in guards_of("document == 'patent' && f(x) && is_date(d) && ok")] == [
+        "document",
+        "d",
+        "ok",
+    ]
+    assert guards_of("a == 'x' || b == 'y' && c == 'z'") == ()  # && binds tighter than ||
+    assert guards_of("flag ? a == 'x' : b == 'y'") == ()
+    values = {"document": "none", "d": None, "ok": True}
+    (document, d, ok) = guards_of("document != 'patent' && is_date(d) && !ok")
+    assert document.holds(values) and not d.holds(values) and not ok.holds(values)
+
+
+def test_lazy_and_eager_evaluation_agree_on_every_rule_case(shipped_ruleset):
+    for test in shipped_ruleset.tests:
+        case = test.case
+        lazy = evaluate(case.answers, case.as_of, shipped_ruleset)
+        eager = evaluate(case.answers, case.as_of, shipped_ruleset, eager=True)
+        assert (lazy.status, lazy.outcome_ids, lazy.deadlines) == (
+            eager.status,
+            eager.outcome_ids,
+            eager.deadlines,
+        ), case.name

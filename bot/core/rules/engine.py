@@ -125,8 +125,11 @@ def _walk_questions(
         if question.id not in ruleset.needed_questions:
             continue
         if question.ask_if is not None:
+            condition = ruleset.compiled[question.ask_if]
+            if condition.cannot_hold(counted):
+                continue
             try:
-                if ruleset.compiled[question.ask_if].run(context) is not True:
+                if condition.run(context) is not True:
                     continue
             except Exception:
                 continue
@@ -159,8 +162,52 @@ def _question_values(ruleset: Ruleset, answers: Mapping[str, Any], as_of: date) 
     return values
 
 
-def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Assessment:
-    """Judge `answers` on the day `as_of` under `ruleset`."""
+class _Values:
+    """The values of one evaluation; derived values are computed when first read.
+
+    Most outcomes fail on a cheap guard (`document == 'patent'`), so most
+    derived values are never needed; computing them lazily keeps re-evaluating
+    every stored answer set after a rules change fast.
+    """
+
+    def __init__(self, ruleset: Ruleset, context: Any, values: dict[str, Any]) -> None:
+        self.ruleset = ruleset
+        self.context = context
+        self.values = values
+        self.errors: list[EvaluationError] = []
+        self.pending = {d.id: d for d in ruleset.derived}
+
+    def need(self, names: frozenset[str] | set[str]) -> None:
+        for name in names:
+            item = self.pending.pop(name, None)
+            if item is None:
+                continue
+            compiled = self.ruleset.compiled[item.value]
+            self.need(compiled.variables)
+            result = _run(compiled, self.context, self.values, self.errors)
+            self.values[item.id] = result
+            self.context.update({item.id: to_cel(result)})
+
+    def run(self, compiled: Any) -> Any:
+        self.need(compiled.variables)
+        return _run(compiled, self.context, self.values, self.errors)
+
+    def holds(self, compiled: Any) -> Any:
+        """The value of a condition, or False as soon as a guard fails."""
+        self.need({g.name for g in compiled.guards})
+        if compiled.cannot_hold(self.values):
+            return False
+        return self.run(compiled)
+
+
+def evaluate(
+    answers: Mapping[str, Any], as_of: date, ruleset: Ruleset, *, eager: bool = False
+) -> Assessment:
+    """Judge `answers` on the day `as_of` under `ruleset`.
+
+    `eager` computes every derived value even if no outcome reads it (the rule
+    tests use it, so a broken formula is found even where no case reaches it).
+    """
     _, counted, context = _walk_questions(answers, ruleset, as_of)
     citizenship = counted.get("citizenship")
     values = _question_values(ruleset, counted, as_of)
@@ -169,13 +216,9 @@ def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Asses
     )
     values.update(parameters)
     context.update({name: to_cel(value) for name, value in parameters.items()})
-    errors: list[EvaluationError] = []
-
-    for item in ruleset.derived:
-        compiled = ruleset.compiled[item.value]
-        result = _run(compiled, context, values, errors)
-        values[item.id] = result
-        context.update({item.id: to_cel(result)})
+    state = _Values(ruleset, context, values)
+    if eager:
+        state.need(set(state.pending))
 
     fired: list[FiredOutcome] = []
     deadlines: list[DeadlineDate] = []
@@ -184,13 +227,14 @@ def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Asses
             continue
         if outcome.valid_until is not None and as_of > outcome.valid_until:
             continue
-        reasons = _reasons(outcome, ruleset, context, values, errors)
+        reasons = _reasons(outcome, ruleset, state)
         if reasons is None:
             continue
         used = _questions_read(ruleset, [r for reason in reasons for r in reason.reads])
         fired.append(FiredOutcome(outcome, tuple(reasons), used))
+        state.need(ruleset.text_names(outcome.id))
         for deadline in outcome.deadlines:
-            when = _run(ruleset.compiled[deadline.date], context, values, errors)
+            when = state.run(ruleset.compiled[deadline.date])
             if isinstance(when, date):
                 deadlines.append(
                     DeadlineDate(
@@ -213,7 +257,7 @@ def evaluate(answers: Mapping[str, Any], as_of: date, ruleset: Ruleset) -> Asses
         ruleset_fingerprint=ruleset.fingerprint,
         answers=counted,
         values=values,
-        errors=tuple(errors),
+        errors=tuple(state.errors),
     )
 
 
@@ -238,20 +282,14 @@ def _known(value: Any) -> bool:
     return not (isinstance(value, str) and value in ("unknown", "none"))
 
 
-def _reasons(
-    outcome: Outcome,
-    ruleset: Ruleset,
-    context: Any,
-    values: Mapping[str, Any],
-    errors: list[EvaluationError],
-) -> list[Reason] | None:
+def _reasons(outcome: Outcome, ruleset: Ruleset, state: _Values) -> list[Reason] | None:
     reasons: list[Reason] = []
     for clause in outcome.when:
         compiled = ruleset.compiled[clause.check]
-        result = _run(compiled, context, values, errors)
+        result = state.holds(compiled)
         if result is not True:
             if result is not None and not isinstance(result, bool):
-                errors.append(
+                state.errors.append(
                     EvaluationError(clause.check, f"condition gave {result!r}, not true/false")
                 )
             return None

@@ -189,16 +189,83 @@ _CEL_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 
 
 @dataclass(frozen=True)
+class Guard:
+    """An atom checkable without CEL: `name == 'v'`, `name != 'v'`,
+    `name in ['v', ...]`, `is_date(name)`, `name` or `!name` (a true/false value)."""
+
+    name: str
+    negated: bool = False
+    literals: frozenset[str] = frozenset()
+    kind: str = "literal"
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        value = values.get(self.name)
+        if self.kind == "is_date":
+            return isinstance(value, date)
+        if self.kind == "flag":
+            return value is (not self.negated)
+        found = isinstance(value, str) and value in self.literals
+        return not found if self.negated else found
+
+
+_ATOM_EQ = re.compile(r"""^\s*([A-Za-z_]\w*)\s*(==|!=)\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*$""")
+_ATOM_IN = re.compile(r"^\s*([A-Za-z_]\w*)\s+in\s*\[([^\[\]]*)\]\s*$")
+_ATOM_IS_DATE = re.compile(r"^\s*is_date\(\s*([A-Za-z_]\w*)\s*\)\s*$")
+_ATOM_FLAG = re.compile(r"^\s*(!?)\s*([A-Za-z_]\w*)\s*$")
+_LITERAL = re.compile(r"""\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*""")
+
+
+def guards_of(source: str) -> tuple[Guard, ...]:
+    """The simple atoms of an expression that is a plain conjunction.
+
+    For `a == 'x' && f(b)` the guard `a == 'x'` must hold for the whole to be
+    true, so a failing guard decides "not true" without running CEL (which is
+    most of the cost of evaluating a ruleset). Only expressions without `||` and
+    `?:` are split, so `&&`'s precedence cannot be misread; atoms with brackets
+    or calls are left to CEL.
+    """
+    if "||" in source or "?" in source:
+        return ()
+    guards: list[Guard] = []
+    for part in source.split("&&"):
+        if match := _ATOM_IS_DATE.match(part):
+            guards.append(Guard(match[1], kind="is_date"))
+        elif match := _ATOM_FLAG.match(part):
+            if match[2] not in ("true", "false", "null"):
+                guards.append(Guard(match[2], negated=bool(match[1]), kind="flag"))
+        elif match := _ATOM_EQ.match(part):
+            literal = match[3] if match[3] is not None else match[4]
+            guards.append(Guard(match[1], match[2] == "!=", frozenset({literal})))
+        elif match := _ATOM_IN.match(part):
+            items = match[2].split(",") if match[2].strip() else []
+            literals = [_LITERAL.fullmatch(item) for item in items]
+            if all(literals):
+                guards.append(
+                    Guard(
+                        match[1],
+                        False,
+                        frozenset(m[1] if m[1] is not None else m[2] for m in literals if m),
+                    )
+                )
+    return tuple(guards)
+
+
+@dataclass(frozen=True)
 class Compiled:
-    """A compiled expression and the names it reads."""
+    """A compiled expression, the names it reads, and its cheap pre-checks."""
 
     source: str
     program: Any
     variables: frozenset[str]
     functions: frozenset[str]
+    guards: tuple[Guard, ...] = ()
 
     def run(self, context: Any) -> Any:
         return from_cel(self.program.execute(context))
+
+    def cannot_hold(self, values: Mapping[str, Any]) -> bool:
+        """True when a guard already fails: the expression is not true."""
+        return any(not guard.holds(values) for guard in self.guards)
 
 
 def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
@@ -237,7 +304,7 @@ def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
             + _suggest(unknown_fns[0], FUNCTION_NAMES)
         )
     _check_literals(source)
-    return Compiled(source, program, variables, functions)
+    return Compiled(source, program, variables, functions, guards_of(source))
 
 
 def _check_literals(source: str) -> None:

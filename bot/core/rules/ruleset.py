@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from string import Formatter
 from typing import Any
 
 from .dates import WorkingCalendar
 from .expressions import Compiled
 from .model import (
+    LOCALES,
     Contact,
     Derived,
     Outcome,
@@ -56,9 +58,27 @@ class Ruleset:
     tests: tuple[LocatedTest, ...] = ()
     directory: str = ""
     _questions_by_id: dict[str, Question] = field(default_factory=dict, repr=False)
+    _text_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._questions_by_id.update({q.id: q for q in self.questions})
+        for outcome in self.outcomes:
+            texts = [outcome.title, outcome.legal_basis, *(c.because for c in outcome.when)]
+            texts += [d.note for d in outcome.deadlines if d.note is not None]
+            if outcome.uncertain is not None:
+                texts.append(outcome.uncertain)
+            templates = [t.get(locale) for t in texts for locale in LOCALES]
+            templates += [step for locale in LOCALES for step in outcome.steps.get(locale)]
+            self._text_names[outcome.id] = frozenset(
+                name
+                for template in templates
+                for _, name, _, _ in Formatter().parse(template)
+                if name
+            )
+
+    def text_names(self, outcome_id: str) -> frozenset[str]:
+        """The `{names}` an outcome's texts show: computed when the outcome fires."""
+        return self._text_names.get(outcome_id, frozenset())
 
     @property
     def version(self) -> str:

@@ -14,7 +14,7 @@ from .ruleset import LocatedTest, Ruleset
 def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
     """The ways one test case fails (empty when it passes)."""
     case = test.case
-    assessment = evaluate(case.answers, case.as_of, ruleset)
+    assessment = evaluate(case.answers, case.as_of, ruleset, eager=True)
     expect = case.expect
     fired = set(assessment.outcome_ids)
     problems: list[str] = []
