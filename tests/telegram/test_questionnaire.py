@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.rules import Ruleset
+from bot.core.rules import Ruleset, evaluate, present
 from bot.core.rules.present import format_day
 from bot.i18n import LOCALES
 from bot.telegram.render import STATUS_ICONS
 from bot.testing import FakeBotAPI
-from tests.telegram.conftest import PATENT_ANSWERS, BotUser, close_app
+from tests.telegram.conftest import NOW, PATENT_ANSWERS, BotUser, close_app
 from tests.telegram.helpers import answer, answer_all, question_on_screen, start
 
 
@@ -31,9 +31,15 @@ async def test_full_questionnaire_in_each_locale(
     assert asked[0] == "citizenship"
 
     header = ruleset.header
-    result_text = "\n".join(m.text for m in user.messages()[-4:])
-    titles = [header.statuses[s].title.get(locale) for s in header.statuses]
-    assert any(title in result_text for title in titles), "the status heading is missing"
+    result_text = "\n".join(m.text for m in user.messages())
+    stored = await db.load_interview(user.user_id)
+    expected = present(evaluate(stored.answers, NOW.date(), ruleset), ruleset, locale)
+    assert expected["status"] == "legal"  # a patent worker in good standing
+    assert STATUS_ICONS["legal"] + " " + expected["status_title"] in result_text
+    for deadline in expected["deadlines"]:
+        assert f"{deadline['date_text']} — {deadline['label']}" in result_text
+    for outcome in expected["outcomes"]:
+        assert outcome["title"] in result_text
     assert header.disclaimer.get(locale) in result_text
     assert format_day(header.content_reviewed, locale) in result_text
     last = user.last()
@@ -41,7 +47,6 @@ async def test_full_questionnaire_in_each_locale(
         label for label in _result_labels(app, locale)
     }
     assert last.parse_mode == "HTML"
-    stored = await db.load_interview(user.user_id)
     assert set(stored.answers) == set(asked)
     assert (await db.get_user(user.user_id)).locale == locale
     assert errors == []
