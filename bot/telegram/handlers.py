@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.interview import answer_text, current_question
+from bot.core.interview import Interview, answer_text, current_question, next_question
 from bot.i18n import gettext, locale_from_telegram, parse_error_message
 from bot.telegram import keyboards, render
 from bot.telegram.buttons import on_button
@@ -73,9 +73,12 @@ async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn is None:
         return
     state = await turn.state()
-    if current_question(state, turn.services.ruleset, turn.today) is not None:
+    if next_question(state.answers, turn.services.ruleset, turn.today) is not None:
         await turn.show_current(state, notice=turn._("You have not answered all questions yet."))
         return
+    if state.pending is not None:  # a change left half-way: the stored answers stand
+        state = Interview(answers=state.answers)
+        await save_state(turn.storage, turn.user_id, state, turn.now)
     await turn.show_result(state)
 
 

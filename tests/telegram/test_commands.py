@@ -67,6 +67,25 @@ async def test_status_re_evaluates_with_the_clock(
     assert errors == []
 
 
+async def test_status_during_a_change_shows_the_result_with_working_buttons(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    await answer_all(user, fixture_ruleset, "ru", PATENT_ANSWERS)
+    await user.say("/answers")
+    await user.tap("Миграционный учёт")  # start changing an answer, then give up
+    await user.say("/status")
+    assert fixture_ruleset.header.statuses["legal"].title.get("ru") in "\n".join(
+        user.texts_since(-3)
+    )
+    await user.tap(_tr(app)("Why?"))
+    assert _tr(app)("Why this result") in user.last().text
+    assert (await db.load_interview(user.user_id)).pending_question is None
+    assert errors == []
+
+
 async def test_status_before_the_end_shows_the_question(
     make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
 ):
