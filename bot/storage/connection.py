@@ -27,6 +27,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+import urllib.parse
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -152,6 +153,26 @@ class SqliteConnection:
         """Hold the connection for reads (autocommit; each statement sees committed data)."""
         async with self._lock:
             yield self._conn
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A separate read-only connection for long reads (``/stats`` over millions of rows).
+
+        Why: :meth:`read` holds the shared lock, so a 2-second aggregate would stall every
+        handler. WAL lets this second connection read a consistent snapshot while the
+        main one keeps writing. ``:memory:`` databases fall back to :meth:`read`.
+        """
+        if self.path == ":memory:":
+            async with self.read() as conn:
+                yield conn
+            return
+        uri = f"file:{urllib.parse.quote(os.path.abspath(self.path))}?mode=ro"
+        conn = await aiosqlite.connect(uri, uri=True)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            yield conn
+        finally:
+            await conn.close()
 
     async def checkpoint(self) -> None:
         """Fold the WAL back into the main file and truncate it.

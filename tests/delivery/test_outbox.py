@@ -216,3 +216,32 @@ async def test_claim_walks_the_due_index(db: Database) -> None:
         plan = " | ".join(str(row[3]) for row in await cur.fetchall())
     assert "USING INDEX outbox_due" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+async def test_broadcast_to_an_audience_selects_active_users_in_sql(outbox, db, clock) -> None:
+    from bot.delivery import Audience
+
+    now = clock.now()
+    people = {1: ("uz", "UZ", "legal"), 2: ("uz", "UZ", "irregular"), 3: ("ky", "KG", "legal"),
+              4: ("uz", None, None), 5: ("uz", "UZ", "legal")}  # fmt: skip
+    for uid, (locale, citizenship, status) in people.items():
+        await db.upsert_user(uid, uid, locale, now)
+        if citizenship:
+            await db.save_summary(uid, citizenship, status, "v1", now)
+    await db.set_active(5, False)
+
+    async def recipients(audience: Audience) -> set[int]:
+        bid = await outbox.create_broadcast(TEXT, audience, now=now)
+        async with (
+            db.connection.read() as conn,
+            conn.execute("SELECT user_id FROM outbox WHERE broadcast_id = ?", (bid,)) as cur,
+        ):
+            return {row[0] for row in await cur.fetchall()}
+
+    assert await recipients(Audience()) == {1, 2, 3, 4}
+    assert await recipients(Audience(locales={"uz"})) == {1, 2, 4}
+    assert await recipients(Audience(locales={"uz"}, statuses={"legal"})) == {1}
+    assert await recipients(Audience(citizenships={None})) == {4}
+    assert await recipients(Audience(statuses=set())) == set()
+    with pytest.raises(ValueError):
+        Audience(locales="uz")  # type: ignore[arg-type]
