@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import json
 import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from telegram.error import NetworkError, TimedOut
@@ -48,7 +46,15 @@ from bot.testing.fake_errors import (
     SimulatedNetworkFailure,
     flood,
 )
-from bot.testing.fake_text import TextError, check_reply_markup, visible_text
+from bot.testing.fake_methods import BotApiMethods
+from bot.testing.fake_model import (
+    ApiCall,
+    Fail,
+    SentMessage,
+    bad,
+    buttons,
+    normalize_params,
+)
 from bot.testing.fake_updates import UpdateBuilders
 
 logger = logging.getLogger(__name__)
@@ -58,150 +64,20 @@ _EPSILON: Final = 1e-6
 _DEFAULT_UPDATE_TYPES_EXCLUDED: Final = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
 )
-_CHAT_ACTIONS: Final = frozenset(
-    {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
-        "upload_voice", "upload_document", "choose_sticker", "find_location",
-        "record_video_note", "upload_video_note",
-    }
-)  # fmt: skip
 _URL_RE: Final = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)$")
 
-# Parameter types, for bodies that arrive as strings (form posts; PTB's httpx transport
-# sends every non-string value JSON-encoded in a form field).
-_INT_FIELDS: Final = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "user_id", "cache_time", "max_connections",
-     "message_thread_id", "from_chat_id", "reply_to_message_id"}
-)  # fmt: skip
-_NUMBER_FIELDS: Final = frozenset({"timeout", "latitude", "longitude"})
-_BOOL_FIELDS: Final = frozenset(
-    {"show_alert", "disable_notification", "protect_content", "allow_paid_broadcast",
-     "drop_pending_updates", "disable_web_page_preview", "allow_sending_without_reply"}
-)  # fmt: skip
-_JSON_FIELDS: Final = frozenset(
-    {"reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
-     "link_preview_options", "reply_parameters"}
-)  # fmt: skip
+__all__ = [
+    "DEFAULT_TOKEN",
+    "ApiCall",
+    "FakeBotAPI",
+    "FakeRequest",
+    "SentMessage",
+    "buttons",
+    "normalize_params",
+]
 
 
-class _Fail(Exception):
-    """Internal: abort a method handler with a Telegram error response."""
-
-    def __init__(self, error: ApiError) -> None:
-        super().__init__(error.description)
-        self.error = error
-
-
-def _bad(description: str) -> _Fail:
-    return _Fail(ApiError(400, f"Bad Request: {description}"))
-
-
-def normalize_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Coerce string-encoded parameters (form bodies) to the types Telegram expects.
-
-    Native values (the in-process transport, JSON bodies) pass through unchanged.
-    Raises ``_Fail`` (400) for unparseable JSON fields, like Telegram.
-    """
-    result: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if isinstance(value, str):
-            if key in _INT_FIELDS:
-                with contextlib.suppress(ValueError):  # "@channelusername" stays a string
-                    value = int(value)
-            elif key in _NUMBER_FIELDS:
-                try:
-                    value = float(value)
-                except ValueError as exc:
-                    raise _bad(f'field "{key}" must be a Number') from exc
-            elif key in _BOOL_FIELDS:
-                value = value.lower() in ("true", "1")
-            elif key in _JSON_FIELDS:
-                try:
-                    value = json.loads(value)
-                except ValueError as exc:
-                    raise _bad(f"can't parse {key} JSON object") from exc
-        result[key] = value
-    return result
-
-
-@dataclass
-class SentMessage:
-    """A message the bot sent, as the fake keeps it (edits applied in place).
-
-    ``text`` is what the user sees (HTML tags removed); ``raw_text`` is what the bot
-    sent. ``edits`` lists earlier visible texts, oldest first.
-    """
-
-    chat: dict[str, Any]
-    message_id: int
-    date: int
-    text: str
-    raw_text: str
-    from_user: dict[str, Any]
-    parse_mode: str | None = None
-    reply_markup: dict[str, Any] | None = None
-    edit_date: int | None = None
-    edits: list[str] = field(default_factory=list)
-    deleted: bool = False
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def chat_id(self) -> int:
-        """The chat the message is in."""
-        return int(self.chat["id"])
-
-    def buttons(self) -> list[tuple[str, str | None]]:
-        """Flat list of ``(text, callback_data)``; ``None`` data for URL/reply buttons."""
-        return buttons(self)
-
-    def to_api(self) -> dict[str, Any]:
-        """The ``Message`` object Telegram returns for this message."""
-        message: dict[str, Any] = {
-            "message_id": self.message_id,
-            "from": self.from_user,
-            "chat": self.chat,
-            "date": self.date,
-            "text": self.text,
-        }
-        if self.edit_date is not None:
-            message["edit_date"] = self.edit_date
-        if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
-            message["reply_markup"] = self.reply_markup  # Telegram echoes inline markup only
-        return message
-
-
-@dataclass
-class ApiCall:
-    """One request the fake received: method, parameters, and the HTTP status it got."""
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    status: int = 0
-    description: str | None = None
-
-
-def buttons(message: SentMessage | Mapping[str, Any]) -> list[tuple[str, str | None]]:
-    """Flat ``(text, callback_data)`` list of a message's keyboard (inline or reply)."""
-    markup = (
-        message.reply_markup if isinstance(message, SentMessage) else message.get("reply_markup")
-    )
-    if not isinstance(markup, Mapping):
-        return []
-    rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-    flat: list[tuple[str, str | None]] = []
-    for row in rows:
-        for button in row:
-            if isinstance(button, str):
-                flat.append((button, None))
-            elif isinstance(button, Mapping):
-                flat.append((str(button.get("text", "")), button.get("callback_data")))
-    return flat
-
-
-class FakeBotAPI(UpdateBuilders):
+class FakeBotAPI(BotApiMethods, UpdateBuilders):
     """State and behaviour of a fake Bot API server for one bot token.
 
     Failure knobs (all optional, all changeable between calls):
@@ -309,7 +185,7 @@ class FakeBotAPI(UpdateBuilders):
         self.calls.append(call)
         try:
             call.params = normalize_params(params)
-        except _Fail as fail:
+        except Fail as fail:
             return self._finish(call, fail.error)
         if token is not None and token != self.token:
             return self._finish(call, UNAUTHORIZED)
@@ -336,7 +212,7 @@ class FakeBotAPI(UpdateBuilders):
             result = handler(call.params)
             if asyncio.iscoroutine(result):
                 result = await result
-        except _Fail as fail:
+        except Fail as fail:
             return self._finish(call, fail.error)
         if half > 0:
             await self.clock.sleep(half)
@@ -374,33 +250,33 @@ class FakeBotAPI(UpdateBuilders):
     def _check_chat(self, params: Mapping[str, Any]) -> int:
         chat_id = params.get("chat_id")
         if chat_id is None or chat_id == "":
-            raise _bad("chat_id is empty")
+            raise bad("chat_id is empty")
         if isinstance(chat_id, str):
-            raise _Fail(CHAT_NOT_FOUND)  # no usernames known to the fake
+            raise Fail(CHAT_NOT_FOUND)  # no usernames known to the fake
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
-            raise _bad("invalid chat_id")
+            raise bad("invalid chat_id")
         if chat_id in self.missing_chats:
-            raise _Fail(CHAT_NOT_FOUND)
+            raise Fail(CHAT_NOT_FOUND)
         if chat_id in self.blocked:
-            raise _Fail(BLOCKED)
+            raise Fail(BLOCKED)
         return chat_id
 
     def _check_send_rate(self, chat_id: int) -> None:
         """Flood knobs for sendMessage; only accepted sends count toward the windows."""
         self._send_counter += 1
         if self.flood_every and self._send_counter % self.flood_every == 0:
-            raise _Fail(flood(self.retry_after))
+            raise Fail(flood(self.retry_after))
         now = self.clock.monotonic()
         if self.rate_limit_per_second is not None:
             window = self._send_window
             while window and window[0] <= now - 1.0 + _EPSILON:
                 window.popleft()
             if len(window) >= self.rate_limit_per_second:
-                raise _Fail(flood(max(1, math.ceil(window[0] + 1.0 - now))))
+                raise Fail(flood(max(1, math.ceil(window[0] + 1.0 - now))))
         if self.per_chat_interval is not None:
             last = self._last_send_to_chat.get(chat_id)
             if last is not None and now - last < self.per_chat_interval - _EPSILON:
-                raise _Fail(flood(max(1, math.ceil(last + self.per_chat_interval - now))))
+                raise Fail(flood(max(1, math.ceil(last + self.per_chat_interval - now))))
 
     def _record_send(self, chat_id: int) -> None:
         now = self.clock.monotonic()
@@ -494,7 +370,7 @@ class FakeBotAPI(UpdateBuilders):
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook.get("url"):
-            raise _Fail(
+            raise Fail(
                 ApiError(
                     409,
                     "Conflict: can't use getUpdates method while webhook is active; "
@@ -528,7 +404,7 @@ class FakeBotAPI(UpdateBuilders):
             except TimeoutError:
                 return []
             if generation != self._poll_generation:
-                raise _Fail(
+                raise Fail(
                     ApiError(
                         409,
                         "Conflict: terminated by other getUpdates request; make sure that "
@@ -541,204 +417,6 @@ class FakeBotAPI(UpdateBuilders):
         self._poll_generation += 1
         self._updates_event.set()
         self._updates_event = asyncio.Event()
-
-    # ------------------------------------------------------------------ methods
-    def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self.bot_user()
-
-    def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._check_chat(params)
-        try:
-            text = visible_text(params.get("text"), params.get("parse_mode"))
-            markup = check_reply_markup(params.get("reply_markup"))
-        except TextError as exc:
-            raise _Fail(ApiError(400, str(exc))) from None
-        self._check_send_rate(chat_id)
-        self._record_send(chat_id)
-        message = SentMessage(
-            chat=self.chat_dict(chat_id),
-            message_id=self.next_message_id(chat_id),
-            date=self._timestamp(),
-            text=text,
-            raw_text=str(params["text"]),
-            from_user=self.bot_user(),
-            parse_mode=params.get("parse_mode"),
-            reply_markup=markup,
-            params=dict(params),
-        )
-        self._transcripts[chat_id].append(message)
-        self.messages_sent += 1
-        return message.to_api()
-
-    def _editable(self, params: dict[str, Any], verb: str) -> SentMessage | None:
-        """The message an edit/delete targets; ``None`` for inline messages."""
-        if params.get("inline_message_id"):
-            return None
-        chat_id = self._check_chat(params)
-        message_id = params.get("message_id")
-        message = self.find_message(chat_id, message_id) if isinstance(message_id, int) else None
-        if message is None or message.deleted:
-            raise _bad(f"message to {verb} not found")
-        return message
-
-    def _apply_edit(
-        self, message: SentMessage, text: str, raw: str, parse_mode: Any, markup: Any
-    ) -> dict[str, Any]:
-        if message.text == text and message.reply_markup == markup:
-            raise _bad(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message"
-            )
-        if message.text != text:
-            message.edits.append(message.text)
-        message.text, message.raw_text, message.parse_mode = text, raw, parse_mode
-        message.reply_markup = markup
-        message.edit_date = self._timestamp()
-        return message.to_api()
-
-    def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any] | bool:
-        message = self._editable(params, "edit")
-        try:
-            text = visible_text(params.get("text"), params.get("parse_mode"))
-            markup = check_reply_markup(params.get("reply_markup"))
-        except TextError as exc:
-            raise _Fail(ApiError(400, str(exc))) from None
-        if message is None:
-            return True
-        return self._apply_edit(
-            message, text, str(params["text"]), params.get("parse_mode"), markup
-        )
-
-    def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
-        message = self._editable(params, "edit")
-        try:
-            markup = check_reply_markup(params.get("reply_markup"))
-        except TextError as exc:
-            raise _Fail(ApiError(400, str(exc))) from None
-        if message is None:
-            return True
-        return self._apply_edit(message, message.text, message.raw_text, message.parse_mode, markup)
-
-    def _answer_callback_query(self, params: dict[str, Any]) -> bool:
-        query_id = str(params.get("callback_query_id", ""))
-        if query_id not in self._open_callbacks:
-            raise _bad("query is too old and response timeout expired or query ID is invalid")
-        text = params.get("text")
-        if isinstance(text, str) and len(text) > 200:
-            raise _bad("MESSAGE_TOO_LONG")
-        self._open_callbacks.discard(query_id)
-        self.answered_callbacks[query_id] = {
-            k: v for k, v in params.items() if k != "callback_query_id"
-        }
-        return True
-
-    def _delete_message(self, params: dict[str, Any]) -> bool:
-        message = self._editable(params, "delete")
-        if message is not None:
-            message.deleted = True
-        return True
-
-    @staticmethod
-    def _language(params: dict[str, Any]) -> str:
-        code = params.get("language_code") or ""
-        if not isinstance(code, str) or (code and not re.fullmatch(r"[a-z]{2}", code)):
-            # Telegram only takes two-letter ISO 639-1 codes here: "uz", never "uz_Cyrl".
-            raise _bad("invalid language code specified")
-        return code
-
-    @staticmethod
-    def _scope(params: dict[str, Any]) -> str:
-        scope = params.get("scope") or {"type": "default"}
-        if not isinstance(scope, dict) or not isinstance(scope.get("type"), str):
-            raise _bad("can't parse BotCommandScope JSON object")
-        return str(scope["type"])
-
-    def _set_my_commands(self, params: dict[str, Any]) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list) or len(commands) > 100:
-            raise _bad("can't parse commands JSON object")
-        for item in commands:
-            if not isinstance(item, dict):
-                raise _bad("can't parse BotCommand JSON object")
-            name, description = item.get("command"), item.get("description")
-            if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,32}", name):
-                raise _bad("BOT_COMMAND_INVALID")
-            if not isinstance(description, str) or not 1 <= len(description) <= 256:
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        key = (self._scope(params), self._language(params))
-        self.commands[key] = [dict(item) for item in commands]
-        return True
-
-    def _delete_my_commands(self, params: dict[str, Any]) -> bool:
-        self.commands.pop((self._scope(params), self._language(params)), None)
-        return True
-
-    def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.commands.get((self._scope(params), self._language(params)), []))
-
-    def _set_my_description(self, params: dict[str, Any]) -> bool:
-        return self._set_text_setting(params, "description", self.descriptions, 512)
-
-    def _set_my_short_description(self, params: dict[str, Any]) -> bool:
-        return self._set_text_setting(params, "short_description", self.short_descriptions, 120)
-
-    def _set_text_setting(
-        self, params: dict[str, Any], field_name: str, store: dict[str, str], limit: int
-    ) -> bool:
-        value = params.get(field_name) or ""
-        if not isinstance(value, str) or len(value) > limit:
-            raise _bad(f"{field_name} is too long")
-        language = self._language(params)
-        if value:
-            store[language] = value
-        else:
-            store.pop(language, None)
-        return True
-
-    def _get_my_description(self, params: dict[str, Any]) -> dict[str, str]:
-        return {"description": self.descriptions.get(self._language(params), "")}
-
-    def _get_my_short_description(self, params: dict[str, Any]) -> dict[str, str]:
-        return {"short_description": self.short_descriptions.get(self._language(params), "")}
-
-    def _send_chat_action(self, params: dict[str, Any]) -> bool:
-        self._check_chat(params)
-        if params.get("action") not in _CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
-        return True
-
-    def _set_webhook(self, params: dict[str, Any]) -> bool:
-        url = params.get("url") or ""
-        if not isinstance(url, str) or (url and not url.startswith("https://")):
-            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
-        if params.get("drop_pending_updates"):
-            self._updates.clear()
-        self.webhook = {k: v for k, v in params.items() if k != "certificate"} if url else {}
-        return True
-
-    def _delete_webhook(self, params: dict[str, Any]) -> bool:
-        if params.get("drop_pending_updates"):
-            self._updates.clear()
-        self.webhook = {}
-        return True
-
-    def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "url": self.webhook.get("url", ""),
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-        if self.webhook.get("max_connections"):
-            info["max_connections"] = self.webhook["max_connections"]
-        return info
-
-    def _close(self, params: dict[str, Any]) -> bool:
-        self.closed = True
-        return True
-
-    def _log_out(self, params: dict[str, Any]) -> bool:
-        self.logged_out = True
-        return True
 
 
 class FakeRequest(BaseRequest):

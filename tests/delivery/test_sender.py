@@ -6,6 +6,7 @@ import asyncio
 import collections
 import datetime as dt
 import itertools
+from collections.abc import Callable
 
 import pytest
 from telegram import Bot, Update
@@ -34,6 +35,15 @@ from bot.testing import (
 )
 
 NEWS = MessagePayload("Yangi qoidalar: 2025-yil 1-sentabrdan")
+
+
+async def eventually(condition: Callable[[], bool], max_steps: int = 500_000) -> None:
+    """Let the event loop run until ``condition()`` holds; fail instead of hanging."""
+    for _ in range(max_steps):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not reached")
 
 
 def sent_times(api: FakeBotAPI) -> list[float]:
@@ -136,12 +146,10 @@ async def test_a_notice_enqueued_mid_broadcast_jumps_the_queue(db, outbox, api, 
     await outbox.create_broadcast(NEWS, [(u, u) for u in range(1, 201)], now=clock.now())
     sender = Sender(outbox, bot, rate=30, clock=clock, batch_size=20)
     task = sender.start()
-    while api.messages_sent < 30:
-        await asyncio.sleep(0)
+    await eventually(lambda: api.messages_sent >= 30)
     await outbox.enqueue(OutboxItem(999, MessagePayload("urgent")), now=clock.now())
     sent_before = len(api.calls_to("sendMessage"))
-    while api.last_message(999) is None:
-        await asyncio.sleep(0)
+    await eventually(lambda: api.last_message(999) is not None)
     position = [c.params["chat_id"] for c in api.calls_to("sendMessage")].index(999)
     assert position <= sent_before + 20  # within one claim batch, not after 170 broadcasts
     await sender.stop()
@@ -194,8 +202,7 @@ async def test_crash_mid_broadcast_then_recovery_delivers_everything(
     async with Bot(api.token, request=api.request()) as crash_bot:
         sender = Sender(outbox, crash_bot, rate=500, clock=clock, max_in_flight=8)
         task = asyncio.create_task(sender.run())
-        while api.messages_sent < 100:
-            await asyncio.sleep(0)
+        await eventually(lambda: api.messages_sent >= 100)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -220,8 +227,7 @@ async def test_graceful_stop_finishes_in_flight_and_requeues_the_rest(db, outbox
     async with Bot(api.token, request=api.request()) as b:
         sender = Sender(outbox, b, rate=500, clock=clock, max_in_flight=8)
         sender.start()
-        while api.messages_sent < 50:
-            await asyncio.sleep(0)
+        await eventually(lambda: api.messages_sent >= 50)
         await sender.stop()
         states = await outbox_states(db)
         assert states["sending"] == 0
@@ -257,8 +263,7 @@ async def test_interactive_replies_are_not_delayed_by_a_broadcast(db, outbox, cl
     async with app:
         sender = Sender(outbox, app.bot, budget=budget, clock=clock)
         sender.start()
-        while api.messages_sent < 60:
-            await asyncio.sleep(0)
+        await eventually(lambda: api.messages_sent >= 60)
         budget.halt(5)  # as after a 429 "retry after 5": the queue pauses …
 
         async def press(user_id: int) -> float:
@@ -269,8 +274,7 @@ async def test_interactive_replies_are_not_delayed_by_a_broadcast(db, outbox, cl
         delays = await asyncio.gather(*(press(uid) for uid in (1001, 1002, 1003)))
         assert max(delays) <= budget.interval + 1e-9  # … but replies are not
         assert all(api.last_message(uid).text == "Salom" for uid in (1001, 1002, 1003))
-        while sender.stats.sent < 300:
-            await asyncio.sleep(0)
+        await eventually(lambda: sender.stats.sent >= 300)
         await sender.stop()
     assert max_per_second(sent_times(api)) <= 30 + 3  # the queue made room for the replies
     bulk_calls = [c for c in api.calls_to("sendMessage") if c.params["text"] == NEWS.text]
