@@ -47,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from bot.delivery.items import (
     DEFAULT_PRIORITY,
@@ -141,12 +141,24 @@ def _decode_payload(row_id: int, raw: str | None) -> MessagePayload | None:
         return None
 
 
+class _HasConnection(Protocol):
+    @property
+    def connection(self) -> SqliteConnection: ...
+
+
 class Outbox:
     """SQLite implementation of :class:`OutboxStore` plus enqueueing and progress."""
 
-    def __init__(self, conn: SqliteConnection | Any) -> None:
-        """``conn`` is the shared :class:`SqliteConnection` or a ``Database`` owning one."""
-        self._conn: SqliteConnection = getattr(conn, "connection", conn)
+    def __init__(self, conn: SqliteConnection | _HasConnection) -> None:
+        """``conn`` is the shared :class:`SqliteConnection` or a ``Database`` owning one.
+
+        Sharing the storage's connection (and its lock) keeps every write in one
+        serialised stream, so the outbox and the handlers never fight over SQLite's
+        single writer lock.
+        """
+        self._conn: SqliteConnection = (
+            conn if isinstance(conn, SqliteConnection) else conn.connection
+        )
         self._listeners: list[Callable[[], None]] = []
 
     def subscribe(self, callback: Callable[[], None]) -> None:

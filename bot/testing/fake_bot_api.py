@@ -369,6 +369,12 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         return self._updates[:limit]
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long poll: answer at once if updates are queued, else wait up to ``timeout``.
+
+        The wait is for an event (:meth:`push_update`), so it uses the event loop's real
+        time, not the injected clock. Confirming works like Telegram's: an ``offset``
+        drops every update with a smaller id; a negative one keeps only the last ones.
+        """
         if self.webhook.get("url"):
             raise Fail(
                 ApiError(
