@@ -102,6 +102,10 @@ class OutboxStore(Protocol):
         """``sending → sent``."""
         ...
 
+    async def mark_sent_many(self, row_ids: Iterable[int], now: dt.datetime) -> int:
+        """``sending → sent`` for many rows in one transaction."""
+        ...
+
     async def mark_failed(self, row_id: int, reason: str) -> bool:
         """``sending → failed`` with a reason."""
         ...
@@ -357,6 +361,31 @@ class Outbox:
     async def mark_sent(self, row_id: int, now: dt.datetime) -> bool:
         """Telegram accepted the message; forget its text."""
         return await self._finish(row_id, "sent", None, to_db(now))
+
+    async def mark_sent_many(self, row_ids: Iterable[int], now: dt.datetime) -> int:
+        """Record many deliveries in one transaction (the sender batches its marks).
+
+        Returns how many rows changed; their texts are cleared and linked reminders
+        become ``sent``.
+        """
+        ids = [(row_id,) for row_id in row_ids]
+        if not ids:
+            return 0
+        stamp = to_db(now)
+        async with self._conn.transaction() as conn:
+            await conn.executemany(
+                "UPDATE reminders SET state = 'sent' WHERE id = (SELECT reminder_id FROM outbox "
+                "WHERE id = ? AND state IN ('sending', 'pending'))",
+                ids,
+            )
+            cur = await conn.executemany(
+                "UPDATE outbox SET state = 'sent', last_error = NULL, sent_at = ?, payload = NULL "
+                "WHERE id = ? AND state IN ('sending', 'pending')",
+                [(stamp, row_id) for (row_id,) in ids],
+            )
+            changed = max(cur.rowcount, 0)
+            await cur.close()
+        return changed
 
     async def mark_failed(self, row_id: int, reason: str) -> bool:
         """Give up on a row (the reason is an error class/description, never message text)."""

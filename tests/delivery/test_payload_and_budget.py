@@ -81,3 +81,18 @@ def test_rate_bounds(rate) -> None:
     budget = SendBudget(30)
     budget.set_rate(1000)
     assert budget.interval == pytest.approx(0.001)
+
+
+async def test_high_rates_allow_a_10ms_bulk_burst_only() -> None:
+    clock = FakeClock()
+    assert SendBudget(30, clock=clock).bulk_burst == 1
+    assert SendBudget(199, clock=clock).bulk_burst == 1
+    fast = SendBudget(1000, clock=clock)
+    assert fast.bulk_burst == 10
+    for _ in range(10):  # ten slots without sleeping …
+        assert fast.bulk_delay() == 0
+        fast.take_bulk()
+    assert fast.bulk_delay() == pytest.approx(0.001)  # … then back to 1 ms per message
+    for _ in range(1000):
+        await fast.acquire()
+    assert clock.monotonic() == pytest.approx(1.0, abs=0.002)  # 1010 sends in ~1 s
