@@ -16,8 +16,9 @@ can know whether it went out. :meth:`Outbox.recover_in_flight` (run at start) pu
 such ``sending`` rows back to ``pending``, so a message in flight at a crash may be
 delivered twice but is never lost. The alternative (at-most-once: mark them
 ``failed``) would silently lose deadline reminders, which is worse for a migrant than
-a duplicate. The window is small: a row is ``sending`` only between ``claim`` and the
-Bot API answer, plus any in-memory wait of the sender (per-chat pacing, back-off).
+a duplicate. The window is small: a delivered row stays ``sending`` until the sender
+records it (batched: at most 50 rows or 100 ms later), and rows waiting in the sender's
+memory (per-chat pacing, back-off) are ``sending`` but not yet delivered.
 
 Scaling to several processes (DESIGN.md, "Growing past one machine"): :meth:`claim`
 is one transaction that selects due rows in priority order and flips them to

@@ -14,9 +14,10 @@ Why it looks like this:
   fails with the reason; ``TimedOut``/``NetworkError`` → exponential back-off for that
   row (and a bulk halt of the same length, since the network is likely down), failed
   after ``max_attempts``; ``InvalidToken`` → stop (configuration error).
-* **Durability.** Rows are ``sending`` in the database from claim to outcome. A
-  graceful :meth:`stop` finishes the sends in flight and puts the rest back to
-  ``pending``. A crash (or cancelling :meth:`run`) leaves them ``sending``;
+* **Durability.** Rows are ``sending`` in the database from claim to outcome;
+  deliveries are recorded in batches (``mark_batch`` rows or ``mark_interval``
+  seconds). A graceful :meth:`stop` finishes the sends in flight, records them, and
+  puts the rest back to ``pending``. A crash (or cancelling :meth:`run`) leaves them ``sending``;
   ``Outbox.recover_in_flight()`` re-queues them at the next start (at-least-once).
 * **Time** comes from an injected clock; tests drive a 30 msg/s broadcast with
   429s in milliseconds.
