@@ -139,6 +139,7 @@ class Sender:
         self._waiting: list[tuple[float, int]] = []  # (ready_at, chat_id)
         self._chat_ready_at: dict[int, float] = {}
         self._in_flight: set[int] = set()  # chat ids with a send in progress
+        self._scheduled: set[int] = set()  # chat ids in the ready or the waiting heap
         self._seq = itertools.count()
         self._row_seq: dict[int, int] = {}
         self._wake_event = asyncio.Event()
@@ -180,6 +181,24 @@ class Sender:
             self._task = None
         elif self._running:
             await self._stopped.wait()
+
+    def discard_chat(self, chat_id: int) -> int:
+        """Forget the chat's claimed rows that are not being sent right now.
+
+        Call it after ``/forget`` (``Storage.delete_user``) deleted the chat's outbox
+        rows, so messages already held in memory are not sent to a user who asked to
+        be forgotten. Returns how many rows were discarded.
+        """
+        queue = self._queues.get(chat_id)
+        if not queue:
+            return 0
+        keep = 1 if chat_id in self._in_flight else 0
+        discarded = list(queue)[keep:]
+        for row in discarded:
+            self._row_seq.pop(row.id, None)
+            queue.remove(row)
+        self._buffered -= len(discarded)
+        return len(discarded)
 
     @property
     def buffered(self) -> int:
@@ -234,6 +253,7 @@ class Sender:
             wants_rows = self._claim_now or now >= self._next_claim_at
             if self.buffered < self._refill_below and wants_rows and await self._claim(now):
                 continue
+            self._drop_stale_ready()
             if not self._ready:
                 if until_idle and not self._queues and not self._in_flight:
                     return
@@ -248,9 +268,17 @@ class Sender:
                 continue
             self.budget.take_bulk()
             _, _, chat_id = heapq.heappop(self._ready)
+            self._scheduled.discard(chat_id)
             row = self._queues[chat_id][0]
             self._in_flight.add(chat_id)
             group.create_task(self._send(row))
+
+    def _drop_stale_ready(self) -> None:
+        """Pop ready entries whose chat has nothing left (see :meth:`discard_chat`)."""
+        while self._ready and not self._queues.get(self._ready[0][2]):
+            _, _, chat_id = heapq.heappop(self._ready)
+            self._scheduled.discard(chat_id)
+            self._queues.pop(chat_id, None)
 
     def _next_wake(self, now: float) -> float | None:
         """How long to sleep when nothing is ready (``None``: until woken)."""
@@ -300,7 +328,10 @@ class Sender:
         return True
 
     def _schedule(self, chat_id: int, now: float) -> None:
-        """Put a chat with a queued head row into the ready or the waiting heap."""
+        """Put a chat with a queued head row into the ready or the waiting heap (once)."""
+        if chat_id in self._scheduled:
+            return
+        self._scheduled.add(chat_id)
         ready_at = self._chat_ready_at.get(chat_id, float("-inf"))
         if ready_at <= now + _EPSILON:
             head = self._queues[chat_id][0]
@@ -311,8 +342,11 @@ class Sender:
     def _promote(self, now: float) -> None:
         while self._waiting and self._waiting[0][0] <= now + _EPSILON:
             _, chat_id = heapq.heappop(self._waiting)
+            self._scheduled.discard(chat_id)
             if self._queues.get(chat_id) and chat_id not in self._in_flight:
                 self._schedule(chat_id, now)
+            elif not self._queues.get(chat_id):
+                self._queues.pop(chat_id, None)
 
     def _interval_for(self, chat_id: int) -> float:
         return self._per_chat_interval if chat_id > 0 else self._group_interval
@@ -459,6 +493,7 @@ class Sender:
         ids = [row.id for queue in self._queues.values() for row in queue]
         self._queues.clear()
         self._buffered = 0
+        self._scheduled.clear()
         self._ready.clear()
         self._waiting.clear()
         self._row_seq.clear()

@@ -358,3 +358,23 @@ def test_blocked_constant_is_telegram_wording() -> None:
         "error_code": 403,
         "description": "Forbidden: bot was blocked by the user",
     }
+
+
+async def test_forget_discards_rows_already_held_by_the_sender(db, outbox, api, bot, clock) -> None:
+    """After /forget deleted a user's rows, the sender must not send the copies it holds."""
+    await add_users(db, range(1, 2), clock)
+    await outbox.enqueue_many(
+        [OutboxItem(1, MessagePayload(f"step {n}"), "notice", 1) for n in range(3)],
+        now=clock.now(),
+    )
+    await outbox.create_broadcast(NEWS, [(c, None) for c in range(100, 160)], now=clock.now())
+    sender = Sender(outbox, bot, rate=30, clock=clock)
+    sender.start()
+    await eventually(lambda: len(api.messages(1)) == 1)  # the next two wait for pacing
+    assert await db.delete_user(1)
+    assert sender.discard_chat(1) == 2
+    assert sender.discard_chat(1) == 0
+    await eventually(lambda: sender.stats.sent >= 61)
+    await sender.stop()
+    assert [m.text for m in api.messages(1)] == ["step 0"]
+    assert (await outbox.counts())[("broadcast", "sent")] == 60
