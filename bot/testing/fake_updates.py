@@ -14,7 +14,7 @@ messages, as in a real private chat.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.delivery.clock import Clock
 
@@ -31,8 +31,11 @@ class UpdateBuilders:
     _callback_counter: int
     _open_callbacks: set[str]
 
-    def find_message(self, chat_id: int, message_id: int) -> Any:  # provided by FakeBotAPI
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by FakeBotAPI; declared only, so nothing is shadowed
+
+        def find_message(self, chat_id: int, message_id: int) -> Any: ...
+
+        def bot_user(self) -> dict[str, Any]: ...
 
     # -- low-level pieces ---------------------------------------------------------------
     def next_update_id(self) -> int:
@@ -238,6 +241,3 @@ class UpdateBuilders:
                 "new_chat_member": {"user": bot_user, "status": new} | status_extra,
             },
         }
-
-    def bot_user(self) -> dict[str, Any]:  # provided by FakeBotAPI
-        raise NotImplementedError
