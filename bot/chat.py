@@ -8,7 +8,6 @@ with the bot's buttons numbered. Nothing is stored.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -29,9 +28,8 @@ Ask = Callable[[str], str]
 Say = Callable[[str], None]
 
 
-def plain(view_text: str) -> str:
-    """Telegram HTML → terminal text."""
-    return html.unescape(render._strip_tags(view_text))
+plain = render.plain_text
+"""Telegram HTML → terminal text."""
 
 
 def buttons(keyboard: InlineKeyboardMarkup | None) -> list[tuple[str, callbacks.Callback]]:

@@ -99,12 +99,27 @@ def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) ->
 def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
     """(position of the current question, questions expected in all), for "3/9".
 
-    The total can grow or shrink as answers open or close later questions.
+    The total counts the questions already known to be asked plus those whose
+    condition still depends on a question not answered yet, so it starts high
+    and shrinks as answers close branches ("1/2" on the first question would
+    promise a two-question interview that then keeps growing).
     """
     asked = asked_questions(state.answers, ruleset, as_of)
     current = current_question(state, ruleset, as_of)
-    total = len(asked)
+    open_ids = {q.id for q in asked if q.id not in state.answers}
+    undecided = 0
+    asked_ids = {q.id for q in asked}
+    for question in ruleset.questions:
+        if question.id in asked_ids or question.id not in ruleset.needed_questions:
+            continue
+        if question.ask_if is None:
+            continue
+        reads = ruleset.compiled[question.ask_if].variables
+        if reads & open_ids:
+            undecided += 1
+            open_ids.add(question.id)
+    total = len(asked) + undecided
     if current is None:
-        return total, total
+        return len(asked), len(asked)
     ids = [q.id for q in asked]
     return ids.index(current.id) + 1, total
