@@ -159,9 +159,10 @@ def text_report(shown: dict[str, Any]) -> str:
         lines.append("")
     if shown["deadlines"]:
         lines.append("Deadlines:")
-        lines.extend(
-            f"  {d['date']}  {d['label']}  ({d['id']}, {d['outcome']})" for d in shown["deadlines"]
-        )
+        for d in shown["deadlines"]:
+            lines.append(f"  {d['date']}  {d['label']}  ({d['id']}, {d['outcome']})")
+            if d.get("note"):
+                lines.append(f"      ! {d['note']}")
         lines.append("")
     lines.append(shown["disclaimer"])
     lines.append(

@@ -208,3 +208,12 @@ def test_lazy_and_eager_evaluation_agree_on_every_rule_case(shipped_ruleset):
             eager.outcome_ids,
             eager.deadlines,
         ), case.name
+
+
+def test_a_deadline_beyond_the_official_calendar_says_it_may_move(ruleset):
+    answers = {**PATENT_WORKER, "patent_paid_until": "2027-01-10"}
+    shown = present(evaluate(answers, d("2026-12-20"), ruleset), ruleset, "ru")
+    payment = next(x for x in shown["deadlines"] if x["id"] == "patent_payment")
+    assert payment["note"] == ruleset.header.calendar_note.ru
+    earlier = present(evaluate(PATENT_WORKER, d("2025-06-01"), ruleset), ruleset, "ru")
+    assert all(x["note"] is None for x in earlier["deadlines"])

@@ -108,6 +108,8 @@ class RulesetHeader(Strict):
     disclaimer: Text
     scam_warning: Text
     uncertain_note: Text
+    calendar_note: Text
+    """Shown by a deadline in a year whose official holidays are not in calendar.yaml."""
 
     @field_validator("statuses")
     @classmethod
