@@ -17,14 +17,19 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 | ``HAMROH_WEBHOOK_LISTEN`` | ``0.0.0.0`` | address the webhook server binds |
 | ``HAMROH_WEBHOOK_PORT`` | ``8443`` | port the webhook server binds |
 | ``HAMROH_LOG_LEVEL`` | ``INFO`` | Python logging level |
-| ``HAMROH_INACTIVE_DAYS`` | ``365`` | delete users silent this many days (told in /privacy) |
+| ``HAMROH_LOG_FORMAT`` | ``json`` | ``json`` (one object per line) or ``text`` |
+| ``HAMROH_INACTIVE_DAYS`` | ``180`` | delete users silent this many days (told in /privacy) |
+| ``HAMROH_OUTBOX_KEEP_DAYS`` | ``7`` | delete sent/failed send-queue rows after this many days |
+| ``HAMROH_HEARTBEAT_PATH`` | ``heartbeat`` next to the database | file ``hamroh health`` checks |
+| ``HAMROH_HEARTBEAT_INTERVAL`` | ``30`` | seconds between heartbeats |
+| ``HAMROH_HEARTBEAT_MAX_AGE`` | ``120`` | ``hamroh health`` fails on an older heartbeat |
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -50,8 +55,13 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
-    inactive_days: int = Field(default=365, ge=1)
+    log_format: Literal["json", "text"] = "json"
+    inactive_days: int = Field(default=180, ge=1)
     """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
+    outbox_keep_days: int = Field(default=7, ge=0)
+    heartbeat_path: Path | None = None
+    heartbeat_interval: float = Field(default=30.0, gt=0)
+    heartbeat_max_age: float = Field(default=120.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -91,6 +101,11 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @property
+    def heartbeat_file(self) -> Path:
+        """``HAMROH_HEARTBEAT_PATH``, else ``heartbeat`` in the database's folder (the volume)."""
+        return self.heartbeat_path or self.db_path.parent / "heartbeat"
 
     @property
     def use_webhook(self) -> bool:

@@ -176,7 +176,7 @@ async def test_help_and_privacy(locale, make_app, api: FakeBotAPI, errors):
     privacy = user.last().text
     assert _("What I keep about you") in privacy
     assert "/forget" in privacy
-    assert "365" in privacy
+    assert "180" in privacy  # HAMROH_INACTIVE_DAYS default
     assert errors == []
 
 
