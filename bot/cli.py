@@ -4,6 +4,9 @@
     hamroh rules evaluate --answers FILE     judge one case (YAML or JSON answers)
     hamroh chat                              the whole interview in the terminal
     hamroh run                               the Telegram bot
+    hamroh health                            exit 0 only if the bot's heartbeat is fresh
+    hamroh db backup PATH                    online copy of the database, checked
+    hamroh db retention                      delete inactive users now (runs daily in the bot)
 
 Everything here is a thin adapter: parsing arguments, reading files, printing.
 The decisions are made in `bot.core`.
@@ -21,6 +24,8 @@ from typing import Any
 
 from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_rule_tests
 from bot.core.rules.model import LOCALES
+from bot.ops.commands import add_parsers as add_ops_parsers
+from bot.ops.commands import run_command as run_ops_command
 
 DEFAULT_RULES = "rules"
 
@@ -240,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--rules", default=DEFAULT_RULES, help="ruleset folder")
 
     sub.add_parser("run", help="run the Telegram bot (settings from the environment)")
+    add_ops_parsers(sub)
     return parser
 
 
@@ -261,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run(Settings())
         return 0
+    if args.command in ("health", "db"):
+        return run_ops_command(args)
     return 2
 
 
