@@ -145,18 +145,16 @@ _post_init = startup
 _post_shutdown = shutdown
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, fmt: str = "json") -> None:
     """Our level for our code; third-party loggers never below INFO/WARNING.
 
     PTB logs every request's parameters (message texts, answers) at DEBUG, and httpx
-    logs request URLs, which contain the bot token, at INFO.
+    logs request URLs, which contain the bot token, at INFO. The format and the
+    privacy guards (no exception messages, no Telegram objects) are in ``bot.ops.logs``.
     """
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    floor = {"telegram": logging.INFO, "httpx": logging.WARNING, "httpcore": logging.WARNING}
-    for name, minimum in floor.items():
-        logging.getLogger(name).setLevel(max(minimum, logging.getLevelName(level)))
+    from bot.ops.logs import configure_logging as configure
+
+    configure(level, "text" if fmt == "text" else "json")
 
 
 def run(settings: Settings | None = None) -> None:
@@ -164,9 +162,12 @@ def run(settings: Settings | None = None) -> None:
 
     Blocking; PTB owns the event loop (``run_polling``/``run_webhook``).
     """
+    from bot.ops.hooks import ops_hooks  # heartbeat and retention jobs
+
     settings = settings or Settings()
-    configure_logging(settings.log_level)
-    application = build_application(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    ops_startup, ops_shutdown = ops_hooks(settings)
+    application = build_application(settings, on_startup=ops_startup, on_shutdown=ops_shutdown)
     if settings.webhook_url is None:
         logger.info("starting with long polling")
         application.run_polling(**polling_options())  # type: ignore[arg-type]

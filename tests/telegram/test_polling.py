@@ -98,7 +98,7 @@ async def test_startup_opens_and_closes_its_own_database_and_runs_hooks(
 
 def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixture_ruleset):
     calls: dict[str, Any] = {}
-    monkeypatch.setattr(app_module, "configure_logging", lambda level: None)
+    monkeypatch.setattr(app_module, "configure_logging", lambda *args: None)
     monkeypatch.setattr(Application, "run_polling", lambda self, **kw: calls.update(kw))
     monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
     app_module.run(settings)
@@ -108,7 +108,7 @@ def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixtu
 
 def test_run_uses_a_webhook_with_the_secret(monkeypatch, settings: Settings, fixture_ruleset):
     calls: dict[str, Any] = {}
-    monkeypatch.setattr(app_module, "configure_logging", lambda level: None)
+    monkeypatch.setattr(app_module, "configure_logging", lambda *args: None)
     monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: calls.update(kw))
     monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
     configured = settings.model_copy(
