@@ -123,7 +123,7 @@ class Heartbeat:
             )
             return False
         if not alive:
-            logger.info("heartbeat skipped: the application is not running")
+            logger.info("heartbeat skipped: the application or its updater is not running")
             return False
         await asyncio.to_thread(write_heartbeat, self.path)
         self.beats += 1

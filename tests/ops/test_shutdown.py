@@ -1,0 +1,97 @@
+"""Graceful shutdown of the real process: SIGTERM while replies are in flight.
+
+``hamroh run`` is started as a child process against the fake Bot API over
+loopback HTTP, with 0.4 s of latency on every API call. Sixty updates from twenty
+chats (three per chat, answered strictly in order) are fetched in one batch; on
+SIGTERM the bot must stop polling (only the final offset-confirming ``getUpdates``
+follows), answer every update it had already taken, leave updates it never took
+with Telegram for the next start, remove its heartbeat and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.ops.heartbeat import check_health
+from bot.testing import DEFAULT_TOKEN, FakeBotAPI
+from bot.testing.fake_server import FakeBotAPIServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CHATS = range(7001, 7021)
+COMMANDS = ("/start", "/help", "/privacy")
+
+
+async def _until(condition, seconds: float = 30.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Path):
+    api = FakeBotAPI()
+    heartbeat = tmp_path / "heartbeat"
+    async with FakeBotAPIServer(api) as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
+            "HAMROH_BOT_API_URL": server.base_url,
+            "HAMROH_DB_PATH": str(tmp_path / "hamroh.sqlite3"),
+            "HAMROH_RULES_DIR": str(ROOT / "rules"),
+            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
+            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await _until(heartbeat.exists, 60)
+            assert check_health(heartbeat, max_age=5).ok
+            health = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "health", cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            assert await health.wait() == 0
+
+            api.latency = 0.4
+            for command in COMMANDS:
+                for chat in CHATS:
+                    api.push_update(api.text_update(chat, command, language_code="tg"))
+            await _until(lambda: api.calls_to("sendMessage"))
+            process.send_signal(signal.SIGTERM)
+
+            def cleanup_polls() -> list:
+                return [c for c in api.calls_to("getUpdates") if c.params.get("timeout") == 0]
+
+            await _until(cleanup_polls)
+            late = api.push_update(api.text_update(9999, "/start", language_code="tg"))
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    assert process.returncode == 0, err.decode()[-2000:]
+    # Every update taken before SIGTERM was answered, in order within its chat.
+    for chat in CHATS:
+        replies = api.messages(chat)
+        assert len(replies) == 3, (chat, len(replies))
+        assert ("Тоҷикӣ", "L:tg") in [(t.lstrip("✓ "), d) for t, d in replies[0].buttons()]
+        assert "180" not in replies[1].text and "180" in replies[2].text  # /help, /privacy
+    # Replies were still being sent after polling had stopped: in-flight work finished.
+    (cleanup,) = [c for c in api.calls_to("getUpdates") if c.params.get("timeout") == 0]
+    assert any(call.at > cleanup.at for call in api.calls_to("sendMessage"))
+    # No long poll after the stop, and the update that came later waits at Telegram.
+    assert api.calls_to("getUpdates")[-1] is cleanup
+    assert api.messages(9999) == []
+    assert api.pending_updates == 1 and late > 0
+    assert not heartbeat.exists()
+    lines = [line for line in err.decode().splitlines() if line.strip()]
+    assert lines and all(json.loads(line)["level"] for line in lines)
