@@ -99,16 +99,19 @@ class BroadcastProgress:
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Active users selected by their stored locale and assessment summary.
+    """Active users selected by their stored locale, assessment summary and deadlines.
 
     Every filter is optional; given filters must all match. ``None`` in
-    ``citizenships``/``statuses`` selects users without a summary yet. A broadcast has
-    one text, so an admin sends one broadcast per locale.
+    ``citizenships``/``statuses`` selects users without a summary yet.
+    ``deadline_between`` (first day, last day, both included) selects users whose
+    latest result has a deadline in that window (``user_deadlines``). A broadcast has
+    one text, so an admin's message in several languages is one broadcast per locale.
     """
 
     locales: frozenset[str] | None = None
     citizenships: frozenset[str | None] | None = None
     statuses: frozenset[str | None] | None = None
+    deadline_between: tuple[dt.date, dt.date] | None = None
 
     def __post_init__(self) -> None:
         for name in ("locales", "citizenships", "statuses"):
@@ -117,6 +120,13 @@ class Audience:
                 if isinstance(value, str):
                     raise ValueError(f"{name} must be a collection of strings, not one string")
                 object.__setattr__(self, name, frozenset(value))
+        window = self.deadline_between
+        if window is not None and (
+            len(window) != 2
+            or not all(isinstance(day, dt.date) for day in window)
+            or window[0] > window[1]
+        ):
+            raise ValueError("deadline_between must be (first day, last day) in order")
 
     def where(self) -> tuple[str, list[object]]:
         """SQL condition on ``users`` and its parameters."""
@@ -137,4 +147,10 @@ class Audience:
             if None in values:
                 parts.append(f"{column} IS NULL")
             clauses.append("(" + " OR ".join(parts or ["0"]) + ")")
+        if self.deadline_between is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM user_deadlines AS d WHERE d.user_id = users.user_id "
+                "AND d.deadline_date BETWEEN ? AND ?)"
+            )
+            params.extend(day.isoformat() for day in self.deadline_between)
         return " AND ".join(clauses), params

@@ -166,9 +166,18 @@ class Outbox:
         )
         self._listeners: list[Callable[[], None]] = []
 
+    @property
+    def connection(self) -> SqliteConnection:
+        """The shared connection (campaigns write outbox rows through it)."""
+        return self._conn
+
     def subscribe(self, callback: Callable[[], None]) -> None:
         """Register a callback run after each enqueue (the sender's ``wake``)."""
         self._listeners.append(callback)
+
+    def notify(self) -> None:
+        """Tell subscribers (the sender) that rows were added by SQL outside this class."""
+        self._notify()
 
     def _notify(self) -> None:
         for callback in self._listeners:

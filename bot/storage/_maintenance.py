@@ -34,6 +34,12 @@ _DELETE_ONE_USER = (
     "DELETE FROM answers WHERE user_id = :uid",
     "DELETE FROM interviews WHERE user_id = :uid",
     "DELETE FROM reminders WHERE user_id = :uid",
+    "DELETE FROM user_deadlines WHERE user_id = :uid",
+    # An admin who asks to be forgotten: their unsent drafts go, their sent
+    # broadcasts stay (the bot's own history) without saying who wrote them.
+    "DELETE FROM campaigns WHERE created_by = :uid AND state = 'draft'",
+    "UPDATE campaigns SET created_by = NULL, admin_chat_id = NULL "
+    "WHERE created_by = :uid OR admin_chat_id = :uid",
     "DELETE FROM users WHERE user_id = :uid",
 )
 
@@ -44,6 +50,7 @@ _DELETE_STALE_USERS = (
     f"DELETE FROM answers WHERE user_id IN ({_STALE})",
     f"DELETE FROM interviews WHERE user_id IN ({_STALE})",
     f"DELETE FROM reminders WHERE user_id IN ({_STALE})",
+    f"DELETE FROM user_deadlines WHERE user_id IN ({_STALE})",
 )
 
 

@@ -30,7 +30,7 @@ from bot.storage.timestamps import from_db, to_db
 
 _REMINDER_COLUMNS = (
     "r.id, r.user_id, r.deadline_id, r.outcome_id, r.deadline_date, r.remind_at, r.kind, "
-    "r.offset_days, r.state, r.ruleset_version"
+    "r.offset_days, r.state, r.ruleset_version, r.timezone"
 )
 
 DUE_REMINDERS_SQL = (
@@ -54,6 +54,7 @@ def _reminder_fields(row: Any) -> dict[str, Any]:
         "offset_days": row[7],
         "state": cast(ReminderState, row[8]),
         "ruleset_version": row[9],
+        "timezone": row[10],
     }
 
 
@@ -62,6 +63,7 @@ def _check_new(row: NewReminder) -> tuple[object, ...]:
     check_id("outcome_id", row.outcome_id)
     check_id("ruleset_version", row.ruleset_version)
     check_int("offset_days", row.offset_days)
+    check_id("timezone", row.timezone)
     if row.kind not in REMINDER_KINDS:
         raise ValueError(f"unknown reminder kind {row.kind!r}")
     if not isinstance(row.deadline_date, dt.date):
@@ -77,6 +79,7 @@ def _check_new(row: NewReminder) -> tuple[object, ...]:
         row.kind,
         row.offset_days,
         row.ruleset_version,
+        row.timezone,
     )
 
 
@@ -106,8 +109,8 @@ class RemindersMixin:
                 )
                 cur = await conn.executemany(
                     "INSERT INTO reminders (user_id, deadline_id, outcome_id, deadline_date, "
-                    "remind_at, kind, offset_days, ruleset_version, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "remind_at, kind, offset_days, ruleset_version, timezone, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (user_id, deadline_id, deadline_date, kind, offset_days) "
                     "DO NOTHING",
                     values,
@@ -134,10 +137,10 @@ class RemindersMixin:
         return [
             DueReminder(
                 **_reminder_fields(row),
-                chat_id=row[10],
-                locale=row[11],
-                user_active=bool(row[12]),
-                reminders_opt_in=bool(row[13]),
+                chat_id=row[11],
+                locale=row[12],
+                user_active=bool(row[13]),
+                reminders_opt_in=bool(row[14]),
             )
             for row in rows
         ]
@@ -181,3 +184,30 @@ class RemindersMixin:
         ):
             rows = await cur.fetchall()
         return [Reminder(**_reminder_fields(row)) for row in rows]
+
+    async def get_reminder(self, reminder_id: int) -> Reminder | None:
+        """One reminder by id (a reminder's buttons name it), or ``None``."""
+        check_int("reminder_id", reminder_id)
+        async with (
+            self._conn.read() as conn,
+            conn.execute(
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders AS r WHERE r.id = ?", (reminder_id,)
+            ) as cur,
+        ):
+            row = await cur.fetchone()
+        return None if row is None else Reminder(**_reminder_fields(row))
+
+    async def defer_reminder(self, reminder_id: int, remind_at: dt.datetime) -> bool:
+        """Move a still-scheduled reminder to a later time (out of the user's night).
+
+        ``False`` if it is no longer scheduled (queued, cancelled, replaced meanwhile).
+        """
+        check_int("reminder_id", reminder_id)
+        async with self._conn.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE reminders SET remind_at = ? WHERE id = ? AND state = 'scheduled'",
+                (to_db(remind_at), reminder_id),
+            )
+            changed = cur.rowcount > 0
+            await cur.close()
+        return changed

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from bot.storage._validate import check_id, check_int, check_optional_id
+from bot.storage._validate import check_id, check_int, check_limit, check_optional_id
 from bot.storage.connection import SqliteConnection
 from bot.storage.models import User
 from bot.storage.timestamps import from_db, maybe_from_db, to_db
@@ -117,20 +118,78 @@ class UsersMixin:
         status: str | None,
         ruleset_version: str | None,
         assessed_at: dt.datetime | None,
+        *,
+        deadlines: Iterable[tuple[str, dt.date]] | None = None,
     ) -> bool:
-        """Store the latest assessment summary used by /stats and broadcast audiences."""
+        """Store the latest assessment summary used by /stats and broadcast audiences.
+
+        ``deadlines`` (``(deadline id, date)`` pairs of the same result), when given,
+        replace the user's stored deadlines in the same transaction; they feed the
+        broadcast filter "a deadline within N days".
+        """
         check_int("user_id", user_id)
         check_optional_id("citizenship", citizenship)
         check_optional_id("status", status)
         check_optional_id("ruleset_version", ruleset_version)
-        return await self._update_user(
-            "UPDATE users SET citizenship = ?, status = ?, ruleset_version = ?, assessed_at = ? "
-            "WHERE user_id = ?",
-            (
-                citizenship,
-                status,
-                ruleset_version,
-                None if assessed_at is None else to_db(assessed_at),
-                user_id,
-            ),
-        )
+        rows = None
+        if deadlines is not None:
+            rows = []
+            for deadline_id, day in deadlines:
+                check_id("deadline_id", deadline_id)
+                if not isinstance(day, dt.date):
+                    raise ValueError("deadline dates must be dates")
+                rows.append((user_id, deadline_id, day.isoformat()))
+        async with self._conn.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE users SET citizenship = ?, status = ?, ruleset_version = ?, "
+                "assessed_at = ? WHERE user_id = ?",
+                (
+                    citizenship,
+                    status,
+                    ruleset_version,
+                    None if assessed_at is None else to_db(assessed_at),
+                    user_id,
+                ),
+            )
+            changed = cur.rowcount > 0
+            await cur.close()
+            if changed and rows is not None:
+                await conn.execute("DELETE FROM user_deadlines WHERE user_id = ?", (user_id,))
+                await conn.executemany(
+                    "INSERT OR REPLACE INTO user_deadlines (user_id, deadline_id, deadline_date) "
+                    "VALUES (?, ?, ?)",
+                    rows,
+                )
+        return changed
+
+    async def deadlines_of(self, user_id: int) -> dict[str, dt.date]:
+        """The deadlines stored with the user's latest result (id → date)."""
+        check_int("user_id", user_id)
+        async with (
+            self._conn.read() as conn,
+            conn.execute(
+                "SELECT deadline_id, deadline_date FROM user_deadlines WHERE user_id = ?",
+                (user_id,),
+            ) as cur,
+        ):
+            return {str(k): dt.date.fromisoformat(v) for k, v in await cur.fetchall()}
+
+    async def opted_in_users(self, after_user_id: int, limit: int) -> list[User]:
+        """Active users with reminders on, by id, starting after ``after_user_id``.
+
+        A resumable walk (the caller keeps the last id as a cursor) for re-evaluating
+        everyone after a ruleset change, over the partial ``users_opted_in`` index.
+        """
+        check_int("after_user_id", after_user_id)
+        check_limit(limit)
+        async with (
+            self._conn.read() as conn,
+            conn.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE reminders_opt_in = 1 AND active = 1 "
+                "AND user_id > ? "
+                "ORDER BY user_id LIMIT ?",
+                (after_user_id, limit),
+            ) as cur,
+        ):
+            rows = await cur.fetchall()
+        return [user_from_row(row) for row in rows]

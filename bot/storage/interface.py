@@ -69,8 +69,17 @@ class Storage(Protocol):
         status: str | None,
         ruleset_version: str | None,
         assessed_at: dt.datetime | None,
+        *,
+        deadlines: Iterable[tuple[str, dt.date]] | None = None,
     ) -> bool:
-        """Store the latest assessment summary (for /stats and audience filters)."""
+        """Store the latest assessment summary (for /stats and audience filters);
+        ``deadlines`` replace the user's stored deadlines when given."""
+
+    async def deadlines_of(self, user_id: int) -> dict[str, dt.date]:
+        """The deadlines stored with the user's latest result."""
+
+    async def opted_in_users(self, after_user_id: int, limit: int) -> list[User]:
+        """Active users with reminders on, by id after ``after_user_id`` (resumable walk)."""
 
     # interview -----------------------------------------------------------------------
     async def load_interview(self, user_id: int) -> Interview:
@@ -111,6 +120,27 @@ class Storage(Protocol):
 
     async def reminders_for(self, user_id: int) -> list[Reminder]:
         """All of the user's reminders, by ``remind_at``."""
+
+    async def get_reminder(self, reminder_id: int) -> Reminder | None:
+        """One reminder by id, or ``None``."""
+
+    async def defer_reminder(self, reminder_id: int, remind_at: dt.datetime) -> bool:
+        """Move a scheduled reminder to a later time."""
+
+    # state kept between runs -------------------------------------------------------
+    async def get_state(self, key: str) -> str | None:
+        """A small stored fact (e.g. the fingerprint of the ruleset served last)."""
+
+    async def set_state(self, key: str, value: str | None) -> None:
+        """Store a small fact; ``None`` deletes it."""
+
+    async def save_ruleset_snapshot(
+        self, fingerprint: str, version: str, files: dict[str, str], now: dt.datetime
+    ) -> None:
+        """Keep a copy of a served ruleset's files."""
+
+    async def load_ruleset_snapshot(self, fingerprint: str) -> dict[str, str] | None:
+        """The files of a stored ruleset copy, or ``None``."""
 
     # aggregates and privacy --------------------------------------------------------
     async def stats(self) -> Stats:

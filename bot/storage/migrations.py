@@ -103,7 +103,80 @@ CREATE INDEX outbox_broadcast ON outbox (broadcast_id, state) WHERE broadcast_id
 CREATE INDEX outbox_reminder ON outbox (reminder_id) WHERE reminder_id IS NOT NULL;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1_CORE, _V2_OUTBOX)
+_V3_REMINDERS_AND_ADMIN = """
+-- Reminders are opt-in: a new user row must start with reminders off. SQLite cannot
+-- ALTER a column's default, and rebuilding ``users`` would fire the ON DELETE CASCADE
+-- of its child tables. Changing only the default is one of the edits SQLite documents
+-- as safe through ``writable_schema`` (the stored rows are untouched); RESET makes this
+-- connection re-read the schema, and the CREATE INDEX below bumps the schema cookie so
+-- other connections re-read it too. Existing rows keep their value: we cannot tell who
+-- opted in.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+   SET sql = replace(sql, 'reminders_opt_in INTEGER NOT NULL DEFAULT 1',
+                          'reminders_opt_in INTEGER NOT NULL DEFAULT 0')
+ WHERE type = 'table' AND name = 'users';
+PRAGMA writable_schema = RESET;
+-- Re-evaluating everyone who opted in (after a ruleset change) walks this small index.
+CREATE INDEX users_opted_in ON users (user_id) WHERE reminders_opt_in = 1;
+
+-- The time zone a reminder was planned in: catch-up sends after downtime are moved
+-- out of the night in the user's own zone.
+ALTER TABLE reminders ADD COLUMN timezone TEXT NOT NULL DEFAULT 'Europe/Moscow';
+
+-- The deadlines of each user's latest result, for the broadcast filter "a deadline
+-- within N days" (reminders exist only for users who opted in).
+CREATE TABLE user_deadlines (
+    user_id       INTEGER NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    deadline_id   TEXT    NOT NULL,
+    deadline_date TEXT    NOT NULL,
+    PRIMARY KEY (user_id, deadline_id)
+) WITHOUT ROWID;
+CREATE INDEX user_deadlines_date ON user_deadlines (deadline_date, user_id);
+
+-- An admin broadcast: texts per locale, an audience, a time. When it is due it becomes
+-- one ``broadcasts`` row per locale plus outbox rows (see bot.delivery.campaigns).
+CREATE TABLE campaigns (
+    id            INTEGER PRIMARY KEY,
+    state         TEXT    NOT NULL DEFAULT 'draft'
+                  CHECK (state IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')),
+    created_by    INTEGER,
+    admin_chat_id INTEGER,
+    texts         TEXT    NOT NULL DEFAULT '{}',
+    audience      TEXT    NOT NULL DEFAULT '{}',
+    send_at       TEXT,
+    awaiting      TEXT,
+    paid          INTEGER NOT NULL DEFAULT 0 CHECK (paid IN (0, 1)),
+    created_at    TEXT    NOT NULL,
+    started_at    TEXT,
+    finished_at   TEXT,
+    reported_at   TEXT,
+    total         INTEGER NOT NULL DEFAULT 0,
+    sent          INTEGER NOT NULL DEFAULT 0,
+    blocked       INTEGER NOT NULL DEFAULT 0,
+    failed        INTEGER NOT NULL DEFAULT 0,
+    dropped       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX campaigns_due ON campaigns (send_at) WHERE state = 'scheduled';
+ALTER TABLE broadcasts ADD COLUMN campaign_id INTEGER REFERENCES campaigns (id);
+CREATE INDEX broadcasts_campaign ON broadcasts (campaign_id) WHERE campaign_id IS NOT NULL;
+
+-- Small facts the bot keeps between runs (the ruleset it served, a re-evaluation
+-- cursor), and copies of served rulesets so a change can be compared old against new
+-- after a restart.
+CREATE TABLE bot_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ruleset_snapshots (
+    fingerprint TEXT PRIMARY KEY,
+    version     TEXT NOT NULL,
+    files       TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1_CORE, _V2_OUTBOX, _V3_REMINDERS_AND_ADMIN)
 """Every schema script in order; ``len(MIGRATIONS)`` is the current schema version."""
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

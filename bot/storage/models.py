@@ -18,6 +18,8 @@ REMINDER_STATES: Final[frozenset[str]] = frozenset(get_args(ReminderState))
 
 MAX_ID_LENGTH: Final = 64
 """Longest question id / locale / deadline id accepted (they are short machine ids)."""
+DEFAULT_TIMEZONE: Final = "Europe/Moscow"
+"""Reminders are planned in Moscow time unless the user's region says otherwise."""
 MAX_VALUE_LENGTH: Final = 200
 """Longest answer value accepted. Answers are button values or parsed dates; a cap stops a
 bug from storing free text a user typed (which could contain names or addresses)."""
@@ -62,6 +64,8 @@ class NewReminder:
     kind: ReminderKind
     offset_days: int
     ruleset_version: str
+    timezone: str = DEFAULT_TIMEZONE
+    """IANA zone the reminder hour was chosen in (keeps catch-up sends out of the night)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class Reminder:
     offset_days: int
     state: ReminderState
     ruleset_version: str
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True, slots=True)

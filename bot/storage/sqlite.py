@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from bot.storage._interviews import InterviewsMixin
 from bot.storage._maintenance import MaintenanceMixin
 from bot.storage._reminders import RemindersMixin
+from bot.storage._state import StateMixin
 from bot.storage._users import UsersMixin
 from bot.storage.connection import SqliteConnection
 from bot.storage.migrations import MIGRATIONS
 
 
-class Database(UsersMixin, InterviewsMixin, RemindersMixin, MaintenanceMixin):
+class Database(UsersMixin, InterviewsMixin, RemindersMixin, StateMixin, MaintenanceMixin):
     """SQLite storage for users, interviews, reminders; shares its connection with the outbox."""
 
     def __init__(self, conn: SqliteConnection) -> None:

@@ -27,6 +27,7 @@ async def test_due_reminders_are_rendered_queued_or_cancelled(db: Database, outb
     now = dt.datetime(2025, 3, 6, tzinfo=dt.UTC)
     for uid, locale in ((1, "ky"), (2, "tg"), (3, "uz"), (4, "ru")):
         await db.upsert_user(uid, uid, locale, now)
+        await db.set_opt_in(uid, True)
     await db.replace_reminders(1, [plan(5), plan(9)], now)  # one due, one in the future
     await db.replace_reminders(2, [plan(5, "unknown"), plan(4, "broken")], now)
     await db.replace_reminders(3, [plan(5)], now)
@@ -58,3 +59,39 @@ async def test_stop_works_for_a_caller_awaiting_run(outbox: Outbox, clock: FakeC
         await sender.stop()
         assert task.done()
         await sender.stop()  # idempotent
+
+
+async def test_catch_up_sends_only_the_latest_reminder_of_a_deadline(
+    db: Database, outbox: Outbox
+) -> None:
+    """After downtime the 7-, 3- and 1-day reminders are all due: one message, not three."""
+    now = dt.datetime(2025, 3, 11, 8, tzinfo=dt.UTC)
+    await db.upsert_user(1, 1, "ky", now)
+    await db.set_opt_in(1, True)
+    rows = [plan(5), plan(9), plan(11)]  # 7, 3 and 1 days before the 12th
+    followup = NewReminder("registration", "reg", dt.date(2025, 3, 12), now, "followup", -1, "v1")
+    await db.replace_reminders(1, [*rows, followup], now)
+    assert await queue_due_reminders(db, outbox, render, now) == 2
+    states = {(r.kind, r.offset_days): r.state for r in await db.reminders_for(1)}
+    assert states == {
+        ("before", 7): "cancelled",
+        ("before", 3): "cancelled",
+        ("before", 1): "queued",
+        ("followup", -1): "queued",
+    }
+
+
+async def test_night_reminders_are_moved_not_sent(db: Database, outbox: Outbox) -> None:
+    night = dt.datetime(2025, 3, 6, 0, tzinfo=dt.UTC)  # 03:00 in Moscow
+    morning = dt.datetime(2025, 3, 6, 7, tzinfo=dt.UTC)
+    await db.upsert_user(1, 1, "ky", night)
+    await db.set_opt_in(1, True)
+    await db.replace_reminders(1, [plan(5)], night)
+
+    def defer(reminder: DueReminder) -> dt.datetime | None:
+        return morning if reminder.remind_at < morning else None
+
+    assert await queue_due_reminders(db, outbox, render, night, defer=defer) == 0
+    [moved] = await db.reminders_for(1)
+    assert moved.state == "scheduled" and moved.remind_at == morning
+    assert await queue_due_reminders(db, outbox, render, morning, defer=lambda r: None) == 1

@@ -15,7 +15,9 @@ MARKER = "patent-2025-03-05-gone-marker"
 
 async def _populate(db: Database, user_id: int, now: dt.datetime, marker: str) -> None:
     await db.upsert_user(user_id, user_id, "tg", now)
-    await db.save_summary(user_id, "TJ", "action_needed", "2025.1", now)
+    await db.save_summary(
+        user_id, "TJ", "action_needed", "2025.1", now, deadlines=[("patent_payment", now.date())]
+    )
     await db.save_interview(
         user_id,
         {"citizenship": "TJ", "patent_issue_date": marker},
@@ -52,9 +54,9 @@ async def _rows_mentioning(db: Database, user_id: int, marker: str) -> dict[str,
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ) as cur:
             tables = [row[0] for row in await cur.fetchall()]
-        assert {"users", "answers", "interviews", "reminders", "outbox", "broadcasts"} <= set(
-            tables
-        )
+        assert {
+            "users", "answers", "interviews", "reminders", "outbox", "broadcasts", "user_deadlines",
+        } <= set(tables)  # fmt: skip
         for table in tables:
             async with conn.execute(f'PRAGMA table_info("{table}")') as cur:
                 columns = [row[1] for row in await cur.fetchall()]

@@ -42,7 +42,7 @@ async def test_replace_keeps_history_and_skips_duplicates(db: Database, now) -> 
 async def test_due_reminders_are_ordered_limited_and_carry_user_flags(db: Database, now) -> None:
     await db.upsert_user(1, 1, "ky", now)
     await db.upsert_user(2, 2, "tg", now)
-    await db.set_opt_in(2, False)
+    await db.set_opt_in(1, True)
     base = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
     await db.replace_reminders(1, [rem("a", 1, base + dt.timedelta(hours=3))], now)
     await db.replace_reminders(

@@ -15,7 +15,8 @@ def test_database_implements_the_storage_protocol() -> None:
 
 async def test_upsert_creates_then_refreshes_without_overwriting_locale(db: Database, now) -> None:
     created = await db.upsert_user(42, 42, "ky", now)
-    assert created.locale == "ky" and created.active and created.reminders_opt_in
+    assert created.locale == "ky" and created.active
+    assert not created.reminders_opt_in  # reminders are opt-in (schema v3)
     assert created.created_at == created.last_seen_at == now
 
     await db.set_locale(42, "uz_Cyrl")

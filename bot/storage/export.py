@@ -1,0 +1,79 @@
+"""Read stored answers without the bot: ``hamroh rules diff --db`` judges them.
+
+Why a separate, synchronous, read-only reader: the diff runs on an admin's machine or
+next to a live bot, before a ruleset is published. It must never write (not even a
+migration), never take the bot's write lock, and hand out answers one person at a
+time so the caller can count and forget them. Nothing here prints or logs a value.
+
+Stored answers are text. Option values start with a letter and dates are ISO
+(``2025-03-05``, the engine reads them as dates), so a value made only of digits can
+only be an integer answer (``days_in_russia_this_year``) and is returned as ``int``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+BATCH = 1000
+
+
+def _decode(value: str) -> Any:
+    return int(value) if value.isdigit() and len(value) <= 9 else value
+
+
+def open_read_only(db_path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A read-only connection (``mode=ro``); raises ``FileNotFoundError`` if there is no file.
+
+    Read-only mode also means no migration runs and no ``-wal`` file is created by us.
+    """
+    path = Path(db_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no database at {path}")
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True)
+    conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
+def iter_answer_sets(
+    db_path: str | os.PathLike[str], *, opted_in_only: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Yield each user's answers as ``{question id: value}``, one user at a time.
+
+    Users without answers are skipped. ``opted_in_only`` limits the walk to users who
+    turned reminders on (the people a ruleset change would message). Users are read
+    in batches by id, so memory stays flat and a live bot is never blocked for long.
+    """
+    conn = open_read_only(db_path)
+    try:
+        after = -(2**63)
+        condition = "u.reminders_opt_in = 1 AND " if opted_in_only else ""
+        while True:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    f"SELECT u.user_id FROM users AS u WHERE {condition}u.user_id > ? "
+                    "AND EXISTS (SELECT 1 FROM answers AS a WHERE a.user_id = u.user_id) "
+                    "ORDER BY u.user_id LIMIT ?",
+                    (after, BATCH),
+                )
+            ]
+            if not ids:
+                return
+            placeholders = ", ".join("?" * len(ids))
+            answers: dict[int, dict[str, Any]] = {uid: {} for uid in ids}
+            for user_id, question_id, value in conn.execute(
+                f"SELECT user_id, question_id, value FROM answers WHERE user_id IN ({placeholders})",
+                ids,
+            ):
+                answers[user_id][str(question_id)] = _decode(str(value))
+            for user_id in ids:
+                yield answers[user_id]
+            after = ids[-1]
+    finally:
+        conn.close()
