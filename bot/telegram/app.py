@@ -25,6 +25,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.core.rules import Ruleset, load_ruleset
+from bot.delivery import BudgetRateLimiter, SendBudget
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
@@ -32,7 +33,7 @@ from bot.storage import Database, Storage
 from bot.telegram import handlers
 from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
-from bot.telegram.reminders import ReminderPlanner, plan_reminders
+from bot.telegram.reminders import ReminderPlanner, make_planner
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 
 POLL_TIMEOUT = dt.timedelta(seconds=30)
 """Seconds a ``getUpdates`` long poll may wait at Telegram."""
+
+SEND_RATE = 25.0
+"""Queued messages per second: under Telegram's ~30/s so that users' replies fit beside a
+broadcast (they draw from the same budget). Up to 1000/s needs paid broadcasts."""
+
+
+async def plan_placeholder(user_id: int, assessment: object) -> None:
+    """Replaced by the real planner right after ``Services`` exists."""
 
 
 def polling_options() -> dict[str, object]:
@@ -77,36 +86,49 @@ def build_application(
     catalogs: Catalogs | None = None,
     on_startup: Sequence[LifecycleHook] = (),
     on_shutdown: Sequence[LifecycleHook] = (),
+    send_rate: float = SEND_RATE,
 ) -> Application:  # type: ignore[type-arg]
     """The application with every handler registered; nothing is started yet.
 
     ``storage=None`` opens ``settings.db_path`` in ``post_init`` (and closes it on
     shutdown); pass a storage to share one (tests do). ``ruleset=None`` loads
     ``settings.rules_dir`` now, so a broken ruleset stops the bot before it starts.
+    ``reminder_planner=None`` stores real reminders (``bot.telegram.reminders``).
+
+    Every reply goes through :class:`BudgetRateLimiter`, which charges it to the same
+    :class:`SendBudget` (``send_rate`` msg/s) the send queue's sender paces against, so
+    a broadcast and the users' replies together stay under Telegram's limit and replies
+    never wait behind the queue.
 
     ``on_startup`` hooks run after storage is open (start background work there: the
-    send queue, the reminder job); ``on_shutdown`` hooks run before it is closed.
-    Each is ``async def hook(application)``; ``services_of(application)`` gives storage.
+    send queue, the reminder job, see ``bot.telegram.background``); ``on_shutdown``
+    hooks run before it is closed. Each is ``async def hook(application)``;
+    ``services_of(application)`` gives storage.
     """
     token = settings.bot_token.get_secret_value()
     if not token:
         raise ValueError("HAMROH_BOT_TOKEN is not set")
+    the_clock = clock or SYSTEM_CLOCK
     services = Services(
         settings=settings,
         ruleset=ruleset if ruleset is not None else load_ruleset(settings.rules_dir),
-        clock=clock or SYSTEM_CLOCK,
+        clock=the_clock,
         catalogs=catalogs or load_catalogs(Path(settings.locales_dir)),
-        reminder_planner=reminder_planner or plan_reminders,
+        reminder_planner=reminder_planner or plan_placeholder,
+        budget=SendBudget(send_rate, clock=the_clock),
         store=storage,
         on_startup=tuple(on_startup),
         on_shutdown=tuple(on_shutdown),
     )
+    if reminder_planner is None:
+        services.reminder_planner = make_planner(services)
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.bot_api_url)
         .base_file_url(file_url_for(settings.bot_api_url))
         .concurrent_updates(PerChatUpdateProcessor())
+        .rate_limiter(BudgetRateLimiter(services.budget))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -121,20 +143,28 @@ def build_application(
 
 
 async def startup(application: Application) -> None:  # type: ignore[type-arg]
-    """Open storage if none was given, and set the command menus in every language."""
+    """Open storage if none was given, open the send queue on it, set the command menus."""
     services = services_of(application)
     if services.store is None:
         services.store = await Database.open(services.settings.db_path)
         services.owns_storage = True
+    open_send_queue(services)
     await set_menus(application.bot, services.catalogs)
     for hook in services.on_startup:
         await hook(application)
+
+
+def open_send_queue(services: Services) -> None:
+    """The outbox and broadcast store on the storage's connection (see ``Services``)."""
+    services.open_send_queue()
 
 
 async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
     services = services_of(application)
     for hook in services.on_shutdown:
         await hook(application)
+    await services.cancel_tasks()
+    services.outbox = services.campaigns = None
     if services.owns_storage and services.store is not None:
         await services.store.close()
         services.store = None
@@ -163,11 +193,17 @@ def run(settings: Settings | None = None) -> None:
     Blocking; PTB owns the event loop (``run_polling``/``run_webhook``).
     """
     from bot.ops.hooks import ops_hooks  # heartbeat and retention jobs
+    from bot.telegram.background import background_hooks  # send queue, reminders, broadcasts
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     ops_startup, ops_shutdown = ops_hooks(settings)
-    application = build_application(settings, on_startup=ops_startup, on_shutdown=ops_shutdown)
+    queue_startup, queue_shutdown = background_hooks()
+    application = build_application(
+        settings,
+        on_startup=[*queue_startup, *ops_startup],
+        on_shutdown=[*ops_shutdown, *queue_shutdown],
+    )
     if settings.webhook_url is None:
         logger.info("starting with long polling")
         application.run_polling(**polling_options())  # type: ignore[arg-type]

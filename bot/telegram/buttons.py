@@ -20,9 +20,10 @@ from bot.core.interview import Interview, back, change, current_question, give_a
 from bot.core.rules import evaluate
 from bot.core.rules.engine import asked_questions
 from bot.i18n import LANGUAGE_NAMES, LOCALES
-from bot.telegram import callbacks, render
+from bot.telegram import admin, callbacks, render
 from bot.telegram.callbacks import Callback
 from bot.telegram.conversation import Turn, open_turn
+from bot.telegram.reminders import DEADLINE_ANSWERS, PAYMENT_DEADLINE, REMINDER_ACTIONS
 from bot.telegram.render import View, esc
 from bot.telegram.state import save_state, state_token
 
@@ -60,6 +61,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if data is not None and data.kind == "L":
         await _pick_language(turn, query, data.fields[0])
         return
+    if data is not None and data.kind == "X" and turn.services.is_admin(turn.user_id):
+        await admin.on_admin_button(update, context, query, data.fields)
+        return
     if turn.user is None:
         await _answer(query, turn._("This button is out of date. Here is where you are now."))
         await turn.send(render.language_picker(turn.guessed_locale))
@@ -72,6 +76,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if data.kind == "F":
         await _forget(turn, query, data.fields[0] == "yes")
+        return
+    if data.kind == "D":
+        await _reminder_action(turn, query, data.fields[0], data.fields[1])
+        return
+    if data.kind == "X":  # an admin button pressed by someone who is not an admin
+        await _stale(turn, query)
         return
     state = await turn.state()
     if data.token != state_token(state):
@@ -225,10 +235,58 @@ async def _forget(turn: Turn, query: CallbackQuery, confirmed: bool) -> None:
         view = View(esc(_("Nothing was deleted.")))
     else:
         await turn.storage.delete_user(turn.user_id)
+        sender = turn.services.sender
+        if sender is not None:  # messages it already holds in memory must not go out
+            sender.discard_chat(turn.chat_id)
         await turn.clear_chat_menu()
         await _answer(query)
         view = View(
             "🗑 " + esc(_("Done. I deleted everything I kept about you. To start again: /start"))
         )
     if not await turn.edit(_message(query), view):
+        await turn.send(view)
+
+
+# --------------------------------------------------------------------------- reminder buttons
+
+
+async def _reminder_action(turn: Turn, query: CallbackQuery, reminder_id: str, action: str) -> None:
+    """A reminder's button: "I have paid", "Yes, done" (ask the answer that changed), "Not yet".
+
+    Acts on today's state, whatever the reminder's age: showing a question again changes
+    nothing until the user answers it, and the answer re-evaluates and replans.
+    """
+    _ = turn._
+    reminder = await turn.storage.get_reminder(int(reminder_id)) if reminder_id.isdigit() else None
+    if reminder is not None and reminder.user_id != turn.user_id:
+        reminder = None
+    if action not in REMINDER_ACTIONS or (reminder is None and action != "notyet"):
+        await _stale(turn, query)
+        return
+    await _answer(query)
+    if action == "notyet":  # the buttons stay: "Yes, done" is still the next step
+        await turn.send(
+            View("⏳ " + esc(_("Please do it as soon as you can. What to do: /status")))
+        )
+        return
+    await turn.drop_buttons(_message(query))
+    assert reminder is not None
+    ruleset = turn.services.ruleset
+    state = await turn.state()
+    question_id = DEADLINE_ANSWERS.get(reminder.deadline_id)
+    asked = {q.id for q in asked_questions(state.answers, ruleset, turn.today)}
+    if question_id is None or question_id not in asked:
+        await turn.send(
+            render.answers_list(state, ruleset, turn.today, turn.locale, _, state_token(state))
+        )
+        return
+    new_state = change(state, question_id, ruleset, turn.today)
+    await save_state(turn.storage, turn.user_id, new_state, turn.now)
+    notice = (
+        _("Tell me the new date, and I will move your reminders.")
+        if action == "paid" or reminder.deadline_id == PAYMENT_DEADLINE
+        else _("Update this answer, and I will check your result again.")
+    )
+    view = turn.question_view(new_state, notice=notice)
+    if view is not None:
         await turn.send(view)

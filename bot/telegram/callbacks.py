@@ -14,6 +14,8 @@ Kinds that act on the interview carry the token of the state they were drawn for
 | ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts`` |
 | ``M`` | ``on`` / ``off`` | reminders on or off |
 | ``F`` | ``yes`` / ``no`` | confirm /forget |
+| ``D`` | reminder id, action | a reminder's ``paid``, ``done``, ``notyet`` |
+| ``X`` | campaign id, action, value | admin broadcast panel (admins only) |
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64
 _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
-_ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1}
+_ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
 RESULT_ACTIONS = ("why", "change", "remind", "contacts")
 
 

@@ -176,6 +176,7 @@ class Turn:
             assessment.status,
             assessment.ruleset_version,
             self.now,
+            deadlines=[(d.id, d.date) for d in assessment.deadlines],
         )
         if brief:
             await self.send(render.result_brief(data, self.locale, self._, token))

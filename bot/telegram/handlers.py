@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.core.interview import Interview, answer_text, current_question, next_question
 from bot.i18n import gettext, locale_from_telegram, parse_error_message
-from bot.telegram import keyboards, render
+from bot.telegram import admin, keyboards, render
 from bot.telegram.buttons import on_button
 from bot.telegram.conversation import Turn, open_turn
 from bot.telegram.errors import on_error
@@ -152,11 +152,28 @@ COMMAND_HANDLERS = {
 }
 
 
+ADMIN_HANDLERS = {
+    "broadcast": admin.on_broadcast,
+    "reload": admin.on_reload,
+    "stats": admin.on_stats,
+}
+
+
 # --------------------------------------------------------------------------- messages
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A typed answer: parsed by the core; on error the reason, the hint and the question."""
+    """A typed answer: parsed by the core; on error the reason, the hint and the question.
+
+    An admin's message that answers their broadcast draft goes there instead.
+    """
+    sender = update.effective_user
+    if (
+        sender is not None
+        and services_of(context).is_admin(sender.id)
+        and await admin.take_text(update, context)
+    ):
+        return
     turn = await _known_user(update, context)
     message = update.effective_message
     if turn is None or message is None or message.text is None:
@@ -281,6 +298,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     not_private = (filters.ChatType.GROUPS | filters.ChatType.CHANNEL) & NEW_MESSAGE
     application.add_handler(MessageHandler(not_private, on_group_message))
     for name, callback in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE & NEW_MESSAGE))
+    # Admin commands answer non-admins exactly like an unknown command (bot.telegram.admin).
+    for name, callback in ADMIN_HANDLERS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE & NEW_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edited))
     application.add_handler(

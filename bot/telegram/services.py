@@ -8,18 +8,26 @@ ruleset through :func:`bot.telegram.app.build_application`, and nothing about a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
 from bot.core.rules import Ruleset
+from bot.delivery import Outbox, SendBudget, Sender
+from bot.delivery.campaigns import CampaignStore
 from bot.delivery.clock import Clock
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.telegram.reminders import ReminderPlanner
+
+logger = logging.getLogger(__name__)
 
 SERVICES_KEY = "hamroh"
 LifecycleHook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
@@ -36,11 +44,22 @@ class Services:
     clock: Clock
     catalogs: Catalogs
     reminder_planner: ReminderPlanner
+    budget: SendBudget
+    """Shared by PTB's rate limiter (interactive replies) and the outbox sender."""
     store: Storage | None = None
     """Set by ``build_application`` or opened in ``post_init`` from ``settings.db_path``."""
     owns_storage: bool = False
     on_startup: tuple[LifecycleHook, ...] = ()
     on_shutdown: tuple[LifecycleHook, ...] = ()
+    outbox: Outbox | None = None
+    """The send queue on the storage's connection (set in ``post_init``)."""
+    campaigns: CampaignStore | None = None
+    sender: Sender | None = None
+    """Running only when the bot runs with background work (``run``, or tests that ask)."""
+    rules_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One ruleset change at a time (/reload, the check at start)."""
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    """Background tasks started by handlers (a ruleset re-check); cancelled on shutdown."""
 
     @property
     def storage(self) -> Storage:
@@ -55,6 +74,48 @@ class Services:
     def today(self) -> dt.date:
         """The day answers are judged on (``as_of``): today in Moscow time."""
         return self.clock.now().astimezone(LEGAL_TIMEZONE).date()
+
+    def open_send_queue(self) -> CampaignStore | None:
+        """The outbox and broadcast store on the storage's connection (SQLite only).
+
+        Opened in ``post_init``, or on first use by a handler; handlers enqueue through
+        it even when no sender runs in this process (rows wait in SQLite for one).
+        """
+        if self.outbox is None and self.store is not None:
+            connection = getattr(self.store, "connection", None)
+            if connection is not None:
+                self.outbox = Outbox(connection)
+                self.campaigns = CampaignStore(self.outbox)
+        return self.campaigns
+
+    def is_admin(self, user_id: int) -> bool:
+        """Admins are the Telegram user ids in ``HAMROH_ADMIN_IDS``."""
+        return self.settings.is_admin(user_id)
+
+    def start_task(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``work`` in the background; failures are logged (type only), never raised."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.error("background task %s failed: %s", name, type(error).__name__)
+
+        task = asyncio.create_task(guarded(), name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def cancel_tasks(self) -> None:
+        """Stop background tasks (shutdown); their work resumes from the database."""
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def services_of(context: CallbackContext | Application) -> Services:  # type: ignore[type-arg]
