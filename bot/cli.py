@@ -4,6 +4,7 @@
     hamroh rules evaluate --answers FILE     judge one case (YAML or JSON answers)
     hamroh chat                              the whole interview in the terminal
     hamroh run                               the Telegram bot
+    hamroh broadcast new|list|show|cancel    admin broadcasts (see bot/admin/cli.py)
     hamroh health                            exit 0 only if the bot's heartbeat is fresh
     hamroh db backup PATH                    online copy of the database, checked
     hamroh db retention                      delete inactive users now (runs daily in the bot)
@@ -246,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the Telegram bot (settings from the environment)")
     add_ops_parsers(sub)
+    from bot.admin.cli import add_parser as add_broadcast_parser
+
+    add_broadcast_parser(sub)
     return parser
 
 
@@ -269,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command in ("health", "db"):
         return run_ops_command(args)
+    if args.command == "broadcast":
+        from bot.admin.cli import run_broadcast
+
+        return run_broadcast(args)
     return 2
 
 

@@ -1,0 +1,207 @@
+"""``hamroh broadcast``: the /broadcast of Telegram, from a server's command line.
+
+    hamroh broadcast new --text ru=@news_ru.txt --text ky="Жаңылыктар" \\
+        [--lang ru,ky] [--citizenship UZ,TJ] [--status irregular,unclear] \\
+        [--deadline-within 7] [--at "25.12.2026 10:00"] [--html] [--paid] [--yes]
+    hamroh broadcast list
+    hamroh broadcast show ID [--wait]
+    hamroh broadcast cancel ID
+
+Why it only writes to the database: the running bot owns the sender (one per
+process, paced against the same budget as its replies). ``new`` stores the campaign
+and, when it is due now, puts its messages into the send queue at once; the bot's
+sender picks them up within a second, and a scheduled one is started by the bot's
+minute tick. So the command works while the bot runs, and survives its restarts.
+
+``--text LOCALE=TEXT`` (or ``LOCALE=@FILE``): Russian is required; locales without a
+text get the Russian one, and the preview says which. Texts are plain unless
+``--html`` (Telegram HTML, checked before anything is stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from pathlib import Path
+
+from bot.admin.broadcasts import BroadcastService, describe, progress_line
+from bot.admin.html import check_html, plain_to_html
+from bot.admin.when import MOSCOW, SendTime, parse_send_time
+from bot.core.rules.model import STATUSES
+from bot.delivery import Outbox
+from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
+from bot.i18n import LOCALES
+from bot.storage import Database
+
+CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
+"""The case vocabulary's citizenship values (DESIGN.md)."""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``hamroh broadcast`` and its subcommands."""
+    parser = sub.add_parser("broadcast", help="send or schedule a message to users (admins)")
+    parser.add_argument("--db", help="SQLite database (default: HAMROH_DB_PATH)")
+    cmds = parser.add_subparsers(dest="broadcast_command", required=True)
+    new = cmds.add_parser("new", help="preview, confirm and queue a broadcast")
+    new.add_argument(
+        "--text",
+        action="append",
+        default=[],
+        metavar="LOCALE=TEXT",
+        help="text for a locale (ru required); LOCALE=@FILE reads a file",
+    )
+    new.add_argument("--html", action="store_true", help="texts are Telegram HTML")
+    new.add_argument("--lang", help="only these locales, comma-separated")
+    new.add_argument("--citizenship", help="only these citizenships, e.g. UZ,TJ")
+    new.add_argument("--status", help="only these overall statuses, e.g. irregular,unclear")
+    new.add_argument("--deadline-within", type=int, help="only users with a deadline within N days")
+    new.add_argument(
+        "--at", help='when, e.g. "25.12.2026 10:00" (Moscow time unless given); default now'
+    )
+    new.add_argument("--paid", action="store_true", help="paid broadcast (up to 1000 msg/s, Stars)")
+    new.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cmds.add_parser("list", help="scheduled and past broadcasts")
+    show = cmds.add_parser("show", help="one broadcast and its progress")
+    show.add_argument("id", type=int)
+    show.add_argument("--wait", action="store_true", help="print progress until it is finished")
+    cancel = cmds.add_parser("cancel", help="cancel a scheduled or running broadcast")
+    cancel.add_argument("id", type=int)
+
+
+def _names(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    unknown = [v for v in values if v not in allowed]
+    if unknown or not values:
+        raise SystemExit(f"--{what}: use some of {', '.join(allowed)} (got {raw!r})")
+    return values
+
+
+def _texts(items: list[str], html: bool) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for item in items:
+        locale, sep, value = item.partition("=")
+        if not sep or locale not in LOCALES:
+            raise SystemExit(f"--text: write LOCALE=TEXT with LOCALE one of {', '.join(LOCALES)}")
+        if value.startswith("@"):
+            try:
+                value = Path(value[1:]).read_text(encoding="utf-8")
+            except OSError as error:
+                raise SystemExit(f"--text {locale}: {error.strerror}: {value[1:]}") from None
+        value = value.strip()
+        if html:
+            problem = check_html(value)
+            if problem:
+                raise SystemExit(f"--text {locale}: not valid Telegram HTML: {problem}")
+        else:
+            value = plain_to_html(value)
+        texts[locale] = value
+    try:
+        check_texts(texts)
+    except ValueError as error:
+        raise SystemExit(f"--text: {error}") from None
+    return texts
+
+
+def _now() -> dt.datetime:
+    """The only place the command reads the clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+async def _new(db: Database, args: argparse.Namespace) -> int:
+    now = _now()
+    texts = _texts(args.text, args.html)
+    days = args.deadline_within
+    if days is not None and not 0 <= days <= MAX_DEADLINE_DAYS:
+        raise SystemExit(f"--deadline-within: 0 to {MAX_DEADLINE_DAYS}")
+    spec = AudienceSpec(
+        locales=_names(args.lang, LOCALES, "lang"),
+        citizenships=_names(args.citizenship, CITIZENSHIPS, "citizenship"),
+        statuses=_names(args.status, STATUSES, "status"),
+        deadline_within_days=days,
+    )
+    send_at = now
+    if args.at:
+        parsed = parse_send_time(args.at, now)
+        if not isinstance(parsed, SendTime):
+            raise SystemExit(f"--at: {parsed}")
+        send_at = parsed.at
+    store = CampaignStore(Outbox(db))
+    service = BroadcastService(store)
+    today = now.astimezone(MOSCOW).date()
+    draft = await store.create(now=now, texts=texts, spec=spec, paid=args.paid, send_at=send_at)
+    preview = await service.preview(draft, today)
+    for line in describe(draft, preview):
+        print(line)
+    if not args.yes:
+        answer = input(f"Send to {preview.total} users? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            await store.cancel(draft.id, now)
+            print("Not sent.")
+            return 1
+    scheduled = await store.schedule(draft.id, send_at)
+    assert scheduled is not None
+    if send_at > now:
+        print(f"Broadcast #{draft.id} scheduled; the running bot sends it then.")
+        return 0
+    started = await store.start(draft.id, now=now, today=today, all_locales=LOCALES)
+    total = started.counts["total"] if started is not None else 0
+    print(f"Broadcast #{draft.id} queued for {total} users; the running bot is sending it.")
+    return 0
+
+
+async def _show(db: Database, campaign_id: int, wait: bool) -> int:
+    store = CampaignStore(Outbox(db))
+    while True:
+        campaign = await store.get(campaign_id)
+        if campaign is None or campaign.state == "draft":
+            print(f"There is no broadcast #{campaign_id}.", file=sys.stderr)
+            return 1
+        progress = await store.progress(campaign_id)
+        if not wait:
+            for line in describe(campaign):
+                print(line)
+        if campaign.started_at is not None:
+            print(progress_line(campaign, progress))
+        if not wait or (progress.done and campaign.state != "scheduled"):
+            return 0
+        await asyncio.sleep(5)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    if args.db:
+        path = Path(args.db)
+    else:
+        from bot.settings import Settings
+
+        path = Settings().db_path
+    db = await Database.open(path)
+    try:
+        command = args.broadcast_command
+        if command == "new":
+            return await _new(db, args)
+        store = CampaignStore(Outbox(db))
+        if command == "list":
+            for line in await BroadcastService(store).listing():
+                print(line)
+            return 0
+        if command == "show":
+            return await _show(db, args.id, args.wait)
+        campaign, dropped = await store.cancel(args.id, _now())
+        if campaign is None:
+            print(
+                f"Broadcast #{args.id} cannot be cancelled (finished or unknown).", file=sys.stderr
+            )
+            return 1
+        print(f"Broadcast #{args.id} cancelled; {dropped} messages not yet sent were dropped.")
+        return 0
+    finally:
+        await db.close()
+
+
+def run_broadcast(args: argparse.Namespace) -> int:
+    """Entry point from ``bot.cli.main``."""
+    return asyncio.run(_run(args))

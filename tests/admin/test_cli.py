@@ -1,0 +1,158 @@
+"""``hamroh broadcast``: preview, confirm, queue or schedule, list, show, cancel — from a shell."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import bot.admin.cli as cli
+from bot.cli import main
+from bot.delivery import MessagePayload, Outbox
+from bot.delivery.campaigns import CampaignStore
+from bot.storage import Database
+
+NOW = dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.UTC)
+
+
+async def _prepare(path: Path) -> None:
+    db = await Database.open(path)
+    for uid, locale, status in ((1, "ru", "legal"), (2, "ky", "irregular"), (3, "tg", "irregular")):
+        await db.upsert_user(uid, uid, locale, NOW)
+        await db.save_summary(uid, "UZ", status, "1.0.0", NOW)
+    await db.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database with three users; the command's clock reads 5 March 2025, 12:00 MSK.
+
+    The tests are synchronous: the command runs its own event loop, as from a shell.
+    """
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    path = tmp_path / "hamroh.db"
+    asyncio.run(_prepare(path))
+    return path
+
+
+async def _queued_texts(path: Path) -> list[tuple[int, str]]:
+    """Pending messages as (chat, text), read without claiming them."""
+    db = await Database.open(path)
+    try:
+        async with (
+            db.connection.read() as conn,
+            conn.execute(
+                "SELECT o.chat_id, COALESCE(o.payload, b.payload) FROM outbox AS o "
+                "LEFT JOIN broadcasts AS b ON b.id = o.broadcast_id WHERE o.state = 'pending'"
+            ) as cur,
+        ):
+            rows = await cur.fetchall()
+        return sorted((chat, MessagePayload.from_json(raw).text) for chat, raw in rows)
+    finally:
+        await db.close()
+
+
+def _outbox_texts(path: Path) -> list[tuple[int, str]]:
+    return asyncio.run(_queued_texts(path))
+
+
+async def _campaigns(path: Path) -> list:
+    db = await Database.open(path)
+    try:
+        return await CampaignStore(Outbox(db)).recent()
+    finally:
+        await db.close()
+
+
+def run(args: list[str]) -> int:
+    return main(["broadcast", *args])
+
+
+def test_new_queues_now_with_the_russian_fallback_and_filters(
+    db_path: Path, tmp_path: Path, capsys
+) -> None:
+    ky = tmp_path / "ky.txt"
+    ky.write_text("Жаңылык: <тест>\n", encoding="utf-8")
+    code = run(
+        [
+            "--db",
+            str(db_path),
+            "new",
+            "--text",
+            "ru=Новость & привет",
+            "--text",
+            f"ky=@{ky}",
+            "--status",
+            "irregular",
+            "--yes",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Audience: status: irregular" in out
+    assert "No own text for tg, uz, uz_Cyrl: they get the Russian text." in out
+    assert "Recipients now: 2 (ru 0, ky 1, tg 1, uz 0, uz_Cyrl 0)" in out
+    assert "Broadcast #1 queued for 2 users" in out
+    assert _outbox_texts(db_path) == [
+        (2, "Жаңылык: &lt;тест&gt;"),
+        (3, "Новость &amp; привет"),
+    ]
+
+    assert run(["--db", str(db_path), "list"]) == 0
+    assert "#1 sending started 05.03.2025 12:00 MSK — status: irregular" in capsys.readouterr().out
+    assert run(["--db", str(db_path), "show", "1"]) == 0
+    assert "Broadcast #1: 0 of 2 done" in capsys.readouterr().out
+    assert run(["--db", str(db_path), "cancel", "1"]) == 0
+    assert "2 messages not yet sent were dropped" in capsys.readouterr().out
+    assert run(["--db", str(db_path), "cancel", "1"]) == 1
+
+
+def test_scheduled_broadcast_waits_for_the_bot(db_path: Path, capsys) -> None:
+    assert (
+        run(
+            [
+                "--db",
+                str(db_path),
+                "new",
+                "--text",
+                "ru=Завтра",
+                "--at",
+                "06.03.2025 10:00",
+                "--yes",
+            ]
+        )
+        == 0
+    )
+    assert "scheduled; the running bot sends it then" in capsys.readouterr().out
+    assert _outbox_texts(db_path) == []
+    [campaign] = asyncio.run(_campaigns(db_path))
+    assert campaign.state == "scheduled"
+    assert campaign.send_at == dt.datetime(2025, 3, 6, 7, 0, tzinfo=dt.UTC)
+
+
+def test_declining_the_preview_sends_nothing(db_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    assert run(["--db", str(db_path), "new", "--text", "ru=Нет"]) == 1
+    assert "Not sent." in capsys.readouterr().out
+    assert _outbox_texts(db_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--text", "ky=Салам"], "a Russian text is required"),
+        (["--text", "xx=Hi"], "LOCALE=TEXT"),
+        (["--text", "ru=<b>Hi", "--html"], "<b> is never closed"),
+        (["--text", "ru=Hi", "--at", "31.02.2025 10:00"], "there is no such day"),
+        (["--text", "ru=Hi", "--status", "happy"], "--status: use some of"),
+        (["--text", "ru=Hi", "--deadline-within", "999"], "--deadline-within"),
+        (["--text", "ru=@/nonexistent/file.txt"], "No such file"),
+    ],
+)
+def test_bad_input_is_refused_with_the_reason(db_path: Path, args: list[str], message: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", *args, "--yes"])
+    assert message in str(exited.value)
+    assert _outbox_texts(db_path) == []
