@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.admin.when import format_moscow
+from bot.admin.when import MOSCOW, format_moscow
 from bot.delivery.campaigns import (
     FALLBACK_LOCALE,
     AudienceSpec,
@@ -86,6 +86,14 @@ def describe(campaign: Campaign, preview: Preview | None = None) -> list[str]:
     if campaign.paid:
         lines.append("Paid broadcast: up to 1000 msg/s, 0.1 Star per message.")
     return lines
+
+
+def night_warning(at: dt.datetime) -> str | None:
+    """A warning when ``at`` is night in Moscow (21:00-09:00): people are asleep."""
+    local = at.astimezone(MOSCOW)
+    if 9 <= local.hour < 21:
+        return None
+    return f"Note: {local:%H:%M} is night in Moscow; most people will get it while asleep."
 
 
 def progress_line(campaign: Campaign, progress: CampaignProgress) -> str:

@@ -2,7 +2,7 @@
 
     hamroh broadcast new --text ru=@news_ru.txt --text ky="Жаңылыктар" \\
         [--lang ru,ky] [--citizenship UZ,TJ] [--status irregular,unclear] \\
-        [--deadline-within 7] [--at "25.12.2026 10:00"] [--html] [--paid] [--yes]
+        [--deadline-within 7] [--at "25.12.2026 10:00"] [--html] [--yes]
     hamroh broadcast list
     hamroh broadcast show ID [--wait]
     hamroh broadcast cancel ID
@@ -26,7 +26,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot.admin.broadcasts import BroadcastService, describe, progress_line
+from bot.admin.broadcasts import BroadcastService, describe, night_warning, progress_line
 from bot.admin.html import check_html, plain_to_html
 from bot.admin.when import MOSCOW, SendTime, parse_send_time
 from bot.core.rules.model import STATUSES
@@ -60,7 +60,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     new.add_argument(
         "--at", help='when, e.g. "25.12.2026 10:00" (Moscow time unless given); default now'
     )
-    new.add_argument("--paid", action="store_true", help="paid broadcast (up to 1000 msg/s, Stars)")
     new.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cmds.add_parser("list", help="scheduled and past broadcasts")
     show = cmds.add_parser("show", help="one broadcast and its progress")
@@ -132,10 +131,13 @@ async def _new(db: Database, args: argparse.Namespace) -> int:
     store = CampaignStore(Outbox(db))
     service = BroadcastService(store)
     today = now.astimezone(MOSCOW).date()
-    draft = await store.create(now=now, texts=texts, spec=spec, paid=args.paid, send_at=send_at)
+    draft = await store.create(now=now, texts=texts, spec=spec, send_at=send_at)
     preview = await service.preview(draft, today)
     for line in describe(draft, preview):
         print(line)
+    warning = night_warning(send_at)
+    if warning:
+        print(warning)
     if not args.yes:
         answer = input(f"Send to {preview.total} users? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):

@@ -28,7 +28,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.admin.broadcasts import BroadcastService, describe, progress_line
+from bot.admin.broadcasts import BroadcastService, describe, night_warning, progress_line
 from bot.admin.stats import stats_lines
 from bot.admin.when import SendTime, format_moscow, parse_send_time
 from bot.core.rules.model import STATUSES
@@ -568,6 +568,9 @@ async def _preview(
     when = "now" if campaign.send_at is None else format_moscow(campaign.send_at)
     confirm = "✅ Send now" if campaign.send_at is None else f"✅ Schedule for {when}"
     lines = [*describe(campaign, preview)]
+    warning = night_warning(campaign.send_at or services.now())
+    if warning:
+        lines.append(warning)
     if preview.total == 0:
         lines.append("Nobody matches this audience right now.")
     keyboard = _markup(

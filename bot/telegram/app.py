@@ -33,7 +33,7 @@ from bot.storage import Database, Storage
 from bot.telegram import handlers
 from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
-from bot.telegram.reminders import ReminderPlanner, make_planner
+from bot.telegram.reminders import ReminderPlanner, make_planner, plan_nothing
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 
 logger = logging.getLogger(__name__)
@@ -52,10 +52,6 @@ POLL_TIMEOUT = dt.timedelta(seconds=30)
 SEND_RATE = 25.0
 """Queued messages per second: under Telegram's ~30/s so that users' replies fit beside a
 broadcast (they draw from the same budget). Up to 1000/s needs paid broadcasts."""
-
-
-async def plan_placeholder(user_id: int, assessment: object) -> None:
-    """Replaced by the real planner right after ``Services`` exists."""
 
 
 def polling_options() -> dict[str, object]:
@@ -114,7 +110,7 @@ def build_application(
         ruleset=ruleset if ruleset is not None else load_ruleset(settings.rules_dir),
         clock=the_clock,
         catalogs=catalogs or load_catalogs(Path(settings.locales_dir)),
-        reminder_planner=reminder_planner or plan_placeholder,
+        reminder_planner=reminder_planner or plan_nothing,  # replaced just below
         budget=SendBudget(send_rate, clock=the_clock),
         store=storage,
         on_startup=tuple(on_startup),

@@ -110,7 +110,10 @@ class Background:
         outbox = self.services.outbox
         assert outbox is not None
         await outbox.recover_in_flight()  # logs how many it re-queued
-        await pick_up_on_start(self.services)
+        try:
+            await pick_up_on_start(self.services)
+        except Exception as error:  # the ruleset already loaded keeps serving
+            logger.error("ruleset check at start failed: %s", type(error).__name__)
         self.sender.start()
         self._ticker = asyncio.create_task(self._tick_forever(), name="hamroh-tick")
 

@@ -74,10 +74,6 @@ async def plan_nothing(user_id: int, assessment: Assessment) -> None:
     return None
 
 
-plan_reminders = plan_nothing
-"""Kept for callers of the old no-op name."""
-
-
 def zone_of(name: str | None) -> ZoneInfo:
     """A stored zone name as a zone; Moscow for unknown or damaged names."""
     try:

@@ -132,6 +132,16 @@ def test_scheduled_broadcast_waits_for_the_bot(db_path: Path, capsys) -> None:
     assert campaign.send_at == dt.datetime(2025, 3, 6, 7, 0, tzinfo=dt.UTC)
 
 
+def test_a_night_time_gets_a_warning(db_path: Path, capsys) -> None:
+    assert (
+        run(
+            ["--db", str(db_path), "new", "--text", "ru=Ночью", "--at", "06.03.2025 23:30", "--yes"]
+        )
+        == 0
+    )
+    assert "Note: 23:30 is night in Moscow" in capsys.readouterr().out
+
+
 def test_declining_the_preview_sends_nothing(db_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setattr("builtins.input", lambda prompt: "n")
     assert run(["--db", str(db_path), "new", "--text", "ru=Нет"]) == 1

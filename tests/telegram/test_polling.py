@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.core.rules import Ruleset
+from bot.delivery import BudgetRateLimiter
 from bot.settings import Settings
 from bot.storage import Database
 from bot.telegram import app as app_module
@@ -104,6 +105,22 @@ def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixtu
     app_module.run(settings)
     assert calls == polling_options()
     assert calls["drop_pending_updates"] is False
+
+
+def test_run_starts_the_send_queue_with_the_bot(monkeypatch, settings: Settings, fixture_ruleset):
+    """The running bot gets the sender and the minute tick (bot.telegram.background)."""
+    built: list[Application] = []
+    monkeypatch.setattr(app_module, "configure_logging", lambda *args: None)
+    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: built.append(self))
+    monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
+    app_module.run(settings)
+    services = services_of(built[0])
+    starts = [hook.__qualname__ for hook in services.on_startup]
+    stops = [hook.__qualname__ for hook in services.on_shutdown]
+    assert "background_hooks.<locals>.start" in starts
+    assert stops[-1] == "background_hooks.<locals>.stop"  # the queue stops last, after ops
+    limiter = built[0].bot.rate_limiter
+    assert isinstance(limiter, BudgetRateLimiter) and limiter.budget is services.budget
 
 
 def test_run_uses_a_webhook_with_the_secret(monkeypatch, settings: Settings, fixture_ruleset):
