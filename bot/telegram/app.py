@@ -126,6 +126,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(BudgetRateLimiter(services.budget))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
@@ -155,10 +156,27 @@ def open_send_queue(services: Services) -> None:
     services.open_send_queue()
 
 
+_HOOKS_DONE = "hamroh.shutdown_hooks_done"
+
+
+async def stop_hooks(application: Application) -> None:  # type: ignore[type-arg]
+    """Run the ``on_shutdown`` hooks once (``post_stop`` in ``run``, else in ``shutdown``).
+
+    Why in ``post_stop``: PTB calls it after the updates in flight are finished but
+    before ``Application.shutdown`` closes the bot's HTTP client. The send queue's
+    sender must stop while it can still finish its sends; stopped later, a message
+    Telegram accepted can come back as a network error and be sent again next start.
+    """
+    if application.bot_data.get(_HOOKS_DONE):
+        return
+    application.bot_data[_HOOKS_DONE] = True
+    for hook in services_of(application).on_shutdown:
+        await hook(application)
+
+
 async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
     services = services_of(application)
-    for hook in services.on_shutdown:
-        await hook(application)
+    await stop_hooks(application)
     await services.cancel_tasks()
     services.outbox = services.campaigns = None
     if services.owns_storage and services.store is not None:
@@ -168,6 +186,7 @@ async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
 
 
 _post_init = startup
+_post_stop = stop_hooks
 _post_shutdown = shutdown
 
 

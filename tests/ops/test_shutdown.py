@@ -6,24 +6,53 @@ chats (three per chat, answered strictly in order) are fetched in one batch; on
 SIGTERM the bot must stop polling (only the final offset-confirming ``getUpdates``
 follows), answer every update it had already taken, leave updates it never took
 with Telegram for the next start, remove its heartbeat and exit 0.
+
+The send queue holds 300 notices when the bot starts; after the stop every row is
+either ``sent`` (and was delivered exactly once) or back to ``pending`` for the next
+start — none stuck in ``sending``, none failed because the stop cut a send short.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import signal
 import sys
 from pathlib import Path
 
+from bot.delivery import MessagePayload, Outbox, OutboxItem
 from bot.ops.heartbeat import check_health
+from bot.storage import Database
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI
 from bot.testing.fake_server import FakeBotAPIServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHATS = range(7001, 7021)
 COMMANDS = ("/start", "/help", "/privacy")
+QUEUED = range(8001, 8301)
+
+
+async def _queue_notices(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    try:
+        items = [OutboxItem(chat, MessagePayload(f"notice {chat}"), "notice") for chat in QUEUED]
+        await Outbox(db).enqueue_many(items, now=dt.datetime.now(dt.UTC))
+    finally:
+        await db.close()
+
+
+async def _queue_states(db_path: Path) -> dict[str, int]:
+    db = await Database.open(db_path)
+    try:
+        async with (
+            db.connection.read() as conn,
+            conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state") as cur,
+        ):
+            return {str(state): int(n) for state, n in await cur.fetchall()}
+    finally:
+        await db.close()
 
 
 async def _until(condition, seconds: float = 30.0) -> None:
@@ -37,12 +66,14 @@ async def _until(condition, seconds: float = 30.0) -> None:
 async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Path):
     api = FakeBotAPI()
     heartbeat = tmp_path / "heartbeat"
+    db_path = tmp_path / "hamroh.sqlite3"
+    await _queue_notices(db_path)
     async with FakeBotAPIServer(api) as server:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
             "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
             "HAMROH_BOT_API_URL": server.base_url,
-            "HAMROH_DB_PATH": str(tmp_path / "hamroh.sqlite3"),
+            "HAMROH_DB_PATH": str(db_path),
             "HAMROH_RULES_DIR": str(ROOT / "rules"),
             "HAMROH_HEARTBEAT_PATH": str(heartbeat),
             "HAMROH_HEARTBEAT_INTERVAL": "0.2",
@@ -64,7 +95,9 @@ async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Pa
             for command in COMMANDS:
                 for chat in CHATS:
                     api.push_update(api.text_update(chat, command, language_code="tg"))
-            await _until(lambda: api.calls_to("sendMessage"))
+            await _until(
+                lambda: any(c.params.get("chat_id") in CHATS for c in api.calls_to("sendMessage"))
+            )
             process.send_signal(signal.SIGTERM)
 
             def cleanup_polls() -> list:
@@ -93,5 +126,11 @@ async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Pa
     assert api.messages(9999) == []
     assert api.pending_updates == 1 and late > 0
     assert not heartbeat.exists()
+    # The send queue: nothing lost, nothing stuck, nothing sent twice.
+    states = await _queue_states(db_path)
+    delivered = [chat for chat in QUEUED if api.messages(chat)]
+    assert all(len(api.messages(chat)) == 1 for chat in delivered)
+    assert states.get("sent", 0) == len(delivered) > 0
+    assert states.get("sent", 0) + states.get("pending", 0) == len(QUEUED), states
     lines = [line for line in err.decode().splitlines() if line.strip()]
     assert lines and all(json.loads(line)["level"] for line in lines)
