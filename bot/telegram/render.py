@@ -289,7 +289,10 @@ def result(data: Mapping[str, Any], locale: str, _: Translator, token: str) -> l
     deadlines = data.get("deadlines") or []
     if deadlines:
         lines = ["<b>📅 " + esc(_("Deadlines")) + "</b>"]
-        lines += ["• <b>" + esc(d["date_text"]) + "</b> — " + esc(d["label"]) for d in deadlines]
+        for d in deadlines:
+            lines.append("• <b>" + esc(d["date_text"]) + "</b> — " + esc(d["label"]))
+            if d.get("note"):  # the year's official holidays are not in the calendar yet
+                lines.append("   ⚠️ <i>" + esc(d["note"]) + "</i>")
         blocks.append("\n".join(lines))
     reviewed = format_day(date.fromisoformat(data["content_reviewed"]), locale)
     blocks.append(
