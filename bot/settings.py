@@ -23,6 +23,7 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 | ``HAMROH_HEARTBEAT_PATH`` | ``heartbeat`` next to the database | file ``hamroh health`` checks |
 | ``HAMROH_HEARTBEAT_INTERVAL`` | ``30`` | seconds between heartbeats |
 | ``HAMROH_HEARTBEAT_MAX_AGE`` | ``120`` | ``hamroh health`` fails on an older heartbeat |
+| ``HAMROH_SEND_RATE`` | ``25`` | messages per second, replies and queue together (max 1000) |
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Settings(BaseSettings):
     heartbeat_path: Path | None = None
     heartbeat_interval: float = Field(default=30.0, gt=0)
     heartbeat_max_age: float = Field(default=120.0, gt=0)
+    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    """Messages per second for all sends together (Telegram allows about 30/s)."""
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -216,6 +216,7 @@ def run(settings: Settings | None = None) -> None:
     queue_startup, queue_shutdown = background_hooks()
     application = build_application(
         settings,
+        send_rate=settings.send_rate,
         on_startup=[*queue_startup, *ops_startup],
         on_shutdown=[*ops_shutdown, *queue_shutdown],
     )
