@@ -19,10 +19,17 @@ sends do not count, so someone who only receives reminders is deleted too, as
 
 The job runs shortly after start and then once a day; ``hamroh db retention``
 runs it once by hand. Logs carry counts only.
+
+Why in batches: ``purge_inactive`` is one transaction on the connection every
+handler shares. Purging 100,000 of 1,000,000 users in one go held it for 11 s
+(BENCHMARKS.md, benchmark 4) — the first run after lowering the period, or after a
+long outage, would freeze the bot. Users go oldest first, ``batch`` at a time, with
+the event loop free between batches; a day's usual share is one batch.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,10 +38,16 @@ from dataclasses import dataclass
 from bot.delivery.clock import Clock
 from bot.ops.periodic import Periodic
 from bot.storage import Storage
+from bot.storage.timestamps import from_db, to_db
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTBOX_KEEP_DAYS = 7
+BATCH = 2000
+"""Users deleted per transaction (about 0.2 s of holding the connection at 1M users)."""
+_NTH_OLDEST = (
+    "SELECT last_seen_at FROM users WHERE last_seen_at < ? ORDER BY last_seen_at LIMIT 1 OFFSET ?"
+)
 RUN_EVERY = dt.timedelta(days=1)
 FIRST_RUN_AFTER = dt.timedelta(minutes=1)
 """Not at once: a restart loop must not turn into a purge loop, and start-up stays quick."""
@@ -59,6 +72,7 @@ async def run_retention(
     inactive_days: int,
     outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS,
     prune_outbox: PruneOutbox | None = None,
+    batch: int = BATCH,
 ) -> RetentionReport:
     """Delete inactive users and old finished outbox rows once; returns the counts.
 
@@ -69,7 +83,7 @@ async def run_retention(
         raise ValueError("inactive_days must be >= 1 and outbox_keep_days >= 0")
     users_cutoff = now - dt.timedelta(days=inactive_days)
     outbox_cutoff = now - dt.timedelta(days=outbox_keep_days)
-    users = await storage.purge_inactive(users_cutoff)
+    users = await purge_in_batches(storage, users_cutoff, batch)
     pruned = await prune_outbox(outbox_cutoff) if prune_outbox is not None else 0
     logger.info(
         "retention: deleted %d users inactive for %d days, pruned %d finished outbox rows",
@@ -78,6 +92,35 @@ async def run_retention(
         pruned,
     )
     return RetentionReport(users, pruned, users_cutoff, outbox_cutoff)
+
+
+async def purge_in_batches(storage: Storage, cutoff: dt.datetime, batch: int = BATCH) -> int:
+    """``purge_inactive(cutoff)`` split into transactions of at most ``batch`` users.
+
+    Each step purges below the last-seen time of the ``batch``-th oldest stale user,
+    so it deletes fewer than ``batch`` (ties on that exact time wait for the next
+    step). Storages without a SQLite connection are purged in one call.
+    """
+    if batch < 1:
+        raise ValueError("batch must be >= 1")
+    connection = getattr(storage, "connection", None)
+    if connection is None:
+        return await storage.purge_inactive(cutoff)
+    total = 0
+    while True:
+        async with (
+            connection.read() as conn,
+            conn.execute(_NTH_OLDEST, (to_db(cutoff), batch - 1)) as cursor,
+        ):
+            row = await cursor.fetchone()
+        step = cutoff if row is None else min(cutoff, from_db(row[0]))
+        deleted = await storage.purge_inactive(step)
+        total += deleted
+        if step >= cutoff:
+            return total
+        if deleted == 0:  # more than `batch` users share the oldest time: take them all
+            return total + await storage.purge_inactive(cutoff)
+        await asyncio.sleep(0)  # let waiting handlers have the connection
 
 
 def outbox_pruner(storage: Storage) -> PruneOutbox | None:

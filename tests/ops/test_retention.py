@@ -122,3 +122,34 @@ def test_hamroh_db_retention_refuses_a_missing_database(hamroh_env, tmp_path: Pa
     assert main(["db", "retention"]) == 1
     assert "no database" in capsys.readouterr().err
     assert not (tmp_path / "data" / "hamroh.sqlite3").exists()
+
+
+async def test_large_purges_go_in_batches_oldest_first(tmp_path: Path):
+    db = await Database.open(tmp_path / "hamroh.db")
+    calls: list[dt.datetime] = []
+    original = db.purge_inactive
+
+    async def counting(older_than: dt.datetime) -> int:
+        calls.append(older_than)
+        return await original(older_than)
+
+    db.purge_inactive = counting  # type: ignore[method-assign]
+    try:
+        for n in range(10):  # stale, each seen at a different time
+            await db.upsert_user(100 + n, 100 + n, "ru", NOW - dt.timedelta(days=300 - n))
+        for n in range(5):  # stale, all seen at the same moment
+            await db.upsert_user(200 + n, 200 + n, "ru", NOW - dt.timedelta(days=250))
+        for n in range(3):
+            await db.upsert_user(300 + n, 300 + n, "ru", NOW - dt.timedelta(days=3))
+
+        report = await run_retention(db, NOW, inactive_days=180, batch=3)
+
+        assert report.users_deleted == 15
+        assert len(calls) >= 5 and calls == sorted(calls)  # several small transactions
+        assert calls[-1] == NOW - dt.timedelta(days=180)
+        for n in range(3):
+            assert await db.get_user(300 + n) is not None
+        for user_id in [*range(100, 110), *range(200, 205)]:
+            assert await db.get_user(user_id) is None
+    finally:
+        await db.close()
