@@ -25,6 +25,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from telegram import Bot
 from telegram.ext import Application
 
 from bot.admin.broadcasts import BroadcastService
@@ -127,6 +128,22 @@ class Background:
         await self.sender.stop()
 
 
+def make_sender(services: Services, bot: Bot) -> Sender:
+    """The send-queue worker for these services, sharing their send budget.
+
+    Registered as `services.sender` so /forget can discard a chat's pending rows.
+    """
+    assert services.outbox is not None
+    sender = Sender(
+        services.outbox,
+        bot,
+        budget=services.budget,
+        on_blocked=mark_inactive(services.storage),
+    )
+    services.sender = sender
+    return sender
+
+
 def background_hooks(
     *, tick_seconds: float = TICK_SECONDS
 ) -> tuple[list[LifecycleHook], list[LifecycleHook]]:
@@ -134,14 +151,7 @@ def background_hooks(
 
     async def start(application: Application) -> None:  # type: ignore[type-arg]
         services = services_of(application)
-        assert services.outbox is not None
-        sender = Sender(
-            services.outbox,
-            application.bot,
-            budget=services.budget,
-            on_blocked=mark_inactive(services.storage),
-        )
-        services.sender = sender
+        sender = make_sender(services, application.bot)
         background = Background(services, sender, tick_seconds)
         application.bot_data[BACKGROUND_KEY] = background
         await background.start()

@@ -11,9 +11,9 @@ import datetime as dt
 
 from telegram.ext import Application
 
-from bot.delivery import Sender, mark_inactive
+from bot.delivery import Sender
 from bot.telegram.app import open_send_queue
-from bot.telegram.background import tick
+from bot.telegram.background import make_sender, tick
 from bot.telegram.services import Services, services_of
 from bot.testing import FakeClock
 
@@ -33,14 +33,7 @@ async def run_tick(application: Application) -> None:  # type: ignore[type-arg]
 async def drain(application: Application) -> Sender:  # type: ignore[type-arg]
     """Send everything due now, paced, until the queue is idle; returns the sender."""
     services = queue_of(application)
-    assert services.outbox is not None
-    sender = Sender(
-        services.outbox,
-        application.bot,
-        budget=services.budget,
-        on_blocked=mark_inactive(services.storage),
-    )
-    services.sender = sender
+    sender = make_sender(services, application.bot)
     try:
         await sender.run(until_idle=True)
     finally:
