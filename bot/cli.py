@@ -269,7 +269,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.settings import Settings
         from bot.telegram.app import run
 
-        run(Settings())
+        settings = Settings()
+        if not settings.bot_token.get_secret_value():
+            print(
+                "hamroh run: set HAMROH_BOT_TOKEN to the token from @BotFather "
+                "(see README, 'Run it')",
+                file=sys.stderr,
+            )
+            return 2
+        run(settings)
         return 0
     if args.command in ("health", "db"):
         return run_ops_command(args)

@@ -126,3 +126,9 @@ def test_diff_warns_when_the_version_was_not_bumped(rules_dir, tmp_path, capsys)
     )
     assert main(["rules", "diff", str(rules_dir), str(new_dir)]) == 0
     assert "bump it" in capsys.readouterr().out
+
+
+def test_run_without_a_token_says_what_to_set(monkeypatch, capsys):
+    monkeypatch.delenv("HAMROH_BOT_TOKEN", raising=False)
+    assert main(["run"]) == 2
+    assert "HAMROH_BOT_TOKEN" in capsys.readouterr().err
