@@ -44,18 +44,17 @@ class InterviewsMixin:
     async def load_interview(self, user_id: int) -> Interview:
         """Answers, pending question and history (all empty for a new user)."""
         check_int("user_id", user_id)
-        async with self._conn.read() as conn:
-            async with conn.execute(
-                "SELECT question_id, value FROM answers WHERE user_id = ?", (user_id,)
-            ) as cur:
-                answers = {str(q): str(v) for q, v in await cur.fetchall()}
-            async with conn.execute(
-                "SELECT pending_question, history FROM interviews WHERE user_id = ?", (user_id,)
-            ) as cur:
-                row = await cur.fetchone()
-        if row is None:
+        # One statement, so answers and pointer come from the same committed state.
+        rows = await self._conn.fetch(
+            "SELECT 0, question_id, value FROM answers WHERE user_id = ? "
+            "UNION ALL SELECT 1, pending_question, history FROM interviews WHERE user_id = ?",
+            (user_id, user_id),
+        )
+        answers = {str(q): str(v) for kind, q, v in rows if kind == 0}
+        pointer = next(((p, h) for kind, p, h in rows if kind == 1), None)
+        if pointer is None:
             return Interview(answers, None, [])
-        return Interview(answers, row[0], _decode_history(row[1]))
+        return Interview(answers, pointer[0], _decode_history(pointer[1]))
 
     async def save_answer(
         self, user_id: int, question_id: str, value: str, now: dt.datetime

@@ -42,12 +42,24 @@ class UsersMixin:
     async def get_user(self, user_id: int) -> User | None:
         """The user row, or ``None``."""
         check_int("user_id", user_id)
-        async with (
-            self._conn.read() as conn,
-            conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)) as cur,
-        ):
-            row = await cur.fetchone()
-        return None if row is None else user_from_row(row)
+        rows = await self._conn.fetch(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
+        )
+        return user_from_row(rows[0]) if rows else None
+
+    async def seen(self, user_id: int, now: dt.datetime) -> User | None:
+        """Record activity and return the user row, in one statement; ``None`` if unknown.
+
+        Every update starts with this, so it is one trip to the database, not a read
+        and a write. A user who writes to us has evidently unblocked the bot.
+        """
+        check_int("user_id", user_id)
+        rows = await self._conn.fetch(
+            "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
+            f"RETURNING {_USER_COLUMNS}",
+            (to_db(now), user_id),
+        )
+        return user_from_row(rows[0]) if rows else None
 
     async def upsert_user(self, user_id: int, chat_id: int, locale: str, now: dt.datetime) -> User:
         """Create on first contact; later contacts refresh chat id, last seen and ``active``.
@@ -74,11 +86,8 @@ class UsersMixin:
         return user_from_row(row)
 
     async def _update_user(self, sql: str, params: tuple[object, ...]) -> bool:
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(sql, params)
-            changed = cur.rowcount > 0
-            await cur.close()
-        return changed
+        """Run one ``UPDATE users … WHERE user_id = ?``; whether a row changed."""
+        return bool(await self._conn.fetch(sql + " RETURNING user_id", params))
 
     async def set_locale(self, user_id: int, locale: str) -> bool:
         """Store the language the user chose; ``False`` if there is no such user."""

@@ -260,9 +260,7 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
     tg_user, chat = update.effective_user, update.effective_chat
     if tg_user is None or chat is None:
         return None
-    user = await services.storage.get_user(tg_user.id)
-    if user is not None:
-        await services.storage.touch(user.user_id, services.now())
+    user = await services.storage.seen(tg_user.id, services.now())
     guessed = locale_from_telegram(tg_user.language_code)
     locale = normalize_locale(user.locale) if user is not None else guessed
     return Turn(

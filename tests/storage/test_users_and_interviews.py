@@ -59,6 +59,18 @@ async def test_touch_opt_in_and_summary(db: Database, now) -> None:
     assert cleared is not None and cleared.status is None and cleared.assessed_at is None
 
 
+async def test_seen_records_activity_and_returns_the_user_in_one_step(db: Database, now) -> None:
+    assert await db.seen(9, now) is None  # a stranger: nothing is created
+    assert await db.get_user(9) is None
+    await db.upsert_user(9, 90, "ky", now)
+    await db.set_active(9, False)  # the sender saw "blocked"
+    later = now + dt.timedelta(days=3)
+    user = await db.seen(9, later)
+    assert user is not None
+    assert (user.chat_id, user.locale, user.active, user.last_seen_at) == (90, "ky", True, later)
+    assert await db.get_user(9) == user
+
+
 async def test_interview_roundtrip(db: Database, now) -> None:
     await db.upsert_user(9, 9, "ru", now)
     assert await db.load_interview(9) == ({}, None, [])
