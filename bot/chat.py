@@ -16,7 +16,6 @@ from telegram import InlineKeyboardMarkup
 
 from bot.core.interview import Interview, answer_text, back, change, current_question, give_answer
 from bot.core.rules import RulesetInvalid, evaluate, load_ruleset, present
-from bot.core.rules.engine import asked_questions
 from bot.core.rules.present import answer_label
 from bot.i18n import LANGUAGE_NAMES, gettext, load_catalogs, parse_error_message, question_hint
 from bot.telegram import callbacks, render
@@ -166,7 +165,7 @@ def _act(
         show(say, render.contacts(list(seen.values()), _))
     elif kind == "R" and fields[1] == "change":
         answered = [
-            q for q in asked_questions(state.answers, ruleset, today) if q.id in state.answers
+            q for q in state.asked(ruleset, today) if q.id in state.answers
         ]
         for number, q in enumerate(answered, 1):
             value = answer_label(ruleset, q.id, state.answers[q.id], locale)

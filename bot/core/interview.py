@@ -13,7 +13,7 @@ some rule, whose `ask_if` holds, and that has no answer yet. So:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -31,23 +31,42 @@ class Interview:
     answers: Mapping[str, Any] = field(default_factory=dict)
     pending: str | None = None
     """A question the user chose to see again (Back, Change); None means "the next one"."""
+    _asked: dict[tuple[int, str, date], tuple[Question, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def asked(self, ruleset: Ruleset, as_of: date) -> tuple[Question, ...]:
+        """The questions asked with these answers, worked out once per ruleset and day.
+
+        Why cached on the state: one update asks "which question now?", "how far along?"
+        and "is this button still current?" of the same state, and each answer is a
+        walk over the questions with their conditions. The state is immutable, so the
+        walk cannot go stale.
+        """
+        key = (id(ruleset), ruleset.fingerprint, as_of)
+        walk = self._asked.get(key)
+        if walk is None:
+            walk = self._asked[key] = tuple(asked_questions(self.answers, ruleset, as_of))
+        return walk
 
 
 def next_question(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> Question | None:
     """The first question still to answer, or None when the interview is complete."""
-    for question in asked_questions(answers, ruleset, as_of):
-        if question.id not in answers:
-            return question
-    return None
+    return _first_unanswered(asked_questions(answers, ruleset, as_of), answers)
+
+
+def _first_unanswered(asked: Sequence[Question], answers: Mapping[str, Any]) -> Question | None:
+    return next((question for question in asked if question.id not in answers), None)
 
 
 def current_question(state: Interview, ruleset: Ruleset, as_of: date) -> Question | None:
     """The question to show now: the pending one if it is still asked, else the next."""
+    asked = state.asked(ruleset, as_of)
     if state.pending is not None:
-        asked = {q.id: q for q in asked_questions(state.answers, ruleset, as_of)}
-        if state.pending in asked:
-            return asked[state.pending]
-    return next_question(state.answers, ruleset, as_of)
+        for question in asked:
+            if question.id == state.pending:
+                return question
+    return _first_unanswered(asked, state.answers)
 
 
 def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:
@@ -76,7 +95,7 @@ def answer_text(
 
 def back(state: Interview, ruleset: Ruleset, as_of: date) -> Interview:
     """Show the question before the current one (or the last one, from the result)."""
-    asked = asked_questions(state.answers, ruleset, as_of)
+    asked = state.asked(ruleset, as_of)
     current = current_question(state, ruleset, as_of)
     ids = [q.id for q in asked]
     if current is None:
@@ -90,8 +109,7 @@ def back(state: Interview, ruleset: Ruleset, as_of: date) -> Interview:
 
 def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) -> Interview:
     """Show an earlier question again so the user can change that one answer."""
-    asked = {q.id for q in asked_questions(state.answers, ruleset, as_of)}
-    if question_id not in asked:
+    if question_id not in {q.id for q in state.asked(ruleset, as_of)}:
         return state
     return replace(state, pending=question_id)
 
@@ -104,7 +122,7 @@ def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]
     and shrinks as answers close branches ("1/2" on the first question would
     promise a two-question interview that then keeps growing).
     """
-    asked = asked_questions(state.answers, ruleset, as_of)
+    asked = state.asked(ruleset, as_of)
     current = current_question(state, ruleset, as_of)
     open_ids = {q.id for q in asked if q.id not in state.answers}
     undecided = 0

@@ -18,7 +18,6 @@ from telegram.ext import ContextTypes
 
 from bot.core.interview import Interview, back, change, current_question, give_answer
 from bot.core.rules import evaluate
-from bot.core.rules.engine import asked_questions
 from bot.i18n import LANGUAGE_NAMES, LOCALES
 from bot.telegram import admin, callbacks, render
 from bot.telegram.callbacks import Callback
@@ -162,7 +161,7 @@ async def _change(turn: Turn, query: CallbackQuery, state: Interview, data: Call
     """Ask one answered question again; answering it re-evaluates at once."""
     question_id = data.fields[1]
     ruleset = turn.services.ruleset
-    if question_id not in {q.id for q in asked_questions(state.answers, ruleset, turn.today)}:
+    if question_id not in {q.id for q in state.asked(ruleset, turn.today)}:
         await _stale(turn, query, state)
         return
     new_state = change(state, question_id, ruleset, turn.today)
@@ -274,7 +273,7 @@ async def _reminder_action(turn: Turn, query: CallbackQuery, reminder_id: str, a
     ruleset = turn.services.ruleset
     state = await turn.state()
     question_id = DEADLINE_ANSWERS.get(reminder.deadline_id)
-    asked = {q.id for q in asked_questions(state.answers, ruleset, turn.today)}
+    asked = {q.id for q in state.asked(ruleset, turn.today)}
     if question_id is None or question_id not in asked:
         await turn.send(
             render.answers_list(state, ruleset, turn.today, turn.locale, _, state_token(state))

@@ -20,7 +20,6 @@ from telegram import InlineKeyboardMarkup
 
 from bot.core.interview import Interview, progress
 from bot.core.rules import Ruleset
-from bot.core.rules.engine import asked_questions
 from bot.core.rules.model import Question
 from bot.core.rules.present import answer_label, format_day
 from bot.i18n import Catalogs, Translator, question_hint
@@ -345,7 +344,7 @@ def answers_list(
     state: Interview, ruleset: Ruleset, today: date, locale: str, _: Translator, token: str
 ) -> View:
     """The answers that count, each with a button to change it."""
-    answered = [q for q in asked_questions(state.answers, ruleset, today) if q.id in state.answers]
+    answered = [q for q in state.asked(ruleset, today) if q.id in state.answers]
     if not answered:
         return View(esc(_("You have not answered any questions yet.")))
     lines = ["<b>" + esc(_("Your answers")) + "</b>"]

@@ -291,3 +291,30 @@ def test_canonical_makes_both_uzbek_scripts_equal():
     assert canonical("Ўзбекистон") == canonical("Oʻzbekiston") == canonical("ozbekiston")
     assert canonical("узбекистон") in canonical_variants("Ўзбекистон")
     assert canonical("Ҳа") == canonical("Ha")
+
+
+def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
+    """Showing a question asks "which now?", "how far?" and "still current?" of one
+    state; the walk over the conditions is done once for all of them."""
+    import bot.core.interview as interview
+
+    walks = []
+    real = interview.asked_questions
+
+    def counting(answers, ruleset_, as_of):
+        walks.append(as_of)
+        return real(answers, ruleset_, as_of)
+
+    monkeypatch.setattr(interview, "asked_questions", counting)
+    state = give_answer(Interview(), "citizenship", "UZ")
+    assert current_question(state, ruleset, TODAY).id == "in_russia"
+    progress(state, ruleset, TODAY)
+    back(state, ruleset, TODAY)
+    assert walks == [TODAY]
+    assert list(state.asked(ruleset, TODAY)) == real(state.answers, ruleset, TODAY)
+    state.asked(ruleset, d("2025-06-02"))  # another day may ask other questions
+    assert walks == [TODAY, d("2025-06-02")]
+    moved = give_answer(state, "in_russia", "yes")  # a new state walks again
+    current_question(moved, ruleset, TODAY)
+    assert len(walks) == 3
+    assert Interview({"citizenship": "UZ"}) == state  # the cache is not part of equality
