@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from telegram import Bot, BotCommandScopeChat, LinkPreviewOptions, Message, Update
-from telegram.constants import ParseMode
+from telegram import Bot, BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -25,15 +24,13 @@ from bot.core.interview import Interview, current_question
 from bot.core.rules import Assessment, Ruleset, evaluate, present
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
 from bot.storage import Reminder, Storage, User
-from bot.telegram import render
+from bot.telegram import bot_api, render
 from bot.telegram.commands import bot_commands
 from bot.telegram.render import View
 from bot.telegram.services import LEGAL_TIMEZONE, Services, services_of
 from bot.telegram.state import load_state, state_token
 
 logger = logging.getLogger(__name__)
-
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass
@@ -68,18 +65,10 @@ class Turn:
 
     # ----------------------------------------------------------------- sending
 
-    async def send(self, view: View | Sequence[View]) -> Message | None:
-        """Send one or more views in order; returns the last message sent."""
-        last = None
+    async def send(self, view: View | Sequence[View]) -> None:
+        """Send one or more views in order."""
         for item in [view] if isinstance(view, View) else view:
-            last = await self.bot.send_message(
-                self.chat_id,
-                item.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=item.keyboard,
-                link_preview_options=NO_PREVIEW,
-            )
-        return last
+            await bot_api.send_html(self.bot, self.chat_id, item.text, item.keyboard)
 
     async def edit(self, message: Message | None, view: View) -> bool:
         """Replace a bot message's text and buttons; ``False`` if it cannot be edited.
@@ -90,13 +79,8 @@ class Turn:
         if message is None or not isinstance(message, Message):
             return False
         try:
-            await self.bot.edit_message_text(
-                view.text,
-                chat_id=self.chat_id,
-                message_id=message.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=view.keyboard,
-                link_preview_options=NO_PREVIEW,
+            await bot_api.edit_html(
+                self.bot, self.chat_id, message.message_id, view.text, view.keyboard
             )
         except BadRequest as error:
             return "not modified" in str(error).lower()

@@ -9,6 +9,7 @@ from bot.core.rules.present import format_day
 from bot.i18n import LOCALES
 from bot.telegram.render import STATUS_ICONS
 from bot.testing import FakeBotAPI
+from bot.testing.fake_errors import ApiError
 from tests.telegram.conftest import NOW, PATENT_ANSWERS, BotUser, close_app
 from tests.telegram.helpers import answer, answer_all, question_on_screen, start
 
@@ -187,4 +188,26 @@ async def test_typed_option_words_and_numbers_are_understood(
     await user.say("ооба")
     stored = (await db.load_interview(user.user_id)).answers
     assert stored == {"citizenship": "KG", "in_russia": "yes"}
+    assert errors == []
+
+
+async def test_a_message_telegram_will_not_edit_is_sent_again(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    """Back edits the question in place; a message too old to edit gets a new one."""
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    await answer(user, fixture_ruleset, "ru", PATENT_ANSWERS)  # citizenship
+    on_screen = user.last()
+    sent_before = len(list(user.messages()))
+    api.fail_next("editMessageText", ApiError(400, "Bad Request: message can't be edited"))
+    _ = app.bot_data["hamroh"].catalogs.gettext("ru")
+    await user.tap(_("Back"))
+
+    assert len(list(user.messages())) == sent_before + 1
+    back_to = user.last()
+    assert back_to.message_id != on_screen.message_id
+    assert question_on_screen(fixture_ruleset, back_to, "ru").id == "citizenship"
+    assert (await db.load_interview(user.user_id)).pending_question == "citizenship"
     assert errors == []
