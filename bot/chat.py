@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
-
 from bot.core.interview import Interview, answer_text, back, change, current_question, give_answer
 from bot.core.rules import RulesetInvalid, evaluate, load_ruleset, present
 from bot.core.rules.present import answer_label
+from bot.delivery.payload import InlineKeyboard
 from bot.i18n import LANGUAGE_NAMES, gettext, load_catalogs, parse_error_message, question_hint
 from bot.telegram import callbacks, render
 
@@ -31,16 +30,14 @@ plain = render.plain_text
 """Telegram HTML → terminal text."""
 
 
-def buttons(keyboard: InlineKeyboardMarkup | None) -> list[tuple[str, callbacks.Callback]]:
+def buttons(keyboard: InlineKeyboard | None) -> list[tuple[str, callbacks.Callback]]:
     """The keyboard's buttons in reading order, with their decoded actions."""
     found: list[tuple[str, callbacks.Callback]] = []
-    for row in keyboard.inline_keyboard if keyboard else ():
+    for row in keyboard["inline_keyboard"] if keyboard else ():
         for button in row:
-            decoded = callbacks.decode(
-                button.callback_data if isinstance(button.callback_data, str) else None
-            )
+            decoded = callbacks.decode(button.get("callback_data"))
             if decoded is not None:
-                found.append((button.text, decoded))
+                found.append((button["text"], decoded))
     return found
 
 
@@ -164,9 +161,7 @@ def _act(
                 seen.setdefault(contact["id"], contact)
         show(say, render.contacts(list(seen.values()), _))
     elif kind == "R" and fields[1] == "change":
-        answered = [
-            q for q in state.asked(ruleset, today) if q.id in state.answers
-        ]
+        answered = [q for q in state.asked(ruleset, today) if q.id in state.answers]
         for number, q in enumerate(answered, 1):
             value = answer_label(ruleset, q.id, state.answers[q.id], locale)
             say(f"  [{number}] {q.label.get(locale)}: {value}")

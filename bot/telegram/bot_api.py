@@ -17,10 +17,12 @@ import re
 import warnings
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import EndPointNotFound, InvalidToken
 from telegram.warnings import PTBUserWarning
+
+from bot.delivery.payload import InlineKeyboard
 
 NO_PREVIEW: dict[str, Any] = {"is_disabled": True}
 
@@ -52,7 +54,7 @@ async def _request(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:
         raise
 
 
-def _params(text: str, keyboard: InlineKeyboardMarkup | None) -> dict[str, Any]:
+def _params(text: str, keyboard: InlineKeyboard | None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "text": text,
         "parse_mode": ParseMode.HTML.value,
@@ -64,7 +66,7 @@ def _params(text: str, keyboard: InlineKeyboardMarkup | None) -> dict[str, Any]:
 
 
 async def send_html(
-    bot: Bot, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
+    bot: Bot, chat_id: int, text: str, keyboard: InlineKeyboard | None = None
 ) -> None:
     """``sendMessage`` with HTML text, no link preview and an optional inline keyboard."""
     await _request(bot, "sendMessage", {"chat_id": chat_id, **_params(text, keyboard)})
@@ -75,7 +77,7 @@ async def edit_html(
     chat_id: int,
     message_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboard | None = None,
 ) -> None:
     """``editMessageText`` of a bot message; without ``keyboard`` its buttons go away."""
     await _request(

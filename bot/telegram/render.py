@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
-
 from bot.core.interview import Interview, progress
 from bot.core.rules import Ruleset
 from bot.core.rules.model import Question
 from bot.core.rules.present import answer_label, format_day
+from bot.delivery.payload import InlineKeyboard
 from bot.i18n import Catalogs, Translator, question_hint
 from bot.storage import Reminder
 from bot.telegram import keyboards
@@ -55,7 +54,7 @@ class View:
     """One message: HTML text and an optional inline keyboard."""
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboard | None = None
 
 
 def esc(text: object) -> str:
@@ -151,7 +150,7 @@ def pack(blocks: Iterable[str], limit: int = MAX_MESSAGE) -> list[str]:
     return messages
 
 
-def views(blocks: Iterable[str], keyboard: InlineKeyboardMarkup | None = None) -> list[View]:
+def views(blocks: Iterable[str], keyboard: InlineKeyboard | None = None) -> list[View]:
     """Blocks packed into messages; the keyboard goes under the last one."""
     texts = pack(blocks)
     return [
