@@ -79,18 +79,14 @@ def rules_check(directory: str) -> int:
 
 
 def _read_answers(path: str) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    from bot.core.rules.loader import _Constructor  # dates stay text, like in rule files
+    from bot.core.rules.loader import parse_yaml  # dates stay text, like in rule files
 
     try:
         text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
     except OSError as error:
         raise SystemExit(f"{path}: {error.strerror}") from None
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
     try:
-        data = yaml.load(text)  # JSON is YAML too
+        data = parse_yaml(text)  # JSON is YAML too
     except Exception as error:
         raise SystemExit(f"{path}: not YAML or JSON: {error}") from None
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):

@@ -118,6 +118,16 @@ _yaml = YAML(typ="rt")
 _yaml.Constructor = _Constructor
 
 
+def parse_yaml(text: str) -> Any:
+    """Parse YAML (or JSON) the way rule files are read: dates stay text.
+
+    For other inputs that name answers, such as ``hamroh rules evaluate``'s answer
+    file, so a date there is checked by the same rules as a date in a rule test.
+    Raises ruamel's errors for text that is not YAML.
+    """
+    return _yaml.load(text)
+
+
 def _read(path: Path, base: Path, out: _Collector) -> _File | None:
     name = str(path.relative_to(base.parent)) if path.is_relative_to(base.parent) else str(path)
     try:
