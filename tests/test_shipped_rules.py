@@ -43,3 +43,15 @@ def test_every_outcome_cites_sources_and_review_date():
         assert outcome.sources, outcome.id
         assert outcome.last_reviewed, outcome.id
         assert outcome.legal_basis.ru, outcome.id
+
+
+def test_every_deadline_says_which_answer_done_changes():
+    """A reminder's "Yes, done" asks that question again; without one the user only
+    gets the whole list of answers to pick from."""
+    assert RULESET is not None
+    used = {d.id for outcome in RULESET.outcomes for d in outcome.deadlines}
+    for deadline_id in used:
+        kind = RULESET.header.deadlines[deadline_id]
+        assert kind.answer is not None and RULESET.has_question(kind.answer), deadline_id
+    payments = [k for k, v in RULESET.header.deadlines.items() if v.payment]
+    assert payments == ["patent_payment"]

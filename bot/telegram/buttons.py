@@ -22,7 +22,7 @@ from bot.i18n import LANGUAGE_NAMES, LOCALES
 from bot.telegram import admin, callbacks, render
 from bot.telegram.callbacks import Callback
 from bot.telegram.conversation import Turn, open_turn
-from bot.telegram.reminders import DEADLINE_ANSWERS, PAYMENT_DEADLINE, REMINDER_ACTIONS
+from bot.telegram.reminders import REMINDER_ACTIONS
 from bot.telegram.render import View, esc
 from bot.telegram.state import save_state, state_token
 
@@ -272,7 +272,8 @@ async def _reminder_action(turn: Turn, query: CallbackQuery, reminder_id: str, a
     assert reminder is not None
     ruleset = turn.services.ruleset
     state = await turn.state()
-    question_id = DEADLINE_ANSWERS.get(reminder.deadline_id)
+    kind = ruleset.header.deadlines.get(reminder.deadline_id)
+    question_id = kind.answer if kind is not None else None
     asked = {q.id for q in state.asked(ruleset, turn.today)}
     if question_id is None or question_id not in asked:
         await turn.send(
@@ -283,7 +284,7 @@ async def _reminder_action(turn: Turn, query: CallbackQuery, reminder_id: str, a
     await save_state(turn.storage, turn.user_id, new_state, turn.now)
     notice = (
         _("Tell me the new date, and I will move your reminders.")
-        if action == "paid" or reminder.deadline_id == PAYMENT_DEADLINE
+        if action == "paid" or (kind is not None and kind.payment)
         else _("Update this answer, and I will check your result again.")
     )
     view = turn.question_view(new_state, notice=notice)

@@ -48,24 +48,6 @@ DAY_STARTS = dt.time(9, 0)
 DAY_ENDS = dt.time(21, 0)
 """Reminders and notices are sent only between these local times."""
 
-PAYMENT_DEADLINE = "patent_payment"
-DEADLINE_ANSWERS: dict[str, str] = {
-    "registration": "registered",
-    "biometrics": "biometrics_done",
-    "medical_renewal": "medical_date",
-    "patent_application": "document",
-    "patent_payment": "patent_paid_until",
-    "contract_copy": "contract_copy_filed",
-    "patent_reissue": "patent_issue_date",
-    "stay_limit": "in_russia",
-    "new_contract": "contract_end_date",
-    "leave_russia": "in_russia",
-}
-"""The answer that changes once a deadline's task is done (what "Yes, done" asks again).
-
-A deadline id missing here, or whose question is not asked for this user, falls back
-to the list of all answers."""
-
 REMINDER_ACTIONS = ("paid", "done", "notyet")
 
 
@@ -152,7 +134,7 @@ def render_reminder(
     day = format_day(reminder.deadline_date, locale)
     label = kind_info.label.get(locale)
     rows: list[list[tuple[str, str]]] = []
-    payment = reminder.deadline_id == PAYMENT_DEADLINE
+    payment = kind_info.payment
     if reminder.kind == "followup":
         lines = [
             "📋 <b>" + esc(label) + "</b>",

@@ -244,3 +244,13 @@ def test_steps_use_the_same_placeholders_in_every_locale(rules_dir):
         'ky: ["Патент үчүн убагында төлөңүз."]',
     )
     assert_reported(rules_dir, "outcomes/fixture.yaml", line, "step 1: placeholders in 'ky' differ")
+
+
+def test_a_deadline_that_asks_an_unknown_question_again(rules_dir):
+    line = break_file(rules_dir, "ruleset.yaml", "answer: registered", "answer: registred")
+    assert_reported(
+        rules_dir,
+        "ruleset.yaml",
+        line,
+        "deadline 'registration': unknown question 'registred' (did you mean 'registered'?)",
+    )

@@ -253,6 +253,7 @@ def check_ruleset(directory: str | Path) -> tuple[Ruleset | None, list[RuleProbl
     checker.questions(questions_file, questions)
     checker.parameters(params_file, params)
     ordered_derived = checker.derived(derived_file, derived) if derived_file and derived else ()
+    checker.deadline_kinds()
     all_outcomes = checker.outcomes(outcome_files)
     tests = checker.tests(test_files)
     needed = checker.needed_questions()
@@ -586,6 +587,18 @@ class _CrossChecker:
         for item_id in by_id:
             visit(item_id, [])
         return ordered
+
+    def deadline_kinds(self) -> None:
+        """A deadline's ``answer`` must name a question (it is asked again on "Yes, done")."""
+        file = self.header_file
+        for kind_id, kind in self.header.deadlines.items():
+            if kind.answer is not None and kind.answer not in self.question_ids:
+                self.out.add(
+                    file,
+                    file.line(("deadlines", kind_id, "answer")),
+                    f"deadline {kind_id!r}: unknown question {kind.answer!r}"
+                    + _suggestion(kind.answer, self.question_ids),
+                )
 
     def outcomes(self, files: list[tuple[_File, OutcomesFile]]) -> list[Outcome]:
         result: list[Outcome] = []

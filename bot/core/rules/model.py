@@ -93,6 +93,14 @@ class DeadlineKind(Strict):
     """A deadline id used by outcomes, with its user-visible name."""
 
     label: Text
+    answer: Ident | None = None
+    """The question whose answer changes once the task is done. A reminder's "Yes,
+    done" asks it again, so the result and the reminders follow the new answer.
+    Without it (or when this person is not asked that question) the user gets the
+    list of their answers to pick from."""
+    payment: bool = False
+    """A payment deadline: its reminder offers "I have paid" and asks for the new
+    paid-until date."""
 
 
 class RulesetHeader(Strict):
