@@ -92,21 +92,23 @@ class InterviewsMixin:
         check_optional_id("pending", pending)
         history_list = [check_id("history item", item) for item in history]
         stamp = to_db(now)
+
+        def replace(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
+            conn.executemany(
+                "INSERT INTO answers (user_id, question_id, value, updated_at) VALUES (?, ?, ?, ?)",
+                [(user_id, q, v, stamp) for q, v in rows],
+            )
+            conn.execute(
+                "INSERT INTO interviews (user_id, pending_question, history, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "pending_question = excluded.pending_question, history = excluded.history, "
+                "updated_at = excluded.updated_at",
+                (user_id, pending, json.dumps(history_list), stamp),
+            )
+
         try:
-            async with self._conn.transaction() as conn:
-                await conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
-                await conn.executemany(
-                    "INSERT INTO answers (user_id, question_id, value, updated_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(user_id, q, v, stamp) for q, v in rows],
-                )
-                await conn.execute(
-                    "INSERT INTO interviews (user_id, pending_question, history, updated_at) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
-                    "pending_question = excluded.pending_question, history = excluded.history, "
-                    "updated_at = excluded.updated_at",
-                    (user_id, pending, json.dumps(history_list), stamp),
-                )
+            await self._conn.run_transaction(replace)
         except sqlite3.IntegrityError as exc:
             raise UnknownUserError(user_id) from exc
 

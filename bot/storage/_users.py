@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -148,28 +149,33 @@ class UsersMixin:
                 if not isinstance(day, dt.date):
                     raise ValueError("deadline dates must be dates")
                 rows.append((user_id, deadline_id, day.isoformat()))
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE users SET citizenship = ?, status = ?, ruleset_version = ?, "
-                "assessed_at = ? WHERE user_id = ?",
-                (
-                    citizenship,
-                    status,
-                    ruleset_version,
-                    None if assessed_at is None else to_db(assessed_at),
-                    user_id,
-                ),
+        summary = (
+            citizenship,
+            status,
+            ruleset_version,
+            None if assessed_at is None else to_db(assessed_at),
+            user_id,
+        )
+
+        def store(conn: sqlite3.Connection) -> bool:
+            changed = (
+                conn.execute(
+                    "UPDATE users SET citizenship = ?, status = ?, ruleset_version = ?, "
+                    "assessed_at = ? WHERE user_id = ?",
+                    summary,
+                ).rowcount
+                > 0
             )
-            changed = cur.rowcount > 0
-            await cur.close()
             if changed and rows is not None:
-                await conn.execute("DELETE FROM user_deadlines WHERE user_id = ?", (user_id,))
-                await conn.executemany(
+                conn.execute("DELETE FROM user_deadlines WHERE user_id = ?", (user_id,))
+                conn.executemany(
                     "INSERT OR REPLACE INTO user_deadlines (user_id, deadline_id, deadline_date) "
                     "VALUES (?, ?, ?)",
                     rows,
                 )
-        return changed
+            return changed
+
+        return await self._conn.run_transaction(store)
 
     async def deadlines_of(self, user_id: int) -> dict[str, dt.date]:
         """The deadlines stored with the user's latest result (id → date)."""

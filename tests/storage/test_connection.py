@@ -129,6 +129,42 @@ async def test_cancelled_transaction_does_not_poison_the_connection(db: Database
     assert (await db.get_user(6)) is not None
 
 
+async def test_run_transaction_is_all_or_nothing(db: Database, now) -> None:
+    insert = (
+        "INSERT INTO users (user_id, chat_id, locale, created_at, last_seen_at) "
+        "VALUES (?, ?, 'ru', 'x', 'x')"
+    )
+
+    def half_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute(insert, (7, 7))
+        conn.execute(insert, (7, 7))  # the same key again: IntegrityError
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.connection.run_transaction(half_then_fail)
+    assert await _scalar(db.connection, "SELECT count(*) FROM users WHERE user_id = 7") == 0
+
+    def both(conn: sqlite3.Connection) -> int:
+        conn.execute(insert, (7, 7))
+        conn.execute(insert, (8, 8))
+        return 2
+
+    assert await db.connection.run_transaction(both) == 2
+    assert await _scalar(db.connection, "SELECT count(*) FROM users WHERE user_id IN (7, 8)") == 2
+
+
+async def test_a_cancelled_caller_of_run_transaction_leaves_it_whole(db: Database, now) -> None:
+    """The unit runs on the database thread: cancelling the caller neither cuts it in
+    half nor leaves a transaction open for the next writer."""
+    await db.upsert_user(9, 9, "ru", now)
+    task = asyncio.create_task(db.save_interview(9, {"citizenship": "UZ"}, None, [], now))
+    await asyncio.sleep(0)  # the unit is queued (or running) on the worker thread
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await db.save_interview(9, {"citizenship": "TJ", "in_russia": "yes"}, None, [], now)
+    assert (await db.load_interview(9)).answers == {"citizenship": "TJ", "in_russia": "yes"}
+
+
 async def test_backup_is_a_consistent_standalone_copy(db: Database, tmp_path: Path, now) -> None:
     await db.upsert_user(11, 11, "uz", now)
     await db.save_answer(11, "in_russia", "yes", now)
