@@ -297,6 +297,11 @@ def evaluate(
 def _run(
     compiled: Compiled, context: Any, values: Mapping[str, Any], errors: list[EvaluationError]
 ) -> Any:
+    start = compiled.null_unless_date
+    if start is not None and not _known(values.get(start)):
+        # `add_days(unknown, n)` and chains of such calls are null; so is any error
+        # on the way, and with an unknown input it is not a rule bug (see below).
+        return None
     try:
         return compiled.run(context)
     except Exception as error:  # CEL type errors, errors from our functions

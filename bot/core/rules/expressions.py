@@ -246,6 +246,68 @@ def _type_test(call: re.Match[str]) -> str:
     return f"(type({call[1]}) == type({DATE_PROBE}))"
 
 
+NULL_FOR_NON_DATE: frozenset[str] = frozenset(
+    {
+        "add_days", "add_working_days", "next_working_day", "add_months", "add_years",
+        "year_start", "stay_limit_date", "days_between", "stay_days_this_year", "is_working_day",
+    }
+)  # fmt: skip
+"""Our functions that return null whenever their first argument is not a date."""
+
+_CALL_OPENS = re.compile(r"\s*([A-Za-z_]\w*)\s*\(")
+_FIRST_ARGUMENT = re.compile(r"\s*([A-Za-z_]\w*)\s*(?=[,)])")
+
+
+def null_chain_start(source: str) -> str | None:
+    """`name` if `source` is exactly `f(g(...(name, ...)...), ...)`, a chain of calls
+    in `NULL_FOR_NON_DATE`, each the whole first argument of the one around it.
+
+    Then the value is null whenever `name` is not a date: the innermost call gives
+    null and each call around passes it on. The engine uses this to skip running
+    CEL when `name` is unknown (in that case an error would be null too, and not
+    a rule bug, since an input is unknown).
+    """
+    if "\\" in source:
+        return None
+    position, depth = 0, 0
+    while (call := _CALL_OPENS.match(source, position)) and call[1] in NULL_FOR_NON_DATE:
+        position, depth = call.end(), depth + 1
+    first = _FIRST_ARGUMENT.match(source, position)
+    if depth == 0 or first is None:
+        return None
+    position = first.end()
+    for level in range(depth):
+        closed = _after_closing_parenthesis(source, position)
+        if closed is None:
+            return None
+        rest = source[closed:].lstrip()
+        innermost_left = level < depth - 1
+        if (innermost_left and rest[:1] not in (",", ")")) or (not innermost_left and rest):
+            return None
+        position = closed
+    return first[1]
+
+
+def _after_closing_parenthesis(source: str, position: int) -> int | None:
+    """The index after the `)` that closes the call `position` is inside of."""
+    depth = 0
+    quote = ""
+    for index in range(position, len(source)):
+        char = source[index]
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return index + 1
+            depth -= 1
+    return None
+
+
 _ATOM_EQ = re.compile(r"""^\s*([A-Za-z_]\w*)\s*(==|!=)\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*$""")
 _ATOM_IN = re.compile(r"^\s*([A-Za-z_]\w*)\s+in\s*\[([^\[\]]*)\]\s*$")
 _ATOM_IS_DATE = re.compile(r"^\s*is_date\(\s*([A-Za-z_]\w*)\s*\)\s*$")
@@ -300,6 +362,8 @@ class Compiled:
     guards: tuple[Guard, ...] = ()
     only_guards: bool = False
     """The expression is exactly the conjunction of `guards`: true when they all hold."""
+    null_unless_date: str | None = None
+    """A name whose value, if not a date, makes the expression null (`null_chain_start`)."""
     guard_names: frozenset[str] = field(init=False)
     reads: tuple[str, ...] = field(init=False)
     """`variables`, sorted: what a reason built on this condition names."""
@@ -368,7 +432,12 @@ def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
         functions,
         guards,
         only_guards=bool(guards) and len(guards) == source.count("&&") + 1,
+        null_unless_date=_in(null_chain_start(source), variables),
     )
+
+
+def _in(name: str | None, names: frozenset[str]) -> str | None:
+    return name if name in names else None
 
 
 def _fast_program(source: str, program: Any, variables: frozenset[str]) -> Any:
