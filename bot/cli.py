@@ -199,11 +199,14 @@ def rules_diff(old_dir: str, new_dir: str, as_of: date, db_path: str | None) -> 
         print(f"  {line}")
 
     if db_path:
+        from bot.ops.reevaluate import judge_all
         from bot.storage.export import iter_answer_sets
 
+        # Every stored answer set judged under both rulesets, on all cores (workers
+        # load the two folders themselves and return status and deadlines only).
         stored = DiffSummary()
-        for answers in iter_answer_sets(db_path):
-            stored.add(compare(evaluate(answers, as_of, old), evaluate(answers, as_of, new)))
+        for before, after in judge_all(iter_answer_sets(db_path), [old_dir, new_dir], as_of):
+            stored.add(compare(before, after))
         print(f"stored answers in {db_path}, judged on {as_of.isoformat()}:")
         for line in stored.lines():
             print(f"  {line}")

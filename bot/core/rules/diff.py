@@ -12,10 +12,27 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from .engine import Assessment, evaluate
+from .engine import evaluate
 from .ruleset import Ruleset
+
+
+class _Dated(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def date(self) -> date: ...
+
+
+class Judged(Protocol):
+    """What `compare` reads: an `Assessment`, or the `Summary` of one that
+    `bot.ops.reevaluate` returns from its worker processes."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def deadlines(self) -> tuple[_Dated, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +58,7 @@ class Change:
         return self.status_changed or self.deadlines_changed
 
 
-def compare(old: Assessment, new: Assessment) -> Change:
+def compare(old: Judged, new: Judged) -> Change:
     """The difference between two assessments of the same answers."""
     before = {d.id: d.date for d in old.deadlines}
     after = {d.id: d.date for d in new.deadlines}

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .expressions import make_context, to_cel
-from .model import STATUSES, Clause, Outcome, Question
+from .expressions import Compiled, to_cel
+from .model import STATUSES, Outcome, Question
+from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason, questions_read
 from .ruleset import Ruleset
 
 SEVERITY: tuple[str, ...] = (
@@ -31,15 +32,6 @@ SEVERITY: tuple[str, ...] = (
 act on the registry first; rules keep the two apart by the `in_russia` answer.
 """
 assert set(SEVERITY) == set(STATUSES)
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A condition that held, with the values its explanation names."""
-
-    clause: Clause
-    reads: tuple[str, ...]
-    """Questions, derived values and parameters the condition read."""
 
 
 @dataclass(frozen=True)
@@ -107,38 +99,60 @@ def coerce_answer(value: Any) -> Any:
 
 
 def _walk_questions(
-    answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
-) -> tuple[list[Question], dict[str, Any], Any]:
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    preset: Mapping[str, Any] | None = None,
+) -> tuple[list[Question], dict[str, Any], CelContext]:
     """One pass over the questions in order: which are asked, which answers count.
 
     An `ask_if` reads only earlier questions (the loader checks), so a single
-    CEL context, filled in as answers start to count, decides every question.
-    A question no outcome needs is never asked; an `ask_if` that cannot be
-    decided (it reads an unknown value) means "not asked". Returns the asked
-    questions, the counted answers and the context (reused by `evaluate`).
+    CEL context decides every question. All answers go into it at the start, in
+    one update (each update makes CEL rebuild its environment on the next run);
+    an answer to a question found not asked is set back to null before any later
+    `ask_if` can read it. A question no outcome needs is never asked; an `ask_if`
+    that cannot be decided (it reads an unknown value) means "not asked".
+    `preset` holds CEL values for the context that no `ask_if` reads (the
+    parameters `evaluate` will need). Returns the asked questions, the counted
+    answers and the context (reused by `evaluate`).
     """
-    values = _question_values(ruleset, {}, as_of)
-    context = make_context(ruleset.functions, values)
+    plan = ruleset.plan
+    staged: dict[str, Any] = {}
+    if plan.stage_answers:
+        staged = {
+            question.id: coerce_answer(answers[question.id])
+            for question, _ in plan.walk
+            if question.id in answers
+        }
+    context = plan.context(
+        as_of, {**(preset or {}), **{qid: to_cel(v) for qid, v in staged.items()}}
+    )
     counted: dict[str, Any] = {}
     asked: list[Question] = []
-    for question in ruleset.questions:
-        if question.id not in ruleset.needed_questions:
+    for question, condition in plan.walk:
+        qid = question.id
+        if condition is not None and not _is_asked(condition, counted, context):
+            if qid in staged:
+                context.set({qid: None})
             continue
-        if question.ask_if is not None:
-            condition = ruleset.compiled[question.ask_if]
-            if condition.cannot_hold(counted):
-                continue
-            try:
-                if condition.run(context) is not True:
-                    continue
-            except Exception:
-                continue
         asked.append(question)
-        if question.id in answers:
-            value = coerce_answer(answers[question.id])
-            counted[question.id] = value
-            context.update({question.id: to_cel(value)})
+        if qid in answers:
+            if plan.stage_answers:
+                counted[qid] = staged[qid]
+            else:
+                counted[qid] = coerce_answer(answers[qid])
+                context.set({qid: to_cel(counted[qid])})
     return asked, counted, context
+
+
+def _is_asked(condition: Compiled, counted: Mapping[str, Any], context: CelContext) -> bool:
+    verdict = condition.guard_verdict(counted)
+    if verdict is not None:
+        return verdict
+    try:
+        return condition.run(context.cel) is True
+    except Exception:
+        return False
 
 
 def asked_questions(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> list[Question]:
@@ -156,48 +170,67 @@ def effective_answers(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date)
 
 
 def _question_values(ruleset: Ruleset, answers: Mapping[str, Any], as_of: date) -> dict[str, Any]:
-    values: dict[str, Any] = {q.id: None for q in ruleset.questions}
+    values: dict[str, Any] = dict(ruleset.plan.all_questions_unknown)
     values.update(answers)
     values["as_of"] = as_of
     return values
 
 
 class _Values:
-    """The values of one evaluation; derived values are computed when first read.
+    """The values of one evaluation, and which of them it shows.
 
-    Most outcomes fail on a cheap guard (`document == 'patent'`), so most
-    derived values are never needed; computing them lazily keeps re-evaluating
-    every stored answer set after a rules change fast.
+    Every derived value is computed up front, a dependency level at a time (see
+    `EvaluationPlan._levels`): a CEL run after a context change costs 6-8 µs, a run
+    on an unchanged context 0.4 µs, so four updates beat one per value read. The
+    assessment still shows exactly the derived values that were read (by a checked
+    condition, a deadline or a fired outcome's text), with their errors, as when
+    they were computed on first read: `show` moves them into `values`.
     """
 
-    def __init__(self, ruleset: Ruleset, context: Any, values: dict[str, Any]) -> None:
-        self.ruleset = ruleset
+    def __init__(self, context: CelContext, values: dict[str, Any]) -> None:
         self.context = context
         self.values = values
+        """Shown: answers, parameters, `as_of` and the derived values read so far."""
+        self.known = dict(values)
+        """Everything computed, shown or not."""
         self.errors: list[EvaluationError] = []
-        self.pending = {d.id: d for d in ruleset.derived}
+        self.hidden: dict[str, EvaluationError | None] = {}
+        """Derived values computed but not yet read, with the error computing each gave."""
 
-    def need(self, names: frozenset[str] | set[str]) -> None:
+    def derive_all(self, levels: tuple[tuple[tuple[str, Compiled], ...], ...]) -> None:
+        for level in levels:
+            update: dict[str, Any] = {}
+            for name, compiled in level:
+                errors: list[EvaluationError] = []
+                result = _run(compiled, self.context.cel, self.known, errors)
+                self.known[name] = result
+                self.hidden[name] = errors[0] if errors else None
+                update[name] = to_cel(result)
+            self.context.set(update)
+
+    def show(self, names: tuple[str, ...]) -> None:
+        hidden = self.hidden
         for name in names:
-            item = self.pending.pop(name, None)
-            if item is None:
-                continue
-            compiled = self.ruleset.compiled[item.value]
-            self.need(compiled.variables)
-            result = _run(compiled, self.context, self.values, self.errors)
-            self.values[item.id] = result
-            self.context.update({item.id: to_cel(result)})
+            if name in hidden:
+                error = hidden.pop(name)
+                self.values[name] = self.known[name]
+                if error is not None:
+                    self.errors.append(error)
 
-    def run(self, compiled: Any) -> Any:
-        self.need(compiled.variables)
-        return _run(compiled, self.context, self.values, self.errors)
+    def run(self, expression: ExpressionPlan) -> Any:
+        self.show(expression.read_derived)
+        return _run(expression.compiled, self.context.cel, self.known, self.errors)
 
-    def holds(self, compiled: Any) -> Any:
+    def holds(self, expression: ExpressionPlan) -> Any:
         """The value of a condition, or False as soon as a guard fails."""
-        self.need({g.name for g in compiled.guards})
-        if compiled.cannot_hold(self.values):
+        self.show(expression.guard_derived)
+        verdict = expression.compiled.guard_verdict(self.known)
+        if verdict is False:
             return False
-        return self.run(compiled)
+        if verdict is True:
+            self.show(expression.read_derived)
+            return True
+        return self.run(expression)
 
 
 def evaluate(
@@ -205,44 +238,44 @@ def evaluate(
 ) -> Assessment:
     """Judge `answers` on the day `as_of` under `ruleset`.
 
-    `eager` computes every derived value even if no outcome reads it (the rule
+    `eager` shows every derived value even if no outcome reads it (the rule
     tests use it, so a broken formula is found even where no case reaches it).
     """
-    _, counted, context = _walk_questions(answers, ruleset, as_of)
+    plan = ruleset.plan
+    stored_citizenship = answers.get("citizenship")
+    guessed = plan.parameters(
+        as_of, stored_citizenship if isinstance(stored_citizenship, str) else None
+    )
+    _, counted, context = _walk_questions(answers, ruleset, as_of, preset=guessed[1])
     citizenship = counted.get("citizenship")
-    values = _question_values(ruleset, counted, as_of)
-    parameters = ruleset.parameter_values(
+    parameters, cel_parameters = plan.parameters(
         as_of, citizenship if isinstance(citizenship, str) else None
     )
+    if cel_parameters is not guessed[1]:  # the stored citizenship did not count
+        context.set(cel_parameters)
+    values = _question_values(ruleset, counted, as_of)
     values.update(parameters)
-    context.update({name: to_cel(value) for name, value in parameters.items()})
-    state = _Values(ruleset, context, values)
-    if eager:
-        state.need(set(state.pending))
+    state = _Values(context, values)
+    state.derive_all(plan.derived_levels)
+    state.show(tuple(state.hidden) if eager else plan.entry_derived(as_of))
 
     fired: list[FiredOutcome] = []
     deadlines: list[DeadlineDate] = []
-    for outcome in ruleset.outcomes:
+    for outcome_plan in plan.candidates(counted):
+        outcome = outcome_plan.outcome
         if outcome.valid_from is not None and as_of < outcome.valid_from:
             continue
         if outcome.valid_until is not None and as_of > outcome.valid_until:
             continue
-        reasons = _reasons(outcome, ruleset, state)
-        if reasons is None:
+        if not _fires(outcome_plan, state):
             continue
-        used = _questions_read(ruleset, [r for reason in reasons for r in reason.reads])
-        fired.append(FiredOutcome(outcome, tuple(reasons), used))
-        state.need(ruleset.text_names(outcome.id))
-        for deadline in outcome.deadlines:
-            when = state.run(ruleset.compiled[deadline.date])
+        fired.append(FiredOutcome(outcome, outcome_plan.reasons, outcome_plan.questions_read))
+        state.show(outcome_plan.text_derived)
+        for deadline in outcome_plan.deadlines:
+            when = state.run(deadline.date)
             if isinstance(when, date):
                 deadlines.append(
-                    DeadlineDate(
-                        deadline.id,
-                        when,
-                        outcome.id,
-                        tuple(sorted(set(deadline.remind_days_before), reverse=True)),
-                    )
+                    DeadlineDate(deadline.id, when, outcome.id, deadline.remind_days_before)
                 )
 
     statuses = {o.status for o in fired if o.status != "info"}
@@ -262,8 +295,13 @@ def evaluate(
 
 
 def _run(
-    compiled: Any, context: Any, values: Mapping[str, Any], errors: list[EvaluationError]
+    compiled: Compiled, context: Any, values: Mapping[str, Any], errors: list[EvaluationError]
 ) -> Any:
+    start = compiled.null_unless_date
+    if start is not None and not _known(values.get(start)):
+        # `add_days(unknown, n)` and chains of such calls are null; so is any error
+        # on the way, and with an unknown input it is not a rule bug (see below).
+        return None
     try:
         return compiled.run(context)
     except Exception as error:  # CEL type errors, errors from our functions
@@ -282,34 +320,18 @@ def _known(value: Any) -> bool:
     return not (isinstance(value, str) and value in ("unknown", "none"))
 
 
-def _reasons(outcome: Outcome, ruleset: Ruleset, state: _Values) -> list[Reason] | None:
-    reasons: list[Reason] = []
-    for clause in outcome.when:
-        compiled = ruleset.compiled[clause.check]
-        result = state.holds(compiled)
+def _fires(outcome_plan: OutcomePlan, state: _Values) -> bool:
+    """Whether every condition of the outcome holds (checked in order, stopping at
+    the first that does not); a condition giving a non-boolean is a rule error."""
+    for clause, expression in outcome_plan.clauses:
+        result = state.holds(expression)
         if result is not True:
             if result is not None and not isinstance(result, bool):
                 state.errors.append(
                     EvaluationError(clause.check, f"condition gave {result!r}, not true/false")
                 )
-            return None
-        reasons.append(Reason(clause, tuple(sorted(compiled.variables))))
-    return reasons
+            return False
+    return True
 
 
-def _questions_read(ruleset: Ruleset, names: list[str]) -> tuple[str, ...]:
-    derived = {d.id: d for d in ruleset.derived}
-    found: list[str] = []
-    pending = list(names)
-    seen: set[str] = set()
-    while pending:
-        name = pending.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            pending.extend(sorted(ruleset.compiled[derived[name].value].variables))
-        elif ruleset.has_question(name):
-            found.append(name)
-    order = {q.id: i for i, q in enumerate(ruleset.questions)}
-    return tuple(sorted(found, key=order.__getitem__))
+_questions_read = questions_read

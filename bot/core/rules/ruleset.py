@@ -23,6 +23,7 @@ from .model import (
     Source,
     Text,
 )
+from .plan import EvaluationPlan
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Ruleset:
     directory: str = ""
     _questions_by_id: dict[str, Question] = field(default_factory=dict, repr=False)
     _text_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    plan: EvaluationPlan = field(init=False, repr=False, compare=False)
+    """What the engine precomputes from the rules (see `plan.py`)."""
 
     def __post_init__(self) -> None:
         self._questions_by_id.update({q.id: q for q in self.questions})
@@ -75,6 +78,7 @@ class Ruleset:
                 for _, name, _, _ in Formatter().parse(template)
                 if name
             )
+        object.__setattr__(self, "plan", EvaluationPlan(self))
 
     def text_names(self, outcome_id: str) -> frozenset[str]:
         """The `{names}` an outcome's texts show: computed when the outcome fires."""
