@@ -3,7 +3,8 @@
 Why it looks like this:
 
 * **Pacing.** A global bulk pace from :class:`~bot.delivery.budget.SendBudget`
-  (30 msg/s by default, up to 1000/s for paid broadcasts) and at most one message per
+  (30 msg/s by default, up to 1000/s for paid broadcasts; never more than that in
+  any second, replies included) and at most one message per
   second per private chat (one per 3 s per group: 20/min). Per-chat waits never block
   other chats: each chat has its own FIFO in memory and the dispatcher always picks
   the highest-priority chat that is ready.
