@@ -209,3 +209,24 @@ async def test_the_do_api_request_warning_is_silenced_for_the_sender_only(
     messages = [str(w.message) for w in caught if issubclass(w.category, PTBUserWarning)]
     assert len(messages) == 2 and all("Please use 'Bot.sendMessage'" in m for m in messages)
     assert sorted(api.chats()) == [1, 2, 3, 4]
+
+
+async def test_a_retried_reply_takes_a_second_place_in_the_window(clock: FakeClock) -> None:
+    """The limiter retries a reply after a short 429; the retry is a send the window counts."""
+    api = FakeBotAPI(clock=clock)
+    budget = SendBudget(2, interactive_burst=10, clock=clock)  # two sends per second
+    app = (
+        ApplicationBuilder()
+        .token(api.token)
+        .request(api.request())
+        .get_updates_request(api.request())
+        .rate_limiter(BudgetRateLimiter(budget))
+        .build()
+    )
+    async with app:
+        api.fail_next("sendMessage", flood(1), chat_id=5)
+        await app.bot.send_message(5, "birinchi")  # at 0: 429; again at 1.0: accepted
+        assert clock.monotonic() == pytest.approx(1.0)
+        await app.bot.send_message(6, "ikkinchi")  # the window holds 0 and 1.0: wait for 1.002
+        assert clock.monotonic() == pytest.approx(1.002)
+    assert [c.status for c in api.calls_to("sendMessage")] == [429, 200, 200]
