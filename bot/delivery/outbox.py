@@ -46,6 +46,7 @@ Privacy: the message text is needed only until delivery; ``mark_sent``/``mark_fa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Final, Protocol
@@ -136,11 +137,21 @@ def _reason(text: str) -> str:
     return text[:MAX_ERROR_LENGTH]
 
 
+@functools.lru_cache(maxsize=64)
+def _parse_payload(raw: str) -> MessagePayload:
+    """``MessagePayload.from_json``, remembered: a broadcast's rows all share one payload.
+
+    Safe to share: payloads are frozen and nothing mutates their keyboard dicts.
+    Errors are not cached (``lru_cache`` does not store exceptions).
+    """
+    return MessagePayload.from_json(raw)
+
+
 def _decode_payload(row_id: int, raw: str | None) -> MessagePayload | None:
     if raw is None:
         return None
     try:
-        return MessagePayload.from_json(raw)
+        return _parse_payload(raw)
     except (ValueError, TypeError):
         logger.error("outbox row %d has a damaged payload", row_id)
         return None

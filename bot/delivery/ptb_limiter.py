@@ -89,12 +89,14 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
         """Take an interactive slot (unless the outbox sender is calling), then call.
 
         A ``RetryAfter`` of at most ``max_retry_wait`` seconds is waited out and retried
-        ``max_retries`` times; longer ones are raised to the handler.
+        ``max_retries`` times, each retry with a slot of its own; longer ones are
+        raised to the handler.
         """
-        if counts_against_budget(endpoint) and not QUEUE_SEND.get():
-            await self.budget.acquire_interactive()
+        counted = counts_against_budget(endpoint) and not QUEUE_SEND.get()
         attempt = 0
         while True:
+            if counted:  # every attempt is a send the budget's window must know about
+                await self.budget.acquire_interactive()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -190,6 +190,21 @@ async def test_damaged_payload_is_returned_as_none(outbox: Outbox, db, clock) ->
     assert row.payload is None
 
 
+async def test_a_broadcast_payload_is_decoded_once(outbox: Outbox, db, clock) -> None:
+    """All rows of a broadcast share one stored payload: one decoded object for all."""
+    keyboard = {"inline_keyboard": [[{"text": "Ha", "callback_data": "yes"}]]}
+    payload = MessagePayload("<b>Yangilik</b>", parse_mode="HTML", reply_markup=keyboard)
+    await outbox.create_broadcast(payload, [(c, c) for c in range(1, 6)], now=clock.now())
+    await outbox.enqueue(item(9, payload=MessagePayload("boshqa")), now=clock.now())
+    rows = await outbox.claim(clock.now(), 10)
+    shared = {id(r.payload) for r in rows if r.broadcast_id is not None}
+    assert len(shared) == 1 and rows[-1].payload == payload
+    assert {r.payload.text for r in rows if r.payload} == {"<b>Yangilik</b>", "boshqa"}
+    async with db.connection.transaction() as conn:  # a damaged copy is still caught per row
+        await conn.execute("UPDATE outbox SET payload = '{\"text\": 5}', state = 'pending'")
+    assert [r.payload for r in await outbox.claim(clock.now(), 10)] == [None] * 6
+
+
 async def test_enqueue_wakes_subscribers(outbox: Outbox, clock) -> None:
     calls = []
     outbox.subscribe(lambda: calls.append(1))

@@ -1,0 +1,232 @@
+"""The sender's ``sendMessage`` call: same request and same exceptions as ``bot.send_message``.
+
+The sender calls ``bot.do_api_request("sendMessage", ...)`` so PTB does not build a
+``Message`` it never reads. These tests pin what must not change with that: the
+parameters Telegram receives, the exception PTB raises for every error class the
+sender handles, the rate-limiter path with :data:`QUEUE_SEND`, and that PTB's
+"use Bot.sendMessage" warning is silenced for the sender's call only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from typing import Any
+
+import pytest
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import ApplicationBuilder
+from telegram.warnings import PTBUserWarning
+
+from bot.delivery import (
+    QUEUE_SEND,
+    BudgetRateLimiter,
+    MessagePayload,
+    OutboxItem,
+    OutboxRow,
+    SendBudget,
+    Sender,
+    retry_after_seconds,
+)
+from bot.delivery.sender import send_message_params
+from bot.testing import (
+    BLOCKED,
+    CHAT_NOT_FOUND,
+    CONNECTION_LOST,
+    TIMED_OUT,
+    ApiError,
+    FakeBotAPI,
+    FakeClock,
+    flood,
+)
+from bot.testing.fake_errors import NOT_FOUND, UNAUTHORIZED
+
+KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "Batafsil", "callback_data": "more:1"}, {"text": "Sayt", "url": "https://mvd.ru"}]
+    ]
+}
+PAYLOADS = [
+    MessagePayload("Eslatma"),
+    MessagePayload("<b>Muhim</b> & <i>shoshilinch</i>", parse_mode="HTML", reply_markup=KEYBOARD),
+    MessagePayload("*Diqqat*", parse_mode="MarkdownV2", disable_preview=False),
+    MessagePayload("Havola: https://mvd.ru", reply_markup=KEYBOARD, disable_preview=False),
+]
+MIGRATED = ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", None, -1009)
+
+
+def make_row(chat_id: int, payload: MessagePayload | None, *, paid: bool = False) -> OutboxRow:
+    return OutboxRow(
+        id=1,
+        chat_id=chat_id,
+        user_id=chat_id,
+        kind="notice",
+        priority=0,
+        payload=payload,
+        attempts=0,
+        broadcast_id=None,
+        reminder_id=None,
+        paid=paid,
+        not_before=dt.datetime(2025, 3, 5, tzinfo=dt.UTC),
+    )
+
+
+async def send_the_old_way(bot: Bot, row: OutboxRow) -> None:
+    """What the sender called before: ``bot.send_message`` with PTB objects."""
+    payload = row.payload
+    assert payload is not None
+    await bot.send_message(
+        chat_id=row.chat_id,
+        text=payload.text,
+        parse_mode=payload.parse_mode,
+        reply_markup=(
+            InlineKeyboardMarkup.de_json(payload.reply_markup, bot)
+            if payload.reply_markup
+            else None
+        ),
+        link_preview_options=(
+            LinkPreviewOptions(is_disabled=True) if payload.disable_preview else None
+        ),
+        allow_paid_broadcast=True if row.paid else None,
+    )
+
+
+def last_params(api: FakeBotAPI) -> dict[str, Any]:
+    return api.calls_to("sendMessage")[-1].params
+
+
+@pytest.mark.parametrize("paid", [False, True])
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+async def test_telegram_receives_what_send_message_would_send(
+    api: FakeBotAPI, bot: Bot, clock: FakeClock, outbox, payload: MessagePayload, paid: bool
+) -> None:
+    api.rate_limit_per_second = None
+    row = make_row(7, payload, paid=paid)
+    await send_the_old_way(bot, row)
+    expected = last_params(api)
+    await Sender(outbox, bot, clock=clock)._deliver(row)
+    assert last_params(api) == expected
+    old, new = api.messages(7)
+    assert (new.text, api.buttons(new)) == (old.text, api.buttons(old))
+
+
+def test_damaged_payload_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="damaged payload"):
+        send_message_params(make_row(1, None))
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (flood(7), RetryAfter),
+        (BLOCKED, Forbidden),
+        (CHAT_NOT_FOUND, BadRequest),
+        (MIGRATED, ChatMigrated),
+        (CONNECTION_LOST, NetworkError),
+        (TIMED_OUT, TimedOut),
+        (UNAUTHORIZED, InvalidToken),
+        (NOT_FOUND, InvalidToken),  # after initialize() do_api_request says EndPointNotFound
+        (ApiError(500, "Internal Server Error"), NetworkError),
+    ],
+    ids=lambda v: getattr(v, "description", None) or getattr(v, "__name__", repr(v)),
+)
+async def test_errors_raise_the_same_exceptions_as_send_message(
+    api: FakeBotAPI, bot: Bot, clock: FakeClock, outbox, error: Any, expected: type[Exception]
+) -> None:
+    row = make_row(42, MessagePayload("Salom"))
+    api.fail_next("sendMessage", error, chat_id=42)
+    with pytest.raises(TelegramError) as old:
+        await send_the_old_way(bot, row)
+    api.fail_next("sendMessage", error, chat_id=42)
+    with pytest.raises(TelegramError) as new:
+        await Sender(outbox, bot, clock=clock)._deliver(row)
+    assert type(new.value) is type(old.value)
+    assert isinstance(new.value, expected)
+    assert new.value.message == old.value.message
+    if isinstance(new.value, RetryAfter):
+        assert retry_after_seconds(new.value) == 7
+    if isinstance(new.value, ChatMigrated):
+        assert new.value.new_chat_id == -1009
+
+
+async def test_queue_sends_pass_the_rate_limiter_without_spending_the_budget(
+    outbox, clock: FakeClock
+) -> None:
+    """Through an Application's ExtBot the call still reaches the rate limiter, marked."""
+    api = FakeBotAPI(clock=clock)
+    seen: list[tuple[str, bool]] = []
+
+    class Recording(BudgetRateLimiter):
+        async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+            seen.append((endpoint, QUEUE_SEND.get()))
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+
+    budget = SendBudget(30, clock=clock)
+    app = (
+        ApplicationBuilder()
+        .token(api.token)
+        .request(api.request())
+        .get_updates_request(api.request())
+        .rate_limiter(Recording(budget))
+        .build()
+    )
+    await outbox.enqueue_many(
+        [OutboxItem(c, MessagePayload("Salom")) for c in (1, 2, 3)], now=clock.now()
+    )
+    async with app:
+        seen.clear()
+        await Sender(outbox, app.bot, budget=budget, clock=clock).run(until_idle=True)
+    assert seen == [("sendMessage", True)] * 3
+    assert sorted(api.chats()) == [1, 2, 3]
+
+
+async def test_the_do_api_request_warning_is_silenced_for_the_sender_only(
+    api: FakeBotAPI, bot: Bot, clock: FakeClock, outbox
+) -> None:
+    """No warning from the sender's call (Bot and ExtBot); the same call elsewhere warns."""
+    api.rate_limit_per_second = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # every warning, every time …
+        sender = Sender(outbox, bot, clock=clock)  # … except the sender's own
+        await sender._deliver(make_row(1, MessagePayload("Salom")))
+        app = ApplicationBuilder().token(api.token).request(api.request()).build()
+        async with app:
+            await Sender(outbox, app.bot, clock=clock)._deliver(make_row(2, MessagePayload("Hi")))
+            await app.bot.do_api_request("sendMessage", api_kwargs={"chat_id": 3, "text": "x"})
+        await bot.do_api_request("sendMessage", api_kwargs={"chat_id": 4, "text": "x"})
+    messages = [str(w.message) for w in caught if issubclass(w.category, PTBUserWarning)]
+    assert len(messages) == 2 and all("Please use 'Bot.sendMessage'" in m for m in messages)
+    assert sorted(api.chats()) == [1, 2, 3, 4]
+
+
+async def test_a_retried_reply_takes_a_second_place_in_the_window(clock: FakeClock) -> None:
+    """The limiter retries a reply after a short 429; the retry is a send the window counts."""
+    api = FakeBotAPI(clock=clock)
+    budget = SendBudget(2, interactive_burst=10, clock=clock)  # two sends per second
+    app = (
+        ApplicationBuilder()
+        .token(api.token)
+        .request(api.request())
+        .get_updates_request(api.request())
+        .rate_limiter(BudgetRateLimiter(budget))
+        .build()
+    )
+    async with app:
+        api.fail_next("sendMessage", flood(1), chat_id=5)
+        await app.bot.send_message(5, "birinchi")  # at 0: 429; again at 1.0: accepted
+        assert clock.monotonic() == pytest.approx(1.0)
+        await app.bot.send_message(6, "ikkinchi")  # the window holds 0 and 1.0: wait for 1.002
+        assert clock.monotonic() == pytest.approx(1.002)
+    assert [c.status for c in api.calls_to("sendMessage")] == [429, 200, 200]
