@@ -34,8 +34,6 @@ import contextlib
 import heapq
 import itertools
 import logging
-import re
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -51,8 +49,8 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBUserWarning
 
+from bot.delivery import raw_api
 from bot.delivery.budget import DEFAULT_RATE, SendBudget
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.delivery.outbox import OutboxRow, OutboxStore
@@ -77,25 +75,6 @@ def mark_inactive(storage: _UserStore) -> OnBlocked:
         await storage.set_active(user_id, False)
 
     return on_blocked
-
-
-def silence_do_api_request_warning() -> None:
-    """Ignore PTB's "Please use 'Bot.sendMessage'" warning for the sender's own call only.
-
-    The filter matches that one message *and* this module as the warning's origin
-    (PTB points the warning at its caller: :meth:`Sender._deliver`), so the same call
-    made anywhere else still warns. Why a standing filter rather than
-    ``warnings.catch_warnings()`` around the call: the call awaits, and concurrent
-    sends would enter and leave ``catch_warnings`` interleaved, each restoring a
-    different copy of the global filter list; it would also reset Python's warning
-    caches on every send. Idempotent: calling it again moves the filter to the front.
-    """
-    warnings.filterwarnings(
-        "ignore",
-        message=re.escape("Please use 'Bot.sendMessage' instead of 'Bot.do_api_request("),
-        category=PTBUserWarning,
-        module=re.escape(__name__) + r"\Z",
-    )
 
 
 def send_message_params(row: OutboxRow) -> dict[str, Any]:
@@ -176,7 +155,7 @@ class Sender:
         self._mark_batch = mark_batch
         self._mark_interval = mark_interval
         self.stats = SenderStats()
-        silence_do_api_request_warning()
+        raw_api.quiet_warnings()
 
         self._queues: dict[int, collections.deque[OutboxRow]] = {}
         self._buffered = 0  # rows in all queues (kept as a counter: asked every iteration)
@@ -441,24 +420,16 @@ class Sender:
     async def _deliver(self, row: OutboxRow) -> None:
         """One ``sendMessage`` call for the row; raises PTB's exceptions unchanged.
 
-        Why ``do_api_request`` rather than ``bot.send_message``: the latter turns the
-        reply into a PTB ``Message`` (``Message.de_json``, about half the CPU of a
-        send), which the sender never reads. The request path is the same — the
-        ``Bot``'s request object, its error mapping and the Application's rate limiter
+        Through :mod:`bot.delivery.raw_api` rather than ``bot.send_message``: the latter
+        builds a PTB ``Message`` (about half the CPU of a send) that the sender never
+        reads. The request path is the same, including the Application's rate limiter
         (which skips the budget because of :data:`QUEUE_SEND`). The parameters are the
         ones ``send_message`` would send (:func:`send_message_params`).
         """
         params = send_message_params(row)
         token = QUEUE_SEND.set(True)
         try:
-            await self._bot.do_api_request("sendMessage", api_kwargs=params)
-        except EndPointNotFound as exc:
-            # ``sendMessage`` exists: after ``initialize()`` PTB reports a rejected token
-            # (401/404) from ``do_api_request`` as EndPointNotFound; ``send_message``
-            # raises InvalidToken, and so do we.
-            if isinstance(exc.__cause__, InvalidToken):
-                raise exc.__cause__ from None
-            raise
+            await raw_api.call(self._bot, "sendMessage", params)
         finally:
             QUEUE_SEND.reset(token)
 

@@ -25,12 +25,12 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.core.rules import Ruleset, load_ruleset
-from bot.delivery import BudgetRateLimiter, SendBudget
+from bot.delivery import BudgetRateLimiter, SendBudget, raw_api
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
 from bot.storage import Database, Storage
-from bot.telegram import bot_api, handlers
+from bot.telegram import handlers
 from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.reminders import ReminderPlanner, make_planner, plan_nothing
@@ -105,7 +105,7 @@ def build_application(
     if not token:
         raise ValueError("HAMROH_BOT_TOKEN is not set")
     the_clock = clock or SYSTEM_CLOCK
-    bot_api.quiet_raw_requests()
+    raw_api.quiet_warnings()
     services = Services(
         settings=settings,
         ruleset=ruleset if ruleset is not None else load_ruleset(settings.rules_dir),
