@@ -19,7 +19,6 @@ import asyncio
 import time
 
 import _common
-import whatif
 from _apps import run_bare, run_ours, shipped_ruleset
 
 TARGET_RATIO = 0.5
@@ -70,12 +69,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--what-if",
-        nargs="*",
-        choices=["walk-cache"],
-        help="apply a proposed change first (an experiment, see whatif.py)",
-    )
     args = parser.parse_args()
-    whatif.apply(args.what_if)
     asyncio.run(main(args.users, args.rounds))

@@ -20,7 +20,6 @@ import asyncio
 import time
 
 import _common
-import whatif
 from _apps import run_bare, run_ours, shipped_ruleset
 
 TARGET_RATE = 1000.0
@@ -64,12 +63,5 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument(
-        "--what-if",
-        nargs="*",
-        choices=["walk-cache"],
-        help="apply a proposed change first (an experiment, see whatif.py)",
-    )
     args = parser.parse_args()
-    whatif.apply(args.what_if)
     asyncio.run(main(args.users, args.latency, args.rounds))

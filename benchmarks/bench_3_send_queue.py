@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import _common
-import whatif
 from telegram import Bot
 from telegram.error import RetryAfter
 
@@ -180,12 +179,5 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--paced", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--what-if",
-        nargs="*",
-        choices=["raw-send", "window-budget"],
-        help="apply a proposed change first (an experiment, see whatif.py)",
-    )
     args = parser.parse_args()
-    whatif.apply(args.what_if)
     asyncio.run(main(args.messages, args.paced, args.rounds))

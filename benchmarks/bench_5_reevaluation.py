@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 import _common
-import whatif
 from _sim import NOW
 
 from bot.core.interview import next_question
@@ -223,12 +222,5 @@ if __name__ == "__main__":
     parser.add_argument(
         "--db", type=Path, default=Path(tempfile.gettempdir()) / "hamroh-bench-answers.sqlite3"
     )
-    parser.add_argument(
-        "--what-if",
-        nargs="*",
-        choices=["core"],
-        help="apply a proposed change first (an experiment, see whatif.py)",
-    )
     args = parser.parse_args()
-    whatif.apply(args.what_if)
     main(args.people, args.recheck, args.db)
