@@ -185,3 +185,13 @@ async def test_memory_database_works(now) -> None:
         assert (await db.get_user(1)) is not None
     finally:
         await db.close()
+
+
+async def test_an_sqlite_too_old_for_returning_is_refused_with_a_clear_message(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(RuntimeError, match=r"SQLite 3\.31\.1 is too old; Hamroh needs 3\.35"):
+        await SqliteConnection.open(tmp_path / "old.sqlite3", MIGRATIONS)
+    assert not (tmp_path / "old.sqlite3").exists()
