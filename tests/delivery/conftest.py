@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
 from bot.delivery import Outbox
 from bot.storage import Database
@@ -46,3 +47,15 @@ async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
     """A real PTB Bot on the in-process fake transport."""
     async with Bot(api.token, request=api.request(), get_updates_request=api.request()) as b:
         yield b
+
+
+def limited_app(api: FakeBotAPI, limiter: BaseRateLimiter) -> Application:  # type: ignore[type-arg]
+    """A PTB Application on the fake transport whose requests go through ``limiter``."""
+    return (
+        ApplicationBuilder()
+        .token(api.token)
+        .request(api.request())
+        .get_updates_request(api.request())
+        .rate_limiter(limiter)
+        .build()
+    )

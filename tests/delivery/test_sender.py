@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from telegram import Bot, Update
 from telegram.error import InvalidToken
-from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
+from telegram.ext import CommandHandler, ContextTypes
 
 from bot.delivery import (
     BudgetRateLimiter,
@@ -33,6 +33,7 @@ from bot.testing import (
     FakeClock,
     flood,
 )
+from tests.delivery.conftest import limited_app
 
 NEWS = MessagePayload("Yangi qoidalar: 2025-yil 1-sentabrdan")
 
@@ -251,14 +252,7 @@ async def test_interactive_replies_are_not_delayed_by_a_broadcast(db, outbox, cl
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.message.reply_text("Salom")
 
-    app = (
-        ApplicationBuilder()
-        .token(api.token)
-        .request(api.request())
-        .get_updates_request(api.request())
-        .rate_limiter(BudgetRateLimiter(budget))
-        .build()
-    )
+    app = limited_app(api, BudgetRateLimiter(budget))
     app.add_handler(CommandHandler("start", start))
     await outbox.create_broadcast(NEWS, [(c, c) for c in range(1, 301)], now=clock.now())
     async with app:

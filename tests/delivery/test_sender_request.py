@@ -50,6 +50,7 @@ from bot.testing import (
     flood,
 )
 from bot.testing.fake_errors import NOT_FOUND, UNAUTHORIZED
+from tests.delivery.conftest import limited_app
 
 KEYBOARD = {
     "inline_keyboard": [
@@ -174,14 +175,7 @@ async def test_queue_sends_pass_the_rate_limiter_without_spending_the_budget(
             )
 
     budget = SendBudget(30, clock=clock)
-    app = (
-        ApplicationBuilder()
-        .token(api.token)
-        .request(api.request())
-        .get_updates_request(api.request())
-        .rate_limiter(Recording(budget))
-        .build()
-    )
+    app = limited_app(api, Recording(budget))
     await outbox.enqueue_many(
         [OutboxItem(c, MessagePayload("Salom")) for c in (1, 2, 3)], now=clock.now()
     )
@@ -215,14 +209,7 @@ async def test_a_retried_reply_takes_a_second_place_in_the_window(clock: FakeClo
     """The limiter retries a reply after a short 429; the retry is a send the window counts."""
     api = FakeBotAPI(clock=clock)
     budget = SendBudget(2, interactive_burst=10, clock=clock)  # two sends per second
-    app = (
-        ApplicationBuilder()
-        .token(api.token)
-        .request(api.request())
-        .get_updates_request(api.request())
-        .rate_limiter(BudgetRateLimiter(budget))
-        .build()
-    )
+    app = limited_app(api, BudgetRateLimiter(budget))
     async with app:
         api.fail_next("sendMessage", flood(1), chat_id=5)
         await app.bot.send_message(5, "birinchi")  # at 0: 429; again at 1.0: accepted
