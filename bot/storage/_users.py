@@ -98,14 +98,6 @@ class UsersMixin:
             "UPDATE users SET locale = ? WHERE user_id = ?", (locale, user_id)
         )
 
-    async def touch(self, user_id: int, now: dt.datetime) -> bool:
-        """Record activity. A user who writes to us has evidently unblocked the bot."""
-        check_int("user_id", user_id)
-        return await self._update_user(
-            "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ?",
-            (to_db(now), user_id),
-        )
-
     async def set_active(self, user_id: int, active: bool) -> bool:
         """Mark the user (in)active; the sender calls this with ``False`` on ``Forbidden``."""
         check_int("user_id", user_id)

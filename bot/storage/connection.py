@@ -194,7 +194,8 @@ class SqliteConnection:
         ``RETURNING`` reports the rows it changed.
         """
         async with self._lock:
-            return [tuple(row) for row in await self._conn.execute_fetchall(sql, params)]
+            # No row factory is set: aiosqlite returns a list of plain tuples.
+            return cast(list[tuple[Any, ...]], await self._conn.execute_fetchall(sql, params))
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

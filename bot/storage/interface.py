@@ -53,12 +53,10 @@ class Storage(Protocol):
     async def set_locale(self, user_id: int, locale: str) -> bool:
         """Store the language the user picked. ``False`` if the user does not exist."""
 
-    async def touch(self, user_id: int, now: dt.datetime) -> bool:
-        """Record activity (for retention) and mark the user active again."""
-
     async def seen(self, user_id: int, now: dt.datetime) -> User | None:
-        """:meth:`touch` and :meth:`get_user` in one step (every update starts with it);
-        ``None`` for a user who never picked a language (nothing is recorded then)."""
+        """Record activity (for retention), mark the user active again and return the
+        row, in one step (every update starts with it); ``None`` for a user who never
+        picked a language (nothing is recorded then)."""
 
     async def set_active(self, user_id: int, active: bool) -> bool:
         """Mark a user (in)active; set ``False`` when Telegram says the bot was blocked."""

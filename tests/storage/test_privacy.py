@@ -101,7 +101,7 @@ async def test_purge_inactive_deletes_old_users_with_everything(db: Database) ->
     recent = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
     await _populate(db, GONE, old, MARKER)
     await _populate(db, STAYS, old, "other-user-marker")
-    await db.touch(STAYS, recent)
+    await db.seen(STAYS, recent)
     assert await db.purge_inactive(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) == 1
     assert await _rows_mentioning(db, GONE, MARKER) == {}
     assert await db.get_user(STAYS) is not None

@@ -32,16 +32,16 @@ async def test_upsert_creates_then_refreshes_without_overwriting_locale(db: Data
 async def test_user_setters_report_missing_users(db: Database, now) -> None:
     assert await db.get_user(1) is None
     assert not await db.set_locale(1, "ru")
-    assert not await db.touch(1, now)
+    assert await db.seen(1, now) is None
     assert not await db.set_active(1, False)
     assert not await db.set_opt_in(1, False)
     assert not await db.save_summary(1, "UZ", "legal", "2025.1", now)
 
 
-async def test_touch_opt_in_and_summary(db: Database, now) -> None:
+async def test_seen_opt_in_and_summary(db: Database, now) -> None:
     await db.upsert_user(5, 5, "tg", now)
     await db.set_active(5, False)
-    assert await db.touch(5, now + dt.timedelta(hours=1))
+    assert await db.seen(5, now + dt.timedelta(hours=1)) is not None
     assert await db.set_opt_in(5, False)
     assert await db.save_summary(5, "TJ", "action_needed", "2025.1", now)
     user = await db.get_user(5)
