@@ -31,7 +31,7 @@ class Interview:
     answers: Mapping[str, Any] = field(default_factory=dict)
     pending: str | None = None
     """A question the user chose to see again (Back, Change); None means "the next one"."""
-    _asked: dict[tuple[int, str, date], tuple[Question, ...]] = field(
+    _asked: dict[tuple[str, date], tuple[Question, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -43,7 +43,7 @@ class Interview:
         walk over the questions with their conditions. The state is immutable, so the
         walk cannot go stale.
         """
-        key = (id(ruleset), ruleset.fingerprint, as_of)
+        key = (ruleset.fingerprint, as_of)
         walk = self._asked.get(key)
         if walk is None:
             walk = self._asked[key] = tuple(asked_questions(self.answers, ruleset, as_of))
