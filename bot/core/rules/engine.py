@@ -15,7 +15,7 @@ from typing import Any
 
 from .expressions import Compiled, to_cel
 from .model import STATUSES, Outcome, Question
-from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason, questions_read
+from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason
 from .ruleset import Ruleset
 
 SEVERITY: tuple[str, ...] = (
@@ -332,6 +332,3 @@ def _fires(outcome_plan: OutcomePlan, state: _Values) -> bool:
                 )
             return False
     return True
-
-
-_questions_read = questions_read

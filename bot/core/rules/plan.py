@@ -78,6 +78,7 @@ class EvaluationPlan:
         compiled = ruleset.compiled
         self._derived_reads = {d.id: compiled[d.value].variables for d in ruleset.derived}
         self._derived_order = tuple(d.id for d in ruleset.derived)
+        self.question_ids = tuple(q.id for q in ruleset.questions)
         self.expressions: dict[str, ExpressionPlan] = {
             source: ExpressionPlan(
                 item,
@@ -123,7 +124,6 @@ class EvaluationPlan:
             if question.ask_if is not None and not compiled[question.ask_if].variables <= earlier:
                 self.stage_answers = False
             earlier.add(question.id)
-        self.question_ids = tuple(q.id for q in ruleset.questions)
         self.all_questions_unknown: dict[str, Any] = dict.fromkeys(self.question_ids)
         self._functions = dict(ruleset.functions)
         self._parameter_values: Callable[[date, str | None], dict[str, Any]] = (
@@ -147,6 +147,15 @@ class EvaluationPlan:
                 found.add(name)
                 pending.extend(n for n in self._derived_reads[name] if n in self._derived_reads)
         return tuple(n for n in self._derived_order if n in found)
+
+    def questions_read(self, names: Iterable[str]) -> tuple[str, ...]:
+        """Questions among `names` and among what the derived values in `names` read
+        (transitively), in questionnaire order."""
+        names = list(names)
+        reads = set(names)
+        for name in self.derived_closure(names):
+            reads |= self._derived_reads[name]
+        return tuple(q for q in self.question_ids if q in reads)
 
     def _levels(self, ruleset: Ruleset) -> tuple[tuple[tuple[str, Compiled], ...], ...]:
         """Derived values grouped so each group reads only earlier groups.
@@ -181,7 +190,7 @@ class EvaluationPlan:
             outcome=outcome,
             clauses=clauses,
             reasons=reasons,
-            questions_read=questions_read(ruleset, [n for r in reasons for n in r.reads]),
+            questions_read=self.questions_read(n for r in reasons for n in r.reads),
             text_derived=self.derived_closure(ruleset.text_names(outcome.id)),
             deadlines=tuple(
                 DeadlinePlan(
@@ -308,23 +317,3 @@ def in_force(outcome: Outcome, as_of: date) -> bool:
     if outcome.valid_from is not None and as_of < outcome.valid_from:
         return False
     return outcome.valid_until is None or as_of <= outcome.valid_until
-
-
-def questions_read(ruleset: Ruleset, names: list[str]) -> tuple[str, ...]:
-    """Questions among `names` and among what the derived values in `names` read, in
-    questionnaire order."""
-    derived = {d.id: d for d in ruleset.derived}
-    found: list[str] = []
-    pending = list(names)
-    seen: set[str] = set()
-    while pending:
-        name = pending.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in derived:
-            pending.extend(sorted(ruleset.compiled[derived[name].value].variables))
-        elif ruleset.has_question(name):
-            found.append(name)
-    order = {q.id: i for i, q in enumerate(ruleset.questions)}
-    return tuple(sorted(found, key=order.__getitem__))
