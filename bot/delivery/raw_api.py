@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from telegram import Bot
@@ -43,6 +44,25 @@ def quiet_warnings() -> None:
         category=PTBUserWarning,
         module=re.escape(__name__) + r"\Z",
     )
+
+
+def text_params(
+    text: str,
+    *,
+    parse_mode: str | None = None,
+    keyboard: Mapping[str, Any] | None = None,
+    disable_preview: bool = False,
+) -> dict[str, Any]:
+    """The text part of ``sendMessage``/``editMessageText`` as plain data, as the named
+    PTB methods would send it: unset options absent, not ``None``."""
+    params: dict[str, Any] = {"text": text}
+    if parse_mode is not None:
+        params["parse_mode"] = parse_mode
+    if keyboard:
+        params["reply_markup"] = keyboard
+    if disable_preview:
+        params["link_preview_options"] = {"is_disabled": True}
+    return params
 
 
 async def call(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:

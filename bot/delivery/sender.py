@@ -88,13 +88,15 @@ def send_message_params(row: OutboxRow) -> dict[str, Any]:
     payload = row.payload
     if payload is None:
         raise ValueError("damaged payload")
-    params: dict[str, Any] = {"chat_id": row.chat_id, "text": payload.text}
-    if payload.parse_mode is not None:
-        params["parse_mode"] = payload.parse_mode
-    if payload.reply_markup:
-        params["reply_markup"] = payload.reply_markup
-    if payload.disable_preview:
-        params["link_preview_options"] = {"is_disabled": True}
+    params: dict[str, Any] = {
+        "chat_id": row.chat_id,
+        **raw_api.text_params(
+            payload.text,
+            parse_mode=payload.parse_mode,
+            keyboard=payload.reply_markup,
+            disable_preview=payload.disable_preview,
+        ),
+    }
     if row.paid:
         params["allow_paid_broadcast"] = True
     return params

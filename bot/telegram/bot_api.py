@@ -14,18 +14,11 @@ from telegram.constants import ParseMode
 from bot.delivery import raw_api
 from bot.delivery.payload import InlineKeyboard
 
-NO_PREVIEW: dict[str, Any] = {"is_disabled": True}
-
 
 def _params(text: str, keyboard: InlineKeyboard | None) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "text": text,
-        "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": NO_PREVIEW,
-    }
-    if keyboard is not None:
-        params["reply_markup"] = keyboard
-    return params
+    return raw_api.text_params(
+        text, parse_mode=ParseMode.HTML.value, keyboard=keyboard, disable_preview=True
+    )
 
 
 async def send_html(
