@@ -23,6 +23,7 @@ from bot.core.rules import Ruleset
 from bot.core.rules.model import Question
 from bot.i18n import LANGUAGE_NAMES
 from bot.testing import FakeBotAPI, SentMessage
+from bot.testing.answers import neutral_answer
 
 NOW = dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.UTC)
 """The injected 'today' (noon in Moscow on 5 March 2025): the personas' dates fit it."""
@@ -85,16 +86,6 @@ def question_on_screen(ruleset: Ruleset, message: SentMessage, locale: str) -> Q
     return None
 
 
-def _default(ruleset: Ruleset, question: Question) -> str:
-    options = ruleset.option_values(question)
-    for value in ("no", "none", "unknown"):
-        if value in options:
-            return value
-    if options:
-        return options[0]
-    return "0" if question.type == "integer" else "01.01.2025"
-
-
 @dataclass
 class Outcome:
     """What one simulated person went through (compared with the reference run)."""
@@ -152,7 +143,7 @@ class SimUser:
                 outcome.result_text = "\n".join(m.text for m in self.api.messages(self.user_id))
                 return outcome
             outcome.asked.append(question.id)
-            value = self.answers.get(question.id) or _default(self.ruleset, question)
+            value = self.answers.get(question.id) or neutral_answer(self.ruleset, question)
             if value in self.ruleset.option_values(question):
                 await self.tap(message, self.ruleset.option_label(question, value).get(self.locale))
             else:

@@ -6,6 +6,7 @@ from bot.core.rules import Ruleset
 from bot.core.rules.model import Question
 from bot.i18n import LANGUAGE_NAMES
 from bot.testing import SentMessage
+from bot.testing.answers import neutral_answer
 from tests.telegram.conftest import BotUser
 
 
@@ -28,23 +29,12 @@ async def answer(user: BotUser, ruleset: Ruleset, locale: str, answers: dict[str
     message = user.last_with_buttons() if user.last().reply_markup else user.last()
     question = question_on_screen(ruleset, message, locale)
     assert question is not None, f"no question on screen: {message.text!r}"
-    value = answers[question.id] if question.id in answers else _default(ruleset, question)
+    value = answers[question.id] if question.id in answers else neutral_answer(ruleset, question)
     if value in ruleset.option_values(question):
         await user.tap(ruleset.option_label(question, value).get(locale), message)
     else:
         await user.say(value)
     return question.id
-
-
-def _default(ruleset: Ruleset, question: Question) -> str:
-    """An answer for questions a test does not care about (the ruleset may add some)."""
-    options = ruleset.option_values(question)
-    for value in ("no", "none", "unknown"):
-        if value in options:
-            return value
-    if options:
-        return options[0]
-    return "0" if question.type == "integer" else "01.01.2025"
 
 
 async def answer_all(
