@@ -276,7 +276,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        run(settings)
+        from telegram.error import InvalidToken, NetworkError
+
+        from bot.core.rules import RulesetInvalid
+
+        try:
+            run(settings)
+        except RulesetInvalid as error:  # the bot does not start on a broken ruleset
+            print(
+                f"hamroh run: the ruleset in {settings.rules_dir} has errors (run it in the "
+                "project folder, or set HAMROH_RULES_DIR):",
+                file=sys.stderr,
+            )
+            print(str(error), file=sys.stderr)
+            return 2
+        except InvalidToken:
+            print(
+                "hamroh run: Telegram rejected HAMROH_BOT_TOKEN; copy it again from @BotFather",
+                file=sys.stderr,
+            )
+            return 2
+        except NetworkError as error:  # only at start: once running, PTB retries by itself
+            print(
+                f"hamroh run: cannot reach the Telegram Bot API at {settings.bot_api_url} "
+                f"({error.message}); check the internet connection or HAMROH_BOT_API_URL",
+                file=sys.stderr,
+            )
+            return 1
         return 0
     if args.command in ("health", "db"):
         return run_ops_command(args)

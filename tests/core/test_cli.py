@@ -128,6 +128,31 @@ def test_diff_warns_when_the_version_was_not_bumped(rules_dir, tmp_path, capsys)
     assert "bump it" in capsys.readouterr().out
 
 
+def test_run_without_telegram_says_so_in_one_line(monkeypatch, capsys, tmp_path):
+    """No traceback for an operator whose machine cannot reach Telegram."""
+    monkeypatch.setenv("HAMROH_BOT_TOKEN", "123456789:AAFakeTokenForTheTest")
+    monkeypatch.setenv("HAMROH_BOT_API_URL", "http://127.0.0.1:9/bot")  # nothing listens
+    monkeypatch.setenv("HAMROH_DB_PATH", str(tmp_path / "hamroh.sqlite3"))
+    monkeypatch.setenv("HAMROH_HEARTBEAT_PATH", str(tmp_path / "heartbeat"))
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("hamroh run: cannot reach the Telegram Bot API at http://127.0.0.1:9/bot")
+    assert "HAMROH_BOT_API_URL" in err
+
+
+def test_run_with_a_broken_ruleset_names_file_line_and_reason(
+    monkeypatch, capsys, tmp_path, rules_dir
+):
+    break_file(rules_dir, "outcomes/fixture.yaml", "registered == 'no'", "registered == 'nope'")
+    monkeypatch.setenv("HAMROH_BOT_TOKEN", "123456789:AAFakeTokenForTheTest")
+    monkeypatch.setenv("HAMROH_RULES_DIR", str(rules_dir))
+    monkeypatch.setenv("HAMROH_DB_PATH", str(tmp_path / "hamroh.sqlite3"))
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "outcomes/fixture.yaml:" in err and "'registered' has no option 'nope'" in err
+
+
 def test_run_without_a_token_says_what_to_set(monkeypatch, capsys):
     monkeypatch.delenv("HAMROH_BOT_TOKEN", raising=False)
     assert main(["run"]) == 2
