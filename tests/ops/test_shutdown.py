@@ -134,3 +134,25 @@ async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Pa
     assert states.get("sent", 0) + states.get("pending", 0) == len(QUEUED), states
     lines = [line for line in err.decode().splitlines() if line.strip()]
     assert lines and all(json.loads(line)["level"] for line in lines)
+
+
+async def test_a_token_telegram_rejects_is_one_line_and_exit_2(tmp_path: Path):
+    api = FakeBotAPI()  # knows only DEFAULT_TOKEN: any other answers 401
+    async with FakeBotAPIServer(api) as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+            "HAMROH_BOT_TOKEN": "123456789:AAWrongTokenCopiedBadly",
+            "HAMROH_BOT_API_URL": server.base_url,
+            "HAMROH_DB_PATH": str(tmp_path / "hamroh.sqlite3"),
+            "HAMROH_RULES_DIR": str(ROOT / "rules"),
+            "HAMROH_HEARTBEAT_PATH": str(tmp_path / "heartbeat"),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert err.decode().strip().splitlines()[-1] == (
+        "hamroh run: Telegram rejected HAMROH_BOT_TOKEN; copy it again from @BotFather"
+    )
