@@ -23,7 +23,7 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 | ``HAMROH_HEARTBEAT_PATH`` | ``heartbeat`` next to the database | file ``hamroh health`` checks |
 | ``HAMROH_HEARTBEAT_INTERVAL`` | ``30`` | seconds between heartbeats |
 | ``HAMROH_HEARTBEAT_MAX_AGE`` | ``120`` | ``hamroh health`` fails on an older heartbeat |
-| ``HAMROH_SEND_RATE`` | ``25`` | messages per second, replies and queue together (max 1000) |
+| ``HAMROH_SEND_RATE`` | ``25`` | queued messages per second (reminders, broadcasts; max 1000); replies go first |
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(default=30.0, gt=0)
     heartbeat_max_age: float = Field(default=120.0, gt=0)
     send_rate: float = Field(default=25.0, gt=0, le=1000)
-    """Messages per second for all sends together (Telegram allows about 30/s)."""
+    """Queued messages per second (reminders, broadcasts): the most the queue sends, less
+    for a while after a 429. Replies go first, not capped by this (``bot.delivery.budget``)."""
 
     @field_validator("admin_ids", mode="before")
     @classmethod

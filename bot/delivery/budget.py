@@ -1,48 +1,48 @@
-"""A shared send budget: queued sends are paced, interactive replies go first.
+"""The bot's send budget: replies go first, bulk sends are paced and learn Telegram's limit.
 
 Why our own limiter: PTB 22.8's ``AIORateLimiter`` has issue #5338 (a 429 halt is
 released early when any other request finishes) and ``max_retries=0`` by default;
-see ``reference/telegram-stack-notes.md``. This one is small enough to read whole.
+see ``reference/telegram-stack-notes.md``. Telegram does not publish its real limits
+(they vary with the bot and its traffic), so the only sure signal is its 429. This
+module is small enough to read whole.
 
-Model: two rules, and every send must satisfy both.
+Two kinds of sends share one :class:`SendBudget`:
 
-1. **A timeline of slots** (GCRA: a "theoretical arrival time" ``tat``), one slot of
-   ``interval = 1/rate`` seconds per send. It spreads sends out evenly and orders
-   bulk against interactive work.
-2. **A hard cap over a sliding window:** the times of the last ``window_capacity``
-   sends (``floor(rate)``; bulk *and* interactive) are kept, and no send is granted
-   before the oldest of them + 1 s + ``window_margin`` (2 ms). So no 1-second window
-   ever holds more than ``rate`` sends — the shape of Telegram's limit as the fake
-   Bot API enforces it (Telegram does not document the shape; the margin covers
-   timer jitter between our clock and theirs). Grants are handed out in time order,
-   so "the oldest of the last ``rate``" is simply the left end of a deque.
+* **Replies** (interactive: the answer to a person's message or button press) go at
+  once, uncapped by us, while Telegram accepts them. Each one takes a slot of the
+  bulk timeline, so the queue gives way to it.
+* **Bulk sends** (the outbox: reminders, broadcasts, notices) are paced at the bulk
+  rate on a timeline of slots (GCRA, a "theoretical arrival time" ``tat``), and no
+  sliding second ever holds more than ``floor(bulk rate)`` sends, replies included
+  (the window keeps the times of every send of the last second; a bulk send waits
+  until the oldest that would make one too many has aged out, plus ``window_margin``
+  for timer jitter). Slots stay on a fixed grid: taking one advances ``tat`` from
+  ``max(tat, now - interval/2)``, so a late wake-up is caught up by the next send.
+  At high rates ``bulk_burst`` slots (10 ms worth) may be taken early, because the
+  event loop cannot sleep 1 ms per message precisely.
 
-* **Bulk** sends (the outbox: reminders, broadcasts, notices) may take a slot once it
-  has arrived (``now >= tat``). Slots stay on a fixed grid: taking one advances
-  ``tat`` from ``max(tat, now - interval/2)``, not from ``now``, so when a wake-up is
-  late (event-loop latency, ~1 ms at 30/s) the next send catches up instead of the
-  lateness being lost for good; after a pause of more than half a slot the grid
-  restarts. Catching up can put two sends half a slot apart, never more than
-  ``rate`` into a second (rule 2). Exception for high rates: ``bulk_burst`` slots
-  (default: 10 ms worth, so 1 — no burst — up to 199 msg/s and 10 at 1000 msg/s) may
-  be taken early, because the event loop cannot sleep 1 ms per message precisely;
-  without it a paid broadcast set to 1000/s reached only about half of that.
-* **Interactive** sends (replies to a user's message or button press) skip the
-  queue: they may run up to ``interactive_burst`` slots ahead of the timeline and
-  are not held by a halt. Each takes its slot at once — pushing ``tat`` forward, so
-  the queue yields to it — and reserves the earliest time rule 2 allows, which
-  every later grant (bulk or interactive) must follow. When a broadcast fills the
-  window, a reply therefore waits for the next send to age out of it (at most about
-  one slot) and goes before the queue's next send; several simultaneous replies
-  wait one slot each. Set ``rate`` a little under Telegram's 30/s (production: 25)
-  to leave room for replies during a broadcast.
-* :meth:`halt` (after a ``RetryAfter``) stops bulk sends until the halt ends. The
-  halt only ever grows — a later, shorter 429 or a finished request cannot end it
-  early, which is exactly bug #5338. Interactive sends are not halted: most 429s on
-  them are per-chat, and the PTB adapter retries them itself.
-* :meth:`set_rate` changes both rules at once; the window keeps the most recent
-  sends, so lowering the rate right after a fast burst waits for that burst to age
-  out of the window.
+**A 429 on any call** (:meth:`flood`) pauses *every* send — replies too — for the
+time Telegram asked; the pause only ever grows, so a later, shorter 429 or a
+finished request cannot end it early (that is bug #5338). It also cuts the bulk
+rate (AIMD, multiplicative decrease): when the queue was near its pace, the sends
+Telegram accepted in the last second are its limit right now (``ceiling``) and the
+rate drops to ``decrease`` × that; on light traffic (a per-chat limit, most likely)
+the rate is cut by ``decrease``. Afterwards the rate recovers step by step (additive
+increase: ``step`` msg/s every ``step_seconds``) up to ``hold`` × the ceiling, stays
+there, and only after ``probe_after`` seconds without a 429 climbs on towards the
+set rate — so a limit that rose is found again, at most one 429 per ``probe_after``.
+The set rate (:attr:`rate`, a setting) is never exceeded.
+
+Public interface (used by the sender, the PTB adapter and a shared budget for
+several processes):
+
+* :meth:`bulk_delay` / :meth:`take_bulk` (or :meth:`acquire`) — a bulk slot;
+* :meth:`acquire_interactive` — a reply's slot (waits only for a flood pause);
+* :meth:`wait_out_halt` — any other call (answering a button) waits for the pause;
+* :meth:`flood` after a 429 (pauses everyone, cuts the pace); :meth:`halt` after a
+  network error (pauses bulk sends only, no cut);
+* :attr:`rate` / :meth:`set_rate` — the set rate; :attr:`bulk_rate` — the pace now;
+  :attr:`ceiling` — the limit learnt from the last 429 (``None``: not known).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ DEFAULT_RATE: Final = 30.0
 WINDOW: Final = 1.0
 """The sliding window of the hard cap, in seconds."""
 DEFAULT_WINDOW_MARGIN: Final = 0.002
+MIN_BULK_RATE: Final = 1.0
+"""The bulk rate never drops below one message a second."""
 _EPSILON: Final = 1e-9
 
 
@@ -72,94 +74,174 @@ def check_rate(rate: float) -> float:
 class SendBudget:
     """Shared pacing for queued and interactive sends (see the module docstring).
 
-    ``sliding_window=False`` drops rule 2 (the hard cap); only for benchmarks that
-    switch pacing off altogether (with a huge ``bulk_burst``).
+    ``sliding_window=False`` drops the hard cap; only for benchmarks that switch
+    pacing off altogether (with a huge ``bulk_burst``).
     """
 
     def __init__(
         self,
         rate: float = DEFAULT_RATE,
         *,
-        interactive_burst: int = 3,
         bulk_burst: int | None = None,
         window_margin: float = DEFAULT_WINDOW_MARGIN,
         sliding_window: bool = True,
+        decrease: float = 0.9,
+        hold: float = 0.98,
+        step_seconds: float = 1.0,
+        probe_after: float = 90.0,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._rate = check_rate(rate)
-        if interactive_burst < 0 or (bulk_burst is not None and bulk_burst < 1):
-            raise ValueError("interactive_burst must be >= 0 and bulk_burst >= 1")
+        if bulk_burst is not None and bulk_burst < 1:
+            raise ValueError("bulk_burst must be >= 1")
         if not 0 <= window_margin < WINDOW:
             raise ValueError("window_margin must be in [0, 1) seconds")
-        self._burst = interactive_burst
+        if not (0 < decrease < 1 and 0 < hold <= 1 and step_seconds > 0 and probe_after > 0):
+            raise ValueError("need 0 < decrease < 1, 0 < hold <= 1, step_seconds, probe_after > 0")
         self._bulk_burst = bulk_burst
         self._span = WINDOW + window_margin
         self._capped = sliding_window
+        self.decrease = decrease
+        self.hold = hold
+        self.step_seconds = step_seconds
+        self.probe_after = probe_after
         self.clock = clock
+        self._bulk_rate = self._rate
+        self._ceiling: float | None = None
+        self._step = self._step_for(self._rate)
+        self._stepped_at = self._flood_at = float("-inf")
         self._tat = clock.monotonic()
-        self._halt_until = float("-inf")
-        self._granted: collections.deque[float] = collections.deque(maxlen=self.window_capacity)
-        """Times of the last ``window_capacity`` grants, oldest first (never decreasing)."""
+        self._halt_until = float("-inf")  # bulk sends (network trouble)
+        self._paused_until = float("-inf")  # every send (a 429)
+        self._last_bulk_at = float("-inf")
+        self._sent: collections.deque[float] = collections.deque()
+        """Times of the sends of the last ``WINDOW + margin`` seconds, oldest first."""
+        self.floods = 0
+        """429s reported with :meth:`flood` (for logs and benchmarks)."""
 
+    # ------------------------------------------------------------------ rates
     @property
     def rate(self) -> float:
-        """Messages per second."""
+        """The set rate (messages per second): the bulk pace never goes above it."""
         return self._rate
 
     def set_rate(self, rate: float) -> None:
-        """Change the pace at runtime (e.g. raise to 1000/s for a paid broadcast)."""
-        self._rate = check_rate(rate)
-        self._granted = collections.deque(self._granted, maxlen=self.window_capacity)
+        """Change the set rate at runtime (e.g. 1000/s for a paid broadcast).
+
+        A deliberate change: the bulk pace moves to it and what was learnt is forgotten.
+        """
+        self._rate = self._bulk_rate = check_rate(rate)
+        self._ceiling = None
+        self._step = self._step_for(rate)
+
+    @property
+    def bulk_rate(self) -> float:
+        """The bulk pace now (lower than :attr:`rate` for a while after a 429)."""
+        self._recover(self.clock.monotonic())
+        return self._bulk_rate
+
+    @property
+    def ceiling(self) -> float | None:
+        """Sends per second Telegram accepted before its last 429 (``None``: none seen, or
+        quiet for ``probe_after`` seconds since)."""
+        self._recover(self.clock.monotonic())
+        return self._ceiling
 
     @property
     def window_capacity(self) -> int:
-        """Most sends any 1-second window may hold: ``floor(rate)``, at least 1."""
-        return max(1, math.floor(self._rate + _EPSILON))
+        """Most sends any 1-second window may hold for a bulk send to go: ``floor(bulk rate)``."""
+        return max(1, math.floor(self.bulk_rate + _EPSILON))
 
     @property
     def bulk_burst(self) -> int:
         """Bulk slots that may be taken ahead of time (1 = none; see the module docstring)."""
         if self._bulk_burst is not None:
             return self._bulk_burst
-        return max(1, int(self._rate / 100))
+        return max(1, int(self.bulk_rate / 100))
 
     @property
     def interval(self) -> float:
-        """Seconds per slot (one tick)."""
-        return 1.0 / self._rate
+        """Seconds per bulk slot (one tick)."""
+        return 1.0 / self.bulk_rate
 
-    def _earliest_grant(self) -> float:
-        """The earliest time the window (rule 2) and the order of grants allow a send."""
-        granted = self._granted
-        if not granted:
+    @staticmethod
+    def _step_for(rate: float) -> float:
+        return max(0.5, 0.03 * rate)
+
+    def _busy(self, now: float) -> bool:
+        """Whether the queue is sending back to back (its pace is what Telegram sees)."""
+        return now - self._last_bulk_at <= 2.0 / self._bulk_rate + _EPSILON
+
+    def _recover(self, now: float) -> None:
+        """Additive increase: ``step`` msg/s per ``step_seconds`` without a 429."""
+        if self._bulk_rate >= self._rate:
+            return
+        if self._ceiling is not None and now - self._flood_at >= self.probe_after:
+            self._ceiling = None  # quiet long enough: look for a higher limit again
+            self._step = self._step_for(self._rate)
+            self._stepped_at = max(self._stepped_at, self._flood_at + self.probe_after)
+        target = self._rate if self._ceiling is None else min(self._rate, self.hold * self._ceiling)
+        if self._bulk_rate >= target - _EPSILON:
+            self._stepped_at = now
+            return
+        steps = math.floor((now - self._stepped_at) / self.step_seconds + _EPSILON)
+        if steps > 0:
+            self._stepped_at += steps * self.step_seconds
+            self._bulk_rate = min(target, self._bulk_rate + steps * self._step)
+
+    # ------------------------------------------------------------------ the window
+    def _window(self, now: float) -> collections.deque[float]:
+        sent = self._sent
+        while sent and sent[0] <= now - self._span:
+            sent.popleft()
+        return sent
+
+    def _record(self, now: float) -> None:
+        sent = self._window(now)
+        sent.append(max(now, sent[-1]) if sent else now)
+
+    def _earliest_bulk(self, now: float) -> float:
+        """The earliest time the window and the order of sends allow a bulk send."""
+        sent = self._window(now)
+        if not sent:
             return float("-inf")
-        if self._capped and len(granted) == granted.maxlen:
-            return max(granted[0] + self._span, granted[-1])
-        return granted[-1]
+        capacity = max(1, math.floor(self._bulk_rate + _EPSILON))
+        if self._capped and len(sent) >= capacity:
+            return max(sent[len(sent) - capacity] + self._span, sent[-1])
+        return sent[-1]
 
+    def sent_in_last_second(self) -> int:
+        """Sends (bulk and replies) granted in the last second."""
+        now = self.clock.monotonic()
+        return sum(1 for t in self._window(now) if t > now - WINDOW)
+
+    # ------------------------------------------------------------------ bulk
     def bulk_delay(self) -> float:
         """Seconds until a bulk send may go (0 if it may go now). Does not reserve."""
         now = self.clock.monotonic()
+        self._recover(now)
+        interval = 1.0 / self._bulk_rate
         ready = max(
-            self._tat - (self.bulk_burst - 1) * self.interval,
+            self._tat - (self.bulk_burst - 1) * interval,
             self._halt_until,
-            self._earliest_grant(),
+            self._paused_until,
+            self._earliest_bulk(now),
         )
         return 0.0 if ready <= now + _EPSILON else ready - now
 
     def take_bulk(self) -> None:
         """Consume the current slot for a bulk send; call when :meth:`bulk_delay` is 0."""
         now = self.clock.monotonic()
-        interval = self.interval
+        interval = 1.0 / self._bulk_rate
+        self._last_bulk_at = now
         self._tat = max(self._tat, now - interval / 2) + interval
-        granted = self._granted
-        granted.append(max(now, granted[-1]) if granted else now)
+        self._record(now)
 
     async def acquire(self) -> float:
         """Wait for a bulk slot and take it; returns the seconds waited.
 
-        Re-checks after every sleep, so interactive sends and halts that arrive
-        meanwhile are honoured.
+        Re-checks after every sleep, so replies and pauses that arrive meanwhile
+        are honoured.
         """
         waited = 0.0
         while (delay := self.bulk_delay()) > 0:
@@ -168,28 +250,62 @@ class SendBudget:
         self.take_bulk()
         return waited
 
-    async def acquire_interactive(self) -> float:
-        """Take a slot for an interactive send, ahead of bulk work; returns the wait.
+    # ------------------------------------------------------------------ replies
+    async def wait_out_halt(self) -> float:
+        """Wait until no flood pause is running; returns the seconds waited."""
+        waited = 0.0
+        while (left := self.paused_for()) > 0:
+            await self.clock.sleep(left)
+            waited += left
+        return waited
 
-        The wait is 0 unless more than ``interactive_burst`` interactive sends are
-        already ahead of the timeline (then about one tick per extra send) or the
-        last second already holds ``rate`` sends (then until one ages out). The time
-        is reserved at once, so no send granted meanwhile can take it.
+    async def acquire_interactive(self) -> float:
+        """A reply's slot: at once unless a flood pause runs (then when it ends).
+
+        Not held by the bulk pace or the window. It pushes the queue's next slot back
+        by one tick (at most one second ahead of now, so a rush of replies does not
+        stall the queue long after it ended) and counts in the window.
+        """
+        waited = await self.wait_out_halt()
+        now = self.clock.monotonic()
+        self._recover(now)
+        self._tat = min(max(self._tat, now) + 1.0 / self._bulk_rate, now + WINDOW)
+        self._record(now)
+        return waited
+
+    # ------------------------------------------------------------------ trouble
+    def flood(self, seconds: float) -> None:
+        """Telegram answered 429 "retry after ``seconds``": pause everything, cut the pace.
+
+        The cut happens once per pause: the other requests in flight that meet the
+        same limit only extend the pause. When the queue was sending back to back,
+        the sends of the last second are what Telegram accepts (the ``ceiling``);
+        otherwise (most likely a per-chat limit) the pace is only cut by ``decrease``.
         """
         now = self.clock.monotonic()
-        start = max(now, self._tat - self._burst * self.interval, self._earliest_grant())
-        self._tat = max(self._tat, now) + self.interval
-        self._granted.append(start)
-        wait = start - now
-        if wait > _EPSILON:
-            await self.clock.sleep(wait)
-            return wait
-        return 0.0
+        self.floods += 1
+        if self._paused_until <= now:
+            self._recover(now)
+            accepted = max(0, self.sent_in_last_second() - 1)  # minus the refused one
+            if self._busy(now) and accepted >= 1:
+                self._ceiling = float(accepted)
+                self._step = self._step_for(accepted)
+                self._bulk_rate = self.decrease * accepted
+            else:
+                self._bulk_rate = self.decrease * self._bulk_rate
+            self._bulk_rate = min(self._rate, max(MIN_BULK_RATE, self._bulk_rate))
+            self._flood_at = now
+            self._stepped_at = now + max(0.0, seconds)
+        self._paused_until = max(self._paused_until, now + max(0.0, seconds))
 
     def halt(self, seconds: float) -> None:
-        """Pause bulk sends for ``seconds`` from now; never shortens an existing halt."""
+        """Pause bulk sends for ``seconds`` from now (network trouble); never shortens one."""
         self._halt_until = max(self._halt_until, self.clock.monotonic() + max(0.0, seconds))
 
     def halted_for(self) -> float:
-        """Seconds of halt left (0 if none)."""
-        return max(0.0, self._halt_until - self.clock.monotonic())
+        """Seconds until bulk sends may go again, for either kind of pause (0 if none)."""
+        return max(0.0, max(self._halt_until, self._paused_until) - self.clock.monotonic())
+
+    def paused_for(self) -> float:
+        """Seconds of the flood pause left, which holds replies too (0 if none)."""
+        return max(0.0, self._paused_until - self.clock.monotonic())

@@ -1,27 +1,31 @@
-"""Plug the shared :class:`SendBudget` into PTB so interactive replies count first.
+"""Plug the shared :class:`SendBudget` into PTB so replies go first and floods are shared.
 
-Why: the sender paces the outbox, but handler replies (``reply_text``,
-``edit_message_text``) go straight through PTB. Without coordination a broadcast at
-30/s plus replies exceeds Telegram's limit, and the usual fix (one global limiter,
-FIFO) makes a user wait behind thousands of broadcast messages. With
-:class:`BudgetRateLimiter` installed on the Application, every message-sending call
-of the handlers takes an *interactive* slot from the shared budget (never waiting
-behind the queue), while the sender's own calls, marked with :data:`QUEUE_SEND`,
-skip it because the sender already took a bulk slot.
+Why: the sender paces the outbox, but handler replies (``sendMessage``,
+``editMessageText``) go straight through PTB. With :class:`BudgetRateLimiter`
+installed on the Application, every call of the handlers passes the budget: a
+message-sending call takes an *interactive* slot (never waiting behind the queue,
+never capped by us while Telegram accepts it); any other call (answering a button)
+only waits out a flood pause. The sender's own calls, marked with
+:data:`QUEUE_SEND`, skip it because the sender already took a bulk slot and
+handles its own 429s.
+
+A 429 on a handler's call pauses every send of the bot (:meth:`SendBudget.flood`)
+and the call is tried again when the pause ends — again and again, until it goes
+out or ``max_wait`` seconds have passed since it was first tried. Then the
+``RetryAfter`` is raised to the handler (and logged here): a reply is never dropped
+silently. PTB's ``getUpdates`` does not come through here.
 
 Wiring::
 
     budget = SendBudget(rate=settings.send_rate)
     app = ApplicationBuilder().token(token).rate_limiter(BudgetRateLimiter(budget)).build()
     sender = Sender(outbox, app.bot, budget=budget, on_blocked=...)
-
-It also retries a reply once after a short ``RetryAfter`` (``max_retry_wait``), so a
-per-chat flood on one user's edits does not surface as an error in the handler.
 """
 
 from __future__ import annotations
 
 import contextvars
+import logging
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -32,6 +36,8 @@ from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.budget import SendBudget
+
+logger = logging.getLogger(__name__)
 
 QUEUE_SEND: Final[contextvars.ContextVar[bool]] = contextvars.ContextVar(
     "hamroh_queue_send", default=False
@@ -62,14 +68,11 @@ def counts_against_budget(endpoint: str) -> bool:
 
 
 class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
-    """A PTB rate limiter that charges handler sends to the shared budget as interactive."""
+    """A PTB rate limiter that charges handler calls to the shared budget."""
 
-    def __init__(
-        self, budget: SendBudget, *, max_retries: int = 1, max_retry_wait: float = 5.0
-    ) -> None:
+    def __init__(self, budget: SendBudget, *, max_wait: float = 120.0) -> None:
         self.budget = budget
-        self.max_retries = max_retries
-        self.max_retry_wait = max_retry_wait
+        self.max_wait = max_wait
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -86,22 +89,33 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Take an interactive slot (unless the outbox sender is calling), then call.
+        """Wait for the budget (unless the outbox sender is calling), then call.
 
-        A ``RetryAfter`` of at most ``max_retry_wait`` seconds is waited out and retried
-        ``max_retries`` times, each retry with a slot of its own; longer ones are
-        raised to the handler.
+        On ``RetryAfter``: pause everyone for the time Telegram asked and try again
+        after it, while the next attempt still starts within ``max_wait`` seconds.
         """
-        counted = counts_against_budget(endpoint) and not QUEUE_SEND.get()
-        attempt = 0
+        if QUEUE_SEND.get():
+            return await callback(*args, **kwargs)
+        counted = counts_against_budget(endpoint)
+        clock = self.budget.clock
+        give_up_at = clock.monotonic() + self.max_wait
+        attempts = 0
         while True:
             if counted:  # every attempt is a send the budget's window must know about
                 await self.budget.acquire_interactive()
+            else:
+                await self.budget.wait_out_halt()
+            attempts += 1
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
-                if QUEUE_SEND.get() or attempt >= self.max_retries or seconds > self.max_retry_wait:
+                self.budget.flood(seconds)
+                if clock.monotonic() + seconds > give_up_at:
+                    logger.warning(
+                        "%s: still flood-limited after %d attempts in %.0f s; giving up",
+                        endpoint,
+                        attempts,
+                        self.max_wait,
+                    )
                     raise
-                attempt += 1
-                await self.budget.clock.sleep(seconds)

@@ -3,14 +3,16 @@
 Why it looks like this:
 
 * **Pacing.** A global bulk pace from :class:`~bot.delivery.budget.SendBudget`
-  (30 msg/s by default, up to 1000/s for paid broadcasts; never more than that in
-  any second, replies included) and at most one message per
+  (the set rate, 30 msg/s by default, up to 1000/s for paid broadcasts; lower for a
+  while after a 429; never more than that in any second, replies included, so the
+  queue gives way to replies) and at most one message per
   second per private chat (one per 3 s per group: 20/min). Per-chat waits never block
   other chats: each chat has its own FIFO in memory and the dispatcher always picks
   the highest-priority chat that is ready.
 * **Errors** (PTB 22 exceptions; note ``BadRequest`` subclasses ``NetworkError``):
-  ``RetryAfter`` → halt bulk sends for the given time and retry the same row, not
-  counted as an attempt; ``Forbidden`` → the row fails, ``on_blocked(user_id)`` marks
+  ``RetryAfter`` → pause every send of the bot (replies too) for the given time,
+  cut the bulk pace (:meth:`SendBudget.flood`) and retry the same row, not counted
+  as an attempt; ``Forbidden`` → the row fails, ``on_blocked(user_id)`` marks
   the user inactive, and all their unsent rows are dropped; ``BadRequest`` → the row
   fails with the reason; ``TimedOut``/``NetworkError`` → exponential back-off for that
   row (and a bulk halt of the same length, since the network is likely down), failed
@@ -390,7 +392,7 @@ class Sender:
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             self.stats.retry_after += 1
-            self.budget.halt(seconds)
+            self.budget.flood(seconds)
             done, retry_at = False, self._clock.monotonic() + seconds
             logger.info("outbox row %d: flood control, retrying in %.1f s", row.id, seconds)
         except Forbidden as exc:

@@ -51,7 +51,7 @@ POLL_TIMEOUT = dt.timedelta(seconds=30)
 
 SEND_RATE = 25.0
 """Queued messages per second: under Telegram's ~30/s so that users' replies fit beside a
-broadcast (they draw from the same budget). Up to 1000/s needs paid broadcasts."""
+broadcast (the queue gives way to them). Up to 1000/s needs paid broadcasts."""
 
 
 def polling_options() -> dict[str, object]:
@@ -92,9 +92,9 @@ def build_application(
     ``reminder_planner=None`` stores real reminders (``bot.telegram.reminders``).
 
     Every reply goes through :class:`BudgetRateLimiter`, which charges it to the same
-    :class:`SendBudget` (``send_rate`` msg/s) the send queue's sender paces against, so
-    a broadcast and the users' replies together stay under Telegram's limit and replies
-    never wait behind the queue.
+    :class:`SendBudget` the send queue's sender paces against (``send_rate`` msg/s at
+    most): replies go at once and the queue gives way to them; a 429 on any call
+    pauses both for the time Telegram asked.
 
     ``on_startup`` hooks run after storage is open (start background work there: the
     send queue, the reminder job, see ``bot.telegram.background``); ``on_shutdown``

@@ -86,6 +86,8 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
     * ``missing_chats`` — chat ids that answer 400 "Bad Request: chat not found";
     * :meth:`fail_next` — one-shot errors for a method (and optionally a chat);
     * ``flood_every``/``retry_after`` — every n-th ``sendMessage`` answers 429;
+    * :meth:`flood_for` — every call (``getUpdates`` aside) answers 429 for a while,
+      as Telegram does when a bot is in a flood wait;
     * ``rate_limit_per_second`` — a sliding 1-second window over accepted
       ``sendMessage`` calls (clock: the injected ``clock``); exceeding it answers 429;
     * ``per_chat_interval`` — minimum seconds between two messages to one chat;
@@ -140,6 +142,10 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         self._allowed_updates: frozenset[str] | None = None
         self._injected: list[tuple[str, int | None, Injected]] = []
         self._send_counter = 0
+        self._flood_until = float("-inf")
+        self._flood_retry_after = 1
+        self.floods_answered = 0
+        """Calls answered 429 so far, by any of the flood knobs."""
         self._send_window: collections.deque[float] = collections.deque()
         self._last_send_to_chat: dict[int, float] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -202,6 +208,8 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         half = self.latency / 2
         if half > 0:
             await self.clock.sleep(half)
+        if call.method.lower() != "getupdates" and self.clock.monotonic() < self._flood_until:
+            return self._finish(call, flood(self._flood_retry_after))
         injected = self._take_injected(call.method, call.params.get("chat_id"))
         if isinstance(injected, NetworkFailure) and not injected.delivered:
             call.status, call.description = -1, "network failure"
@@ -222,9 +230,10 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         call.status = 200
         return 200, {"ok": True, "result": result}
 
-    @staticmethod
-    def _finish(call: ApiCall, error: ApiError) -> tuple[int, dict[str, Any]]:
+    def _finish(self, call: ApiCall, error: ApiError) -> tuple[int, dict[str, Any]]:
         call.status, call.description = error.error_code, error.description
+        if error.error_code == 429:
+            self.floods_answered += 1
         return error.error_code, error.body()
 
     # ------------------------------------------------------------------ failure injection
@@ -239,6 +248,20 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         """
         for _ in range(times):
             self._injected.append((method.lower(), chat_id, error))
+
+    def flood_for(self, seconds: float, retry_after: int = 2) -> None:
+        """Answer 429 "retry after ``retry_after``" to every call for ``seconds`` from now.
+
+        ``getUpdates`` keeps working (Telegram's flood limits are on what a bot sends).
+        Time is the fake's clock; the calls are logged with status 429.
+        """
+        self._flood_until = self.clock.monotonic() + seconds
+        self._flood_retry_after = retry_after
+
+    @property
+    def flood_ends_at(self) -> float:
+        """When the :meth:`flood_for` window ends (clock time; ``-inf`` if never set)."""
+        return self._flood_until
 
     def _take_injected(self, method: str, chat_id: object) -> Injected | None:
         for index, (name, target, error) in enumerate(self._injected):

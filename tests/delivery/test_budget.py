@@ -1,4 +1,5 @@
-"""The send budget's two rules: bulk slots on a fixed grid, and a hard cap per sliding second.
+"""The send budget: bulk slots on a fixed grid under a cap per sliding second, replies
+at once, every send paused by a 429, and the bulk pace cut and recovered (AIMD).
 
 Most tests drive the budget by hand on a clock whose ``sleep`` does not move time
 (:class:`StillClock`), so a simulated sender and simulated users can be interleaved
@@ -86,9 +87,8 @@ class Run:
 
     bulk: list[float] = field(default_factory=list)
     interactive: list[float] = field(default_factory=list)
-    halts: list[tuple[float, float]] = field(default_factory=list)
-    presses: list[tuple[float, float]] = field(default_factory=list)  # (pressed, granted)
-    rates: list[tuple[float, float]] = field(default_factory=list)  # (from, rate)
+    pauses: list[tuple[float, float]] = field(default_factory=list)
+    rates: list[tuple[float, float]] = field(default_factory=list)  # (from, set rate)
 
     @property
     def all(self) -> list[float]:
@@ -105,33 +105,35 @@ async def simulate(
 ) -> Run:
     """One sender and random users on one budget, in event order, with random lateness.
 
-    The sender wakes late by 0-5 ms (now and then 50 ms); users press in bursts;
-    now and then a 429 halts the queue. Returns every grant.
+    The sender wakes late by 0-5 ms (now and then 50 ms); users press in bursts and
+    wait for a pause to end; now and then a 429 pauses everyone. Returns every grant.
     """
     rng = random.Random(seed)
     clock = StillClock()
     budget = SendBudget(rate, clock=clock)
     run = Run(rates=[(0.0, rate)])
-    bulk_wake, press_at, halt_at = 0.0, rng.expovariate(replies_per_second), 7.0
+    bulk_wake, press_at, flood_at = 0.0, rng.expovariate(replies_per_second), 7.0
     changes = list(rate_changes or [])
     change_at = seconds * 2 if not changes else rng.uniform(5, seconds - 5)
     while clock.monotonic() < seconds:
-        moment = min(bulk_wake, press_at, halt_at, change_at)
+        moment = min(bulk_wake, press_at, flood_at, change_at)
         clock.to(moment)
         if moment == change_at:
             budget.set_rate(changes.pop(0))
             run.rates.append((moment, budget.rate))
             change_at = rng.uniform(moment + 1, seconds) if changes else seconds * 2
-        elif moment == halt_at:
-            seconds_halted = rng.choice([1, 2, 5])
-            budget.halt(seconds_halted)
-            run.halts.append((moment, moment + seconds_halted))
-            halt_at = moment + rng.uniform(5, 30)
+        elif moment == flood_at:
+            seconds_paused = rng.choice([1, 2, 5])
+            budget.flood(seconds_paused)
+            run.pauses.append((moment, moment + seconds_paused))
+            flood_at = moment + rng.uniform(5, 30)
         elif moment == press_at:
+            if (left := budget.paused_for()) > 0:
+                press_at = moment + left  # a reply waits for the pause to end …
+                continue
             for _ in range(rng.choice([1, 1, 1, 2, 3, 5])):  # sometimes several at once
-                wait = await budget.acquire_interactive()
-                run.interactive.append(moment + wait)
-                run.presses.append((moment, moment + wait))
+                assert await budget.acquire_interactive() == 0.0  # … and then goes at once
+                run.interactive.append(moment)
             press_at = moment + rng.expovariate(replies_per_second)
         else:
             delay = budget.bulk_delay()
@@ -144,70 +146,75 @@ async def simulate(
     return run
 
 
-def windows_after(times: list[float], since: float, until: float = float("inf")) -> int:
-    """Most grants in any ``(t - 1, t]`` whose end ``t`` is a grant in ``[since, until)``."""
+def windows_after(times: list[float], ends: list[float]) -> int:
+    """Most grants in any ``(t - 1, t]`` whose end ``t`` is one of ``ends``."""
     ordered = sorted(times)
     return max(
-        (
-            i - bisect.bisect_right(ordered, t - 1.0 + 1e-9) + 1
-            for i, t in enumerate(ordered)
-            if since <= t < until
-        ),
+        (bisect.bisect_right(ordered, t + 1e-9) - bisect.bisect_right(ordered, t - 1.0 + 1e-9)
+         for t in ends),
         default=0,
-    )
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(12))
-async def test_no_second_ever_holds_more_than_rate_with_mixed_random_sends(seed: int) -> None:
+async def test_the_queue_never_fills_a_second_past_the_rate_and_waits_out_every_pause(
+    seed: int,
+) -> None:
     run = await simulate(seed)
-    assert len(run.interactive) > 500 and len(run.bulk) > 1500
-    assert most_in_a_second(run.all) == 30  # full, and never over
-    for start, end in run.halts:  # bulk waits out every halt …
-        assert not [t for t in run.bulk if start + 1e-9 < t < end - 1e-9]
+    assert len(run.interactive) > 400 and len(run.bulk) > 1000
+    assert windows_after(run.all, run.bulk) <= 30  # replies counted, the queue gave way
+    for start, end in run.pauses:  # nothing at all goes during a pause
+        assert not [t for t in run.all if start + 1e-9 < t < end - 1e-9]
 
 
-async def test_interactive_sends_go_first_and_are_not_halted() -> None:
-    run = await simulate(3, replies_per_second=6.0)
-    in_halts = [t for t in run.interactive if any(a < t < b for a, b in run.halts)]
-    assert len(in_halts) > 20  # interactive sends are not halted
-    waited = [(pressed, granted) for pressed, granted in run.presses if granted > pressed]
-    assert len(waited) > 100  # the window was often full when a user pressed …
-    bulk = sorted(run.bulk)
-    for pressed, granted in waited:  # … and no queued send went in before the reply
-        assert bisect.bisect_left(bulk, granted) == bisect.bisect_right(bulk, pressed)
+async def test_replies_are_not_capped_by_us() -> None:
+    """Sixty people answering in the same second: all sixty go at once."""
+    clock = StillClock()
+    budget = SendBudget(25, clock=clock)
+    for _ in range(25):
+        take_bulk_when_ready(budget, clock)  # a broadcast filled the last second
+    assert [await budget.acquire_interactive() for _ in range(60)] == [0.0] * 60
+    assert clock.sleeps == []
+    assert budget.bulk_delay() > 0.9  # the queue gives way: the second is more than full
+    clock.advance(2.0)  # … but not for long after the rush
+    assert budget.bulk_delay() == 0
 
 
 @pytest.mark.parametrize("changes", [[10.0], [100.0], [10.0, 30.0, 1000.0, 25.5]])
 async def test_rate_changes_move_the_cap(changes: list[float]) -> None:
     run = await simulate(11, seconds=60.0, rate_changes=changes)
-    grants = run.all
     bounds = [*run.rates, (float("inf"), 0.0)]
     for (since, rate), (until, _) in itertools.pairwise(bounds):
-        assert windows_after(grants, since, until) <= max(1, int(rate)), (since, rate)
+        ends = [t for t in run.bulk if since <= t < until]
+        assert windows_after(run.all, ends) <= max(1, int(rate)), (since, rate)
 
 
-async def test_a_reply_takes_the_next_free_place_in_the_window_before_the_queue() -> None:
+async def test_a_reply_goes_before_the_queue_next_slot() -> None:
     clock = StillClock()
     budget = SendBudget(10, clock=clock)
     for _ in range(10):  # the queue fills the window: 0.0, 0.1, … 0.9
         take_bulk_when_ready(budget, clock)
     clock.to(0.95)
     assert budget.bulk_delay() == pytest.approx(0.052)  # 0.0 + 1 s + 2 ms
-    wait = await budget.acquire_interactive()  # a user presses a button
-    assert wait == pytest.approx(0.052)  # the reply gets that place …
-    assert budget.bulk_delay() == pytest.approx(0.152)  # … the queue the next one (0.1 + 1.002)
-    assert await budget.acquire_interactive() == pytest.approx(0.152)  # replies still first
+    assert await budget.acquire_interactive() == 0.0  # a user presses a button: at once
+    assert budget.bulk_delay() == pytest.approx(0.152)  # the queue yields its place
 
 
-async def test_replies_within_the_burst_do_not_wait_when_the_window_has_room() -> None:
+async def test_a_429_pauses_replies_and_the_queue_and_is_never_shortened() -> None:
     clock = StillClock()
-    budget = SendBudget(30, interactive_burst=3, clock=clock)
-    take_bulk_when_ready(budget, clock)
-    assert [await budget.acquire_interactive() for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert await budget.acquire_interactive() == pytest.approx(1 / 30)
+    budget = SendBudget(30, clock=clock)
+    budget.flood(5)
+    budget.flood(1)  # a shorter 429 of a request in flight (PTB #5338)
+    assert budget.paused_for() == pytest.approx(5)
+    assert budget.bulk_delay() == pytest.approx(5)
+    waiting = FakeClock()  # a clock whose sleep moves time, for the reply that waits
+    budget.clock = waiting
+    budget.flood(5)
+    assert await budget.acquire_interactive() == pytest.approx(5)
+    assert waiting.monotonic() == pytest.approx(5)
 
 
-async def test_halt_still_stops_bulk_only() -> None:
+async def test_a_network_halt_stops_bulk_only() -> None:
     clock = StillClock()
     budget = SendBudget(30, clock=clock)
     budget.halt(3)
@@ -215,6 +222,77 @@ async def test_halt_still_stops_bulk_only() -> None:
     assert await budget.acquire_interactive() == 0.0
     clock.to(3)
     assert budget.bulk_delay() == 0
+
+
+def fill_at_pace(budget: SendBudget, clock: StillClock, seconds: float) -> None:
+    """Bulk sends as fast as the budget allows for ``seconds`` of clock time."""
+    end = clock.monotonic() + seconds
+    while clock.monotonic() < end:
+        take_bulk_when_ready(budget, clock)
+
+
+def test_a_429_while_the_queue_is_busy_teaches_the_limit_then_the_pace_recovers() -> None:
+    clock = StillClock()
+    budget = SendBudget(100, clock=clock)
+    for _ in range(31):  # Telegram took 30 in the last second and refused the 31st
+        take_bulk_when_ready(budget, clock)
+    budget.flood(1)
+    assert budget.ceiling == 30
+    assert budget.bulk_rate == pytest.approx(27)  # multiplicative decrease
+    clock.advance(1.0)  # the pause
+    rates = []
+    for _ in range(5):
+        clock.advance(1.0)
+        rates.append(budget.bulk_rate)
+    assert rates == pytest.approx([27.9, 28.8, 29.4, 29.4, 29.4])  # step by step, then hold
+    clock.advance(90.0 - 6.0)  # 90 s after the 429 without another: look higher again
+    assert budget.ceiling is None
+    climbing = [budget.bulk_rate]
+    for _ in range(3):
+        clock.advance(1.0)
+        climbing.append(budget.bulk_rate)
+    assert climbing == pytest.approx([29.4, 32.4, 35.4, 38.4])  # 3 % of the set rate a second
+    clock.advance(100.0)
+    assert budget.bulk_rate == 100  # never above the set rate
+
+
+def test_a_429_on_light_traffic_only_cuts_the_pace() -> None:
+    clock = StillClock()
+    budget = SendBudget(30, clock=clock)
+    take_bulk_when_ready(budget, clock)
+    clock.advance(0.5)
+    budget.flood(3)  # a per-chat limit on someone's edits, most likely
+    assert budget.ceiling is None
+    assert budget.bulk_rate == pytest.approx(27)
+    clock.advance(3.0 + 4.0)
+    assert budget.bulk_rate == pytest.approx(30)  # 0.9 msg/s a second, up to the set rate
+
+
+def test_the_429s_of_requests_in_flight_cut_the_pace_once() -> None:
+    clock = StillClock()
+    budget = SendBudget(100, clock=clock)
+    for _ in range(31):
+        take_bulk_when_ready(budget, clock)
+    for _ in range(5):
+        budget.flood(1)
+    assert budget.bulk_rate == pytest.approx(27) and budget.floods == 5
+
+
+def test_a_paced_queue_learns_60_per_second_and_keeps_under_it() -> None:
+    """A limit of 60 in any second, not told to the budget: one 429, then none for 90 s."""
+    clock = StillClock()
+    budget = SendBudget(1000, clock=clock)
+    accepted: list[float] = []
+    refused = 0
+    while clock.monotonic() < 80:
+        now = take_bulk_when_ready(budget, clock)
+        if windows_after([*accepted, now], [now]) > 60:
+            refused += 1
+            budget.flood(1)
+        else:
+            accepted.append(now)
+    assert refused == 1
+    assert len(accepted) / 80 >= 0.95 * 60
 
 
 def test_set_rate_resizes_the_window_keeping_the_latest_sends() -> None:
@@ -264,12 +342,3 @@ def test_without_the_sliding_window_a_huge_burst_switches_pacing_off() -> None:
 def test_window_margin_bounds(margin: float) -> None:
     with pytest.raises(ValueError):
         SendBudget(30, window_margin=margin)
-
-
-async def test_a_waiting_reply_is_not_overtaken_by_a_bulk_burst() -> None:
-    """At 1000/s the queue may take 10 slots early; a reply waiting its turn still goes first."""
-    clock = StillClock()
-    budget = SendBudget(1000, interactive_burst=3, clock=clock)
-    waits = [await budget.acquire_interactive() for _ in range(6)]
-    assert waits == pytest.approx([0, 0, 0, 0, 0.001, 0.002])
-    assert budget.bulk_delay() == pytest.approx(0.002)  # not before the last reply

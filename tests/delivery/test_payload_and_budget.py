@@ -54,12 +54,11 @@ async def test_bulk_sends_are_paced_without_burst() -> None:
 
 async def test_interactive_sends_go_first_and_push_bulk_back() -> None:
     clock = FakeClock()
-    budget = SendBudget(10, interactive_burst=3, clock=clock)
+    budget = SendBudget(10, clock=clock)
     await budget.acquire()  # bulk at t=0; the next bulk slot is t=0.1
-    waits = [await budget.acquire_interactive() for _ in range(3)]
-    assert waits == [0.0, 0.0, 0.0]  # no waiting behind the queue
-    assert budget.bulk_delay() == pytest.approx(0.4)  # the queue yields three slots
-    assert await budget.acquire_interactive() == pytest.approx(0.1)  # past the burst: 1 tick
+    waits = [await budget.acquire_interactive() for _ in range(4)]
+    assert waits == [0.0, 0.0, 0.0, 0.0]  # no waiting behind the queue, no cap of ours
+    assert budget.bulk_delay() == pytest.approx(0.5)  # the queue yields four slots
 
 
 async def test_halt_is_never_shortened() -> None:

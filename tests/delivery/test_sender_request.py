@@ -205,15 +205,33 @@ async def test_the_do_api_request_warning_is_silenced_for_the_sender_only(
     assert sorted(api.chats()) == [1, 2, 3, 4]
 
 
-async def test_a_retried_reply_takes_a_second_place_in_the_window(clock: FakeClock) -> None:
-    """The limiter retries a reply after a short 429; the retry is a send the window counts."""
+async def test_a_reply_met_by_a_429_pauses_the_queue_and_goes_after_the_wait(
+    clock: FakeClock,
+) -> None:
+    """The limiter retries a reply after a 429, and the wait holds the queue too."""
     api = FakeBotAPI(clock=clock)
-    budget = SendBudget(2, interactive_burst=10, clock=clock)  # two sends per second
+    budget = SendBudget(2, clock=clock)  # two bulk sends per second
     app = limited_app(api, BudgetRateLimiter(budget))
     async with app:
-        api.fail_next("sendMessage", flood(1), chat_id=5)
-        await app.bot.send_message(5, "birinchi")  # at 0: 429; again at 1.0: accepted
-        assert clock.monotonic() == pytest.approx(1.0)
-        await app.bot.send_message(6, "ikkinchi")  # the window holds 0 and 1.0: wait for 1.002
-        assert clock.monotonic() == pytest.approx(1.002)
+        api.fail_next("sendMessage", flood(3), chat_id=5)
+        await app.bot.send_message(5, "birinchi")  # at 0: 429; again at 3.0: accepted
+        assert clock.monotonic() == pytest.approx(3.0)
+        assert budget.floods == 1 and budget.bulk_rate < 2
+        await app.bot.send_message(6, "ikkinchi")  # replies are not held by the window
+        assert clock.monotonic() == pytest.approx(3.0)
     assert [c.status for c in api.calls_to("sendMessage")] == [429, 200, 200]
+
+
+async def test_a_reply_still_refused_after_max_wait_is_raised_not_dropped(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = FakeBotAPI(clock=clock)
+    app = limited_app(api, BudgetRateLimiter(SendBudget(30, clock=clock), max_wait=10))
+    async with app:
+        api.flood_for(60, retry_after=4)
+        with pytest.raises(RetryAfter):
+            await app.bot.send_message(5, "birinchi")
+        with pytest.raises(RetryAfter):
+            await app.bot.answer_callback_query("1")  # any call, not only messages
+    assert [c.at for c in api.calls_to("sendMessage")] == pytest.approx([0, 4, 8])
+    assert "sendMessage: still flood-limited after 3 attempts" in caplog.text
