@@ -17,7 +17,9 @@ Two kinds of sends share one :class:`SendBudget`:
   (the window keeps the times of every send of the last second; a bulk send waits
   until the oldest that would make one too many has aged out, plus ``window_margin``
   for timer jitter). Slots stay on a fixed grid: taking one advances ``tat`` from
-  ``max(tat, now - interval/2)``, so a late wake-up is caught up by the next send.
+  ``max(tat, now - CATCH_UP)`` (250 ms, or half a slot at low rates), so the sends
+  a late wake-up missed are made up at once — on a busy machine the event loop is
+  often late by more than a slot at 60/s, which cost 15 % of the rate.
   At high rates ``bulk_burst`` slots (10 ms worth) may be taken early, because the
   event loop cannot sleep 1 ms per message precisely.
 
@@ -36,7 +38,8 @@ The set rate (:attr:`rate`, a setting) is never exceeded.
 Public interface (used by the sender, the PTB adapter and a shared budget for
 several processes):
 
-* :meth:`bulk_delay` / :meth:`take_bulk` (or :meth:`acquire`) — a bulk slot;
+* :meth:`bulk_delay` / :meth:`take_bulk` (or :meth:`acquire`) — a bulk slot, and
+  :meth:`departed` when that send really leaves;
 * :meth:`acquire_interactive` — a reply's slot (waits only for a flood pause);
 * :meth:`wait_out_halt` — any other call (answering a button) waits for the pause;
 * :meth:`flood` after a 429 (pauses everyone, cuts the pace); :meth:`halt` after a
@@ -48,6 +51,7 @@ several processes):
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 from typing import Final
 
@@ -59,6 +63,8 @@ DEFAULT_RATE: Final = 30.0
 WINDOW: Final = 1.0
 """The sliding window of the hard cap, in seconds."""
 DEFAULT_WINDOW_MARGIN: Final = 0.002
+CATCH_UP: Final = 0.25
+"""Seconds of lateness the bulk timeline makes up for (never past the window's cap)."""
 MIN_BULK_RATE: Final = 1.0
 """The bulk rate never drops below one message a second."""
 _EPSILON: Final = 1e-9
@@ -113,7 +119,8 @@ class SendBudget:
         self._tat = clock.monotonic()
         self._halt_until = float("-inf")  # bulk sends (network trouble)
         self._paused_until = float("-inf")  # every send (a 429)
-        self._last_bulk_at = float("-inf")
+        self._last_bulk_at = self._busy_since = float("-inf")
+        self._counted = False  # the current pause's ceiling was counted from the window
         self._sent: collections.deque[float] = collections.deque()
         """Times of the sends of the last ``WINDOW + margin`` seconds, oldest first."""
         self.floods = 0
@@ -169,8 +176,9 @@ class SendBudget:
         return max(0.5, 0.03 * rate)
 
     def _busy(self, now: float) -> bool:
-        """Whether the queue is sending back to back (its pace is what Telegram sees)."""
-        return now - self._last_bulk_at <= 2.0 / self._bulk_rate + _EPSILON
+        """Whether the queue is sending back to back (its pace is what Telegram sees):
+        no gap longer than two slots or than the lateness it makes up for."""
+        return now - self._last_bulk_at <= max(2.0 / self._bulk_rate, CATCH_UP) + _EPSILON
 
     def _recover(self, now: float) -> None:
         """Additive increase: ``step`` msg/s per ``step_seconds`` without a 429."""
@@ -196,9 +204,10 @@ class SendBudget:
             sent.popleft()
         return sent
 
-    def _record(self, now: float) -> None:
+    def _record(self, now: float) -> float:
         sent = self._window(now)
         sent.append(max(now, sent[-1]) if sent else now)
+        return sent[-1]
 
     def _earliest_bulk(self, now: float) -> float:
         """The earliest time the window and the order of sends allow a bulk send."""
@@ -229,13 +238,34 @@ class SendBudget:
         )
         return 0.0 if ready <= now + _EPSILON else ready - now
 
-    def take_bulk(self) -> None:
-        """Consume the current slot for a bulk send; call when :meth:`bulk_delay` is 0."""
+    def take_bulk(self) -> float:
+        """Consume the current slot for a bulk send; call when :meth:`bulk_delay` is 0.
+
+        Returns the time the send is counted at; pass it to :meth:`departed` when
+        the request really leaves, if that can be later.
+        """
         now = self.clock.monotonic()
         interval = 1.0 / self._bulk_rate
+        if not self._busy(now):
+            self._busy_since = now
         self._last_bulk_at = now
-        self._tat = max(self._tat, now - interval / 2) + interval
-        self._record(now)
+        self._tat = max(self._tat, now - max(CATCH_UP, interval / 2)) + interval
+        return self._record(now)
+
+    def departed(self, counted_at: float) -> None:
+        """A bulk send granted at ``counted_at`` leaves only now: count it now instead.
+
+        Why: on a busy machine a send can start hundreds of milliseconds after its
+        slot was granted; counted at the grant, it would reach Telegram in a later
+        second than the window thinks, and that second would hold too many.
+        """
+        now = self.clock.monotonic()
+        sent = self._window(now)
+        if not self._capped or now <= counted_at + _EPSILON:
+            return
+        with contextlib.suppress(ValueError):
+            sent.remove(counted_at)
+            sent.append(max(now, sent[-1]) if sent else now)
 
     async def acquire(self) -> float:
         """Wait for a bulk slot and take it; returns the seconds waited.
@@ -277,20 +307,31 @@ class SendBudget:
     def flood(self, seconds: float) -> None:
         """Telegram answered 429 "retry after ``seconds``": pause everything, cut the pace.
 
-        The cut happens once per pause: the other requests in flight that meet the
-        same limit only extend the pause. When the queue was sending back to back,
-        the sends of the last second are what Telegram accepts (the ``ceiling``);
-        otherwise (most likely a per-chat limit) the pace is only cut by ``decrease``.
+        The first 429 of a pause sets the pace; the others (requests that were already
+        in flight) only extend the pause — and, when the ceiling was just counted,
+        take one off it each, since they were counted as accepted. The ceiling: when
+        the queue was sending back to back for a second, the sends of that second are
+        what Telegram accepts; for less than a second, at least that, but no more than
+        the pace it has just refused; otherwise (most likely a per-chat limit) the pace
+        is only cut by ``decrease``.
         """
         now = self.clock.monotonic()
         self.floods += 1
-        if self._paused_until <= now:
+        if self._paused_until > now:
+            if self._counted and self._ceiling is not None and self._ceiling > 1:
+                self._ceiling -= 1
+                self._bulk_rate = min(self._rate, max(MIN_BULK_RATE, self.decrease * self._ceiling))
+        else:
             self._recover(now)
             accepted = max(0, self.sent_in_last_second() - 1)  # minus the refused one
-            if self._busy(now) and accepted >= 1:
-                self._ceiling = float(accepted)
-                self._step = self._step_for(accepted)
-                self._bulk_rate = self.decrease * accepted
+            self._counted = self._busy(now) and accepted >= 1
+            if self._counted:
+                if now - self._busy_since >= WINDOW or self._ceiling is None:
+                    self._ceiling = float(accepted)
+                else:
+                    self._ceiling = min(self._ceiling, max(float(accepted), self._bulk_rate))
+                self._step = self._step_for(self._ceiling)
+                self._bulk_rate = self.decrease * self._ceiling
             else:
                 self._bulk_rate = self.decrease * self._bulk_rate
             self._bulk_rate = min(self._rate, max(MIN_BULK_RATE, self._bulk_rate))

@@ -296,12 +296,12 @@ class Sender:
             if delay > 0:
                 await self._wait(delay)
                 continue
-            self.budget.take_bulk()
+            granted = self.budget.take_bulk()
             _, _, chat_id = heapq.heappop(self._ready)
             self._scheduled.discard(chat_id)
             row = self._queues[chat_id][0]
             self._in_flight.add(chat_id)
-            group.create_task(self._send(row))
+            group.create_task(self._send(row, granted))
 
     def _drop_stale_ready(self) -> None:
         """Pop ready entries whose chat has nothing left (see :meth:`discard_chat`)."""
@@ -382,13 +382,13 @@ class Sender:
         return self._per_chat_interval if chat_id > 0 else self._group_interval
 
     # ------------------------------------------------------------------ one send
-    async def _send(self, row: OutboxRow) -> None:
+    async def _send(self, row: OutboxRow, granted: float | None = None) -> None:
         """Send one row and record the outcome; never raises (except cancellation)."""
         started = self._clock.monotonic()
         done = True  # False: the row stays at the head of its chat queue for a retry
         retry_at = started + self._interval_for(row.chat_id)
         try:
-            await self._deliver(row)
+            await self._deliver(row, granted)
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             self.stats.retry_after += 1
@@ -421,7 +421,7 @@ class Sender:
         finally:
             self._after_send(row, done, retry_at)
 
-    async def _deliver(self, row: OutboxRow) -> None:
+    async def _deliver(self, row: OutboxRow, granted: float | None = None) -> None:
         """One ``sendMessage`` call for the row; raises PTB's exceptions unchanged.
 
         Through :mod:`bot.delivery.raw_api` rather than ``bot.send_message``: the latter
@@ -431,6 +431,8 @@ class Sender:
         ones ``send_message`` would send (:func:`send_message_params`).
         """
         params = send_message_params(row)
+        if granted is not None:  # the slot's time, if this task started late
+            self.budget.departed(granted)
         token = QUEUE_SEND.set(True)
         try:
             await raw_api.call(self._bot, "sendMessage", params)
