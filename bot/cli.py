@@ -216,7 +216,8 @@ def rules_diff(old_dir: str, new_dir: str, as_of: date, db_path: str | None) -> 
 # --------------------------------------------------------------------------- main
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (with ``command``) enough of it to run that command."""
     parser = argparse.ArgumentParser(
         prog="hamroh", description="Hamroh: likely legal status for migrants in Russia."
     )
@@ -246,14 +247,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the Telegram bot (settings from the environment)")
     add_ops_parsers(sub)
-    from bot.admin.cli import add_parser as add_broadcast_parser
+    if command in (None, "broadcast"):  # its options need the broadcast code (~0.5 s to import)
+        from bot.admin.cli import add_parser as add_broadcast_parser
 
-    add_broadcast_parser(sub)
+        add_broadcast_parser(sub)
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (``None``: none, or only options)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_command_word(words)).parse_args(words)
     if args.command == "rules" and args.rules_command == "check":
         return rules_check(args.directory)
     if args.command == "rules" and args.rules_command == "evaluate":
@@ -279,9 +287,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.core.rules import RulesetInvalid
+        from bot.telegram.app import StorageUnavailable
 
         try:
             run(settings)
+        except StorageUnavailable as error:
+            print(f"hamroh run: {error}; fix it or set HAMROH_DB_PATH", file=sys.stderr)
+            return 2
         except RulesetInvalid as error:  # the bot does not start on a broken ruleset
             print(
                 f"hamroh run: the ruleset in {settings.rules_dir} has errors (run it in the "

@@ -17,7 +17,7 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 | ``HAMROH_WEBHOOK_LISTEN`` | ``0.0.0.0`` | address the webhook server binds |
 | ``HAMROH_WEBHOOK_PORT`` | ``8443`` | port the webhook server binds |
 | ``HAMROH_LOG_LEVEL`` | ``INFO`` | Python logging level |
-| ``HAMROH_LOG_FORMAT`` | ``json`` | ``json`` (one object per line) or ``text`` |
+| ``HAMROH_LOG_FORMAT`` | ``auto`` | ``json`` (one object per line), ``text``, or ``auto``: text on a terminal, else JSON |
 | ``HAMROH_INACTIVE_DAYS`` | ``180`` | delete users silent this many days (told in /privacy) |
 | ``HAMROH_OUTBOX_KEEP_DAYS`` | ``7`` | delete sent/failed send-queue rows after this many days |
 | ``HAMROH_HEARTBEAT_PATH`` | ``heartbeat`` next to the database | file ``hamroh health`` checks |
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["auto", "json", "text"] = "auto"
     inactive_days: int = Field(default=180, ge=1)
     """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
     outbox_keep_days: int = Field(default=7, ge=0)

@@ -30,7 +30,8 @@ rate (AIMD, multiplicative decrease): when the queue was near its pace, the send
 Telegram accepted in the last second are its limit right now (``ceiling``) and the
 rate drops to ``decrease`` × that; on light traffic (a per-chat limit, most likely)
 the rate is cut by ``decrease``. Afterwards the rate recovers step by step (additive
-increase: ``step`` msg/s every ``step_seconds``) up to ``hold`` × the ceiling, stays
+increase: ``step`` msg/s every ``step_seconds``) up to :attr:`holding_rate` (``hold``
+× the ceiling, or one message a second under it), stays
 there, and only after ``probe_after`` seconds without a 429 climbs on towards the
 set rate — so a limit that rose is found again, at most one 429 per ``probe_after``.
 The set rate (:attr:`rate`, a setting) is never exceeded.
@@ -94,7 +95,7 @@ class SendBudget:
         decrease: float = 0.9,
         hold: float = 0.98,
         step_seconds: float = 1.0,
-        probe_after: float = 90.0,
+        probe_after: float = 120.0,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._rate = check_rate(rate)
@@ -171,6 +172,14 @@ class SendBudget:
         """Seconds per bulk slot (one tick)."""
         return 1.0 / self.bulk_rate
 
+    @property
+    def holding_rate(self) -> float:
+        """Where the pace stays below a known ceiling: ``hold`` × it, or one message a
+        second under it when that is closer (60/s: 59, not 58.8)."""
+        if self._ceiling is None:
+            return self._rate
+        return max(self.hold * self._ceiling, self._ceiling - 1.0, MIN_BULK_RATE)
+
     @staticmethod
     def _step_for(rate: float) -> float:
         return max(0.5, 0.03 * rate)
@@ -188,7 +197,7 @@ class SendBudget:
             self._ceiling = None  # quiet long enough: look for a higher limit again
             self._step = self._step_for(self._rate)
             self._stepped_at = max(self._stepped_at, self._flood_at + self.probe_after)
-        target = self._rate if self._ceiling is None else min(self._rate, self.hold * self._ceiling)
+        target = self._rate if self._ceiling is None else min(self._rate, self.holding_rate)
         if self._bulk_rate >= target - _EPSILON:
             self._stepped_at = now
             return

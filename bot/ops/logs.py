@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, and nothing a user wrote.
+"""Structured logs: one JSON object per line (readable text on a terminal), and nothing a
+user wrote.
 
 Why JSON lines: ``docker logs`` and any collector (journald, Loki, Vector) can
 filter on ``level``/``logger``/``event`` without regular expressions, and a field
@@ -27,12 +28,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
 import traceback
 from typing import Any, Literal
 
 from telegram import TelegramObject, Update
 
 LogFormat = Literal["json", "text"]
+FormatChoice = Literal["auto", "json", "text"]
 
 LIBRARY_FLOORS: dict[str, int] = {
     "telegram": logging.INFO,
@@ -113,9 +116,27 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class ExplainedAtStart(logging.Filter):
+    """Leave out PTB's log of a failed start (``getMe``): ``hamroh run`` explains it.
+
+    PTB logs the failure of its bootstrap ``initialize`` — no network, a rejected
+    token — as an ERROR with the stack before re-raising it; ``hamroh run`` then says
+    in one line what is wrong and what to do. Two messages about one failure, the
+    first fifteen stack frames long, is what a newcomer saw.
+    """
+
+    PREFIX = "Network Retry Loop (Bootstrap Initialize Application)"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("telegram.ext") or not isinstance(record.args, tuple):
+            return True
+        return not (record.args and str(record.args[0]).startswith(self.PREFIX))
+
+
 def make_handler(fmt: LogFormat = "json", stream: Any = None) -> logging.Handler:
     """A stream handler (stderr by default) with the privacy filter and the formatter."""
     handler = logging.StreamHandler(stream)
+    handler.addFilter(ExplainedAtStart())
     handler.addFilter(PrivacyFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     return handler
@@ -128,7 +149,19 @@ def apply_library_floors(level: str) -> None:
         logging.getLogger(name).setLevel(max(minimum, numeric))
 
 
-def configure_logging(level: str, fmt: LogFormat = "json") -> None:
+def resolve_format(fmt: FormatChoice, stream: Any = None) -> LogFormat:
+    """``auto``: readable text when the log goes to a terminal, JSON lines otherwise
+    (Docker, journald, a file or a pipe, where a collector reads them)."""
+    if fmt != "auto":
+        return fmt
+    target = stream if stream is not None else sys.stderr
+    try:
+        return "text" if target.isatty() else "json"
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return "json"
+
+
+def configure_logging(level: str, fmt: FormatChoice = "auto") -> None:
     """Root logging for the bot process: our ``level``, library floors, one guarded handler."""
-    logging.basicConfig(level=level, handlers=[make_handler(fmt)], force=True)
+    logging.basicConfig(level=level, handlers=[make_handler(resolve_format(fmt))], force=True)
     apply_library_floors(level)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,8 +32,8 @@ from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
 from bot.storage import Database, Storage
 from bot.telegram import handlers
-from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.profile import publish_in_background
 from bot.telegram.reminders import ReminderPlanner, make_planner, plan_nothing
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 
@@ -141,13 +142,14 @@ def build_application(
 
 
 async def startup(application: Application) -> None:  # type: ignore[type-arg]
-    """Open storage if none was given, open the send queue on it, set the command menus."""
+    """Open storage if none was given, open the send queue on it, start setting the
+    command menus (in the background: ``bot.telegram.profile``)."""
     services = services_of(application)
     if services.store is None:
-        services.store = await Database.open(services.settings.db_path)
+        services.store = await open_storage(services.settings.db_path)
         services.owns_storage = True
     open_send_queue(services)
-    await set_menus(application.bot, services.catalogs)
+    publish_in_background(application)
     for hook in services.on_startup:
         await hook(application)
 
@@ -191,28 +193,87 @@ _post_stop = stop_hooks
 _post_shutdown = shutdown
 
 
-def configure_logging(level: str, fmt: str = "json") -> None:
+def configure_logging(level: str, fmt: str = "auto") -> None:
     """Our level for our code; third-party loggers never below INFO/WARNING.
 
     PTB logs every request's parameters (message texts, answers) at DEBUG, and httpx
-    logs request URLs, which contain the bot token, at INFO. The format and the
-    privacy guards (no exception messages, no Telegram objects) are in ``bot.ops.logs``.
+    logs request URLs, which contain the bot token, at INFO. The format (``auto``:
+    text on a terminal, JSON elsewhere) and the privacy guards (no exception
+    messages, no Telegram objects) are in ``bot.ops.logs``.
     """
     from bot.ops.logs import configure_logging as configure
 
-    configure(level, "text" if fmt == "text" else "json")
+    configure(level, fmt if fmt in ("json", "text") else "auto")
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be opened; ``str()`` is one line for the operator."""
+
+
+def _why_not(error: BaseException) -> str:
+    """What an operator should know about a database that did not open (no user data:
+    SQLite's and the OS's messages name the problem, never a row)."""
+    text = str(error).lower()
+    if isinstance(error, sqlite3.DatabaseError) and "malformed" in text:
+        return "the file is damaged (database disk image is malformed); restore a backup"
+    if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
+        return "the file is not a SQLite database"
+    if "readonly" in text or "read-only" in text:
+        return "the file or its folder is read-only"
+    if isinstance(error, PermissionError) or "unable to open" in text:
+        return "the folder or the file is not writable"
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+async def open_storage(path: Path) -> Database:
+    """Open the bot's database, or raise :class:`StorageUnavailable` with the reason."""
+    try:
+        return await Database.open(path)
+    except (OSError, sqlite3.Error, RuntimeError) as error:
+        raise StorageUnavailable(f"cannot open the database {path}: {_why_not(error)}") from None
+
+
+def check_storage(path: Path) -> None:
+    """Raise :class:`StorageUnavailable` now if the database file cannot be used.
+
+    Synchronous, before PTB owns the event loop and before any call to Telegram: the
+    folder is created if missing, the file opened, its schema read and a write lock
+    taken and released — what fails for a read-only folder or file, a file that is
+    not a database, and a damaged header. (``open_storage`` opens it for real in
+    ``post_init``; damage deeper in the file shows there, or when a page is read.)
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("PRAGMA user_version").fetchone()
+            conn.execute("ROLLBACK")
+            conn.execute("PRAGMA journal_mode=WAL")  # as the bot runs it; needs the folder
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error) as error:
+        raise StorageUnavailable(f"cannot open the database {path}: {_why_not(error)}") from None
 
 
 def run(settings: Settings | None = None) -> None:
     """Run the bot until interrupted: long polling, or a webhook if HAMROH_WEBHOOK_URL is set.
 
-    Blocking; PTB owns the event loop (``run_polling``/``run_webhook``).
+    Blocking; PTB owns the event loop (``run_polling``/``run_webhook``). A database
+    that cannot be used stops it first (:class:`StorageUnavailable`), before any call
+    to Telegram; a rejected token or no way to reach Telegram at start comes out as
+    PTB's own exception, which the caller explains (PTB's log line about it is left
+    out: ``bot.ops.logs.ExplainedAtStart``).
     """
     from bot.ops.hooks import ops_hooks  # heartbeat and retention jobs
     from bot.telegram.background import background_hooks  # send queue, reminders, broadcasts
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
+    check_storage(Path(settings.db_path))
     ops_startup, ops_shutdown = ops_hooks(settings)
     queue_startup, queue_shutdown = background_hooks()
     application = build_application(

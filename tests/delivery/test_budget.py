@@ -257,7 +257,7 @@ def test_a_429_while_the_queue_is_busy_teaches_the_limit_then_the_pace_recovers(
         clock.advance(1.0)
         rates.append(budget.bulk_rate)
     assert rates == pytest.approx([27.9, 28.8, 29.4, 29.4, 29.4])  # step by step, then hold
-    clock.advance(90.0 - 6.0)  # 90 s after the 429 without another: look higher again
+    clock.advance(120.0 - 6.0)  # 120 s after the 429 without another: look higher again
     assert budget.ceiling is None
     climbing = [budget.bulk_rate]
     for _ in range(3):
@@ -308,12 +308,12 @@ def test_a_429_soon_after_a_pause_lowers_the_ceiling_to_the_pace_refused() -> No
 
 
 def test_a_paced_queue_learns_60_per_second_and_keeps_under_it() -> None:
-    """A limit of 60 in any second, not told to the budget: one 429, then none for 90 s."""
+    """A limit of 60 in any second, not told to the budget: one 429, then none for 2 min."""
     clock = StillClock()
     budget = SendBudget(1000, clock=clock)
     accepted: list[float] = []
     refused = 0
-    while clock.monotonic() < 80:
+    while clock.monotonic() < 110:
         now = take_bulk_when_ready(budget, clock)
         if windows_after([*accepted, now], [now]) > 60:
             refused += 1
@@ -321,7 +321,7 @@ def test_a_paced_queue_learns_60_per_second_and_keeps_under_it() -> None:
         else:
             accepted.append(now)
     assert refused == 1
-    assert len(accepted) / 80 >= 0.95 * 60
+    assert len(accepted) / 110 >= 0.95 * 60
 
 
 def test_set_rate_resizes_the_window_keeping_the_latest_sends() -> None:

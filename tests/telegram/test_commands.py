@@ -13,6 +13,7 @@ from bot.i18n import LOCALES
 from bot.storage import NewReminder
 from bot.telegram.app import startup
 from bot.telegram.commands import COMMANDS
+from bot.telegram.profile import published
 from bot.testing import FakeBotAPI
 from tests.telegram.conftest import PATENT_ANSWERS, BotUser
 from tests.telegram.helpers import answer, answer_all, question_on_screen, start
@@ -242,6 +243,7 @@ async def test_forget_asks_then_deletes_every_row(
 async def test_menus_are_set_per_language_on_startup(make_app, api: FakeBotAPI, errors):
     app, _db = await make_app()
     await startup(app)
+    await published(app)  # set in the background, so polling starts at once
     for code, locale in (("", "ru"), ("ru", "ru"), ("ky", "ky"), ("tg", "tg"), ("uz", "uz")):
         commands = api.commands[("default", code)]
         assert [c["command"] for c in commands] == [name for name, _d in COMMANDS]

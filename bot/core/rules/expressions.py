@@ -21,8 +21,7 @@ from datetime import UTC, date, datetime
 from datetime import timedelta as _td
 from typing import Any
 
-import cel
-
+from ._cel import cel
 from .dates import (
     MONTH_END_RULES,
     WorkingCalendar,

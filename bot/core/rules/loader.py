@@ -24,6 +24,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
+from . import fast_yaml
 from .dates import WorkingCalendar
 from .errors import RuleProblem, RulesetInvalid
 from .expressions import Compiled, ExpressionError, compile_expression, date_functions
@@ -136,7 +137,7 @@ def _read(path: Path, base: Path, out: _Collector) -> _File | None:
         out.add(name, 1, f"cannot read the file: {error}")
         return None
     try:
-        root = _yaml.load(text)
+        root = fast_yaml.load(text)  # libyaml, with the lines of the round-trip parser
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
