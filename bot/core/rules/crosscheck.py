@@ -302,6 +302,23 @@ class CrossChecker:
             visit(item_id, [])
         return ordered
 
+    def calendar_note(self) -> None:
+        """The note on a deadline that may move is filled with `{days}` only."""
+        file = self.header_file
+        for locale in LOCALES:
+            template = self.header.calendar_note.get(locale)
+            try:
+                names = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+            except ValueError as error:
+                names = {f"({error})"}
+            if names != {"days"}:
+                self.out.add(
+                    file,
+                    file.line(("calendar_note", locale)),
+                    f"calendar_note {locale!r}: write {{days}} (how far the deadline may move) "
+                    "and no other placeholder",
+                )
+
     def deadline_kinds(self) -> None:
         """A deadline's ``answer`` must name a question (it is asked again on "Yes, done")."""
         file = self.header_file

@@ -116,6 +116,7 @@ def check_ruleset(directory: str | Path) -> tuple[Ruleset | None, list[RuleProbl
     checker.parameters(params_file, params)
     ordered_derived = checker.derived(derived_file, derived) if derived_file and derived else ()
     checker.deadline_kinds()
+    checker.calendar_note()
     all_outcomes = checker.outcomes(outcome_files)
     tests = checker.tests(test_files)
     needed = checker.needed_questions()
