@@ -368,6 +368,14 @@ class CrossChecker:
                             file.line((*path, "contacts", c_index)),
                             f"unknown contact {contact!r}" + suggestion(contact, self.contact_ids),
                         )
+                if outcome.review_by and outcome.review_by < self.header.content_reviewed:
+                    self.out.add(
+                        file,
+                        file.line((*path, "review_by")),
+                        f"outcome {outcome.id!r}: review_by {outcome.review_by.isoformat()} has "
+                        "passed: check the draft or bill again and update the outcome",
+                        warning=True,
+                    )
                 if (
                     outcome.valid_from
                     and outcome.valid_until

@@ -354,6 +354,9 @@ class Outcome(Strict):
     valid_until: date | None = None
     uncertain: Text | None = None
     """Set where the reference marks a fact uncertain: shown with the official check."""
+    review_by: date | None = None
+    """For a draft or pending bill: the day to check it again (`rules check` warns
+    once `content_reviewed` has passed it)."""
     scam_warning: bool = False
     contacts: list[Ident] = Field(default_factory=list)
 
