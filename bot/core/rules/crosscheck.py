@@ -12,7 +12,6 @@ from datetime import date
 from string import Formatter
 from typing import Any
 
-from .errors import RuleProblem  # noqa: F401  (re-exported for callers of answer_problem)
 from .expressions import Compiled, ExpressionError, compile_expression
 from .model import (
     LOCALES,

@@ -192,7 +192,6 @@ class WorkingCalendar:
         no count touches such a year. (A decree can also make a Saturday a working
         day, as in 2025; that could bring a deadline a day earlier and is not counted.)
         """
-        moved = 0
         forward = backward = False
         years: set[int] = set()
         for span in spans:

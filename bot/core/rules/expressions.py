@@ -90,6 +90,8 @@ class WorkingDayTrace:
             self.spans.append(Span(end, start, backwards=True))
 
     def take(self) -> tuple[Span, ...]:
+        if not self.spans:
+            return ()
         spans = tuple(self.spans)
         self.spans.clear()
         return spans
