@@ -30,7 +30,7 @@ from bot.delivery import BudgetRateLimiter, SendBudget, raw_api
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
-from bot.storage import Database, Storage
+from bot.storage import Storage, describe_target, is_postgres_url, open_storage
 from bot.telegram import handlers
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.profile import publish_in_background
@@ -146,7 +146,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     command menus (in the background: ``bot.telegram.profile``)."""
     services = services_of(application)
     if services.store is None:
-        services.store = await open_storage(services.settings.db_path)
+        services.store = await open_storage_or_explain(services.settings.db_path)
         services.owns_storage = True
     open_send_queue(services)
     publish_in_background(application)
@@ -203,7 +203,7 @@ def configure_logging(level: str, fmt: str = "auto") -> None:
     """
     from bot.ops.logs import configure_logging as configure
 
-    configure(level, fmt if fmt in ("json", "text") else "auto")
+    configure(level, "json" if fmt == "json" else "text" if fmt == "text" else "auto")
 
 
 class StorageUnavailable(Exception):
@@ -227,23 +227,28 @@ def _why_not(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-async def open_storage(path: Path) -> Database:
+async def open_storage_or_explain(target: str | Path) -> Storage:
     """Open the bot's database, or raise :class:`StorageUnavailable` with the reason."""
     try:
-        return await Database.open(path)
+        return await open_storage(target)
     except (OSError, sqlite3.Error, RuntimeError) as error:
-        raise StorageUnavailable(f"cannot open the database {path}: {_why_not(error)}") from None
+        where = describe_target(target)
+        raise StorageUnavailable(f"cannot open the database {where}: {_why_not(error)}") from None
 
 
-def check_storage(path: Path) -> None:
-    """Raise :class:`StorageUnavailable` now if the database file cannot be used.
+def check_storage(target: str | Path) -> None:
+    """Raise :class:`StorageUnavailable` now if the SQLite database file cannot be used.
 
     Synchronous, before PTB owns the event loop and before any call to Telegram: the
     folder is created if missing, the file opened, its schema read and a write lock
     taken and released — what fails for a read-only folder or file, a file that is
     not a database, and a damaged header. (``open_storage`` opens it for real in
     ``post_init``; damage deeper in the file shows there, or when a page is read.)
+    A PostgreSQL URL is left to ``open_storage_or_explain``.
     """
+    if is_postgres_url(target):
+        return
+    path = Path(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None)
@@ -273,7 +278,7 @@ def run(settings: Settings | None = None) -> None:
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
-    check_storage(Path(settings.db_path))
+    check_storage(settings.db_path)
     ops_startup, ops_shutdown = ops_hooks(settings)
     queue_startup, queue_shutdown = background_hooks()
     application = build_application(
