@@ -1,4 +1,4 @@
-"""Benchmark 7: start-up — ``hamroh run`` to its first ``getUpdates``, and ``hamroh rules check``.
+"""Benchmark 8: start-up — ``hamroh run`` to its first ``getUpdates``, and ``hamroh rules check``.
 
 a) ``hamroh run`` is started as a child process against the fake Bot API over
    loopback HTTP (``HAMROH_BOT_API_URL``), with ``--latency`` on every call (a round
@@ -12,7 +12,7 @@ b) ``hamroh rules check`` on the shipped ruleset (validate and run every rule te
 
 Each figure is the median of ``--rounds`` runs; every run is printed with the load.
 
-    python benchmarks/bench_7_startup.py [--rounds 5] [--latency 0.05]
+    python benchmarks/bench_8_startup.py [--rounds 5] [--latency 0.05]
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def wall_time(command: list[str]) -> float:
 
 async def main(rounds: int, latency: float) -> None:
     started = time.perf_counter()
-    _common.header("Benchmark 7: start-up")
+    _common.header("Benchmark 8: start-up")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")}

@@ -1,4 +1,4 @@
-"""Benchmark 6: Telegram under pressure — replies not held back, an unknown limit learnt.
+"""Benchmark 7: Telegram under pressure — replies not held back, an unknown limit learnt.
 
 a) Many people at once, no limit in the fake Bot API (each call takes ``--latency``,
    a round trip to Telegram): 30 and then 300 simulated people start the
@@ -20,7 +20,7 @@ b) A limit the bot is not told: the fake accepts at most ``L`` sendMessage calls
    30 s worth of messages with 32 workers as fast as it can, sleeping
    ``retry_after`` on a 429.
 
-    python benchmarks/bench_6_pressure.py [--latency 0.05] [--seconds 100] [--limits 30 60]
+    python benchmarks/bench_7_pressure.py [--latency 0.05] [--seconds 100] [--limits 30 60]
         [--skip-a|--skip-b]
 """
 
@@ -244,7 +244,7 @@ async def main(
     latency: float, seconds: float, limits: list[int], skip_a: bool, skip_b: bool
 ) -> None:
     started = time.perf_counter()
-    _common.header("Benchmark 6: Telegram under pressure")
+    _common.header("Benchmark 7: Telegram under pressure")
     verdicts = []
     if not skip_a:
         verdicts.append(await part_a(latency))
