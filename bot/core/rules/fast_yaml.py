@@ -7,19 +7,29 @@ is about ten times faster. This constructor gives its result the parts of the
 round-trip result the loader reads: mappings and sequences that know the line and
 column of each key and item (``.lc``), ``|`` and ``>`` scalars as
 ``LiteralScalarString``/``FoldedScalarString``, timestamps kept as text. Data is the
-same as the round-trip parser's (YAML 1.2 in both).
+same as the round-trip parser's (YAML 1.2 in both). Parsed files are also kept
+between runs (:func:`load`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml import __version__ as ruamel_version
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+_CACHE_VERSION = "1"
+"""Bump when what :func:`parse` returns changes shape: older cache entries are ignored."""
 
 
 class LocatingConstructor(SafeConstructor):
@@ -91,6 +101,42 @@ def locating_yaml() -> YAML:
     return loader
 
 
-def load(text: str) -> Any:
+def parse(text: str) -> Any:
     """Parse one document (a fresh loader each time: ruamel's are not re-entrant)."""
     return locating_yaml().load(text)
+
+
+def cache_folder() -> Path | None:
+    """Where parsed rule files are kept between runs (``None``: no home to keep them in)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        root = Path(base) if base else Path.home() / ".cache"
+    except RuntimeError:  # no home directory
+        return None
+    return root / "hamroh" / "rules"
+
+
+def load(text: str) -> Any:
+    """:func:`parse`, remembered by the text's SHA-256 in :func:`cache_folder`.
+
+    Why: even with libyaml, building the node tree of ``rules/`` costs a few hundred
+    milliseconds at every start and every ``hamroh rules check``; unpickling it, ~15
+    ms. The key is the file's text (and the versions of this module and ruamel), so
+    an edited file is parsed again. The folder is created private to the user (only
+    the same user, who can already change the code, can write what is unpickled). A
+    cache that cannot be read or written is simply not used.
+    """
+    folder = cache_folder()
+    if folder is None:
+        return parse(text)
+    digest = hashlib.sha256(f"{_CACHE_VERSION}\0{ruamel_version}\0{text}".encode()).hexdigest()
+    entry = folder / f"{digest}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return pickle.loads(entry.read_bytes())
+    root = parse(text)
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(root, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(entry)
+    return root
