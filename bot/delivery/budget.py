@@ -157,8 +157,20 @@ class SendBudget:
 
     @property
     def window_capacity(self) -> int:
-        """Most sends any 1-second window may hold for a bulk send to go: ``floor(bulk rate)``."""
-        return max(1, math.floor(self.bulk_rate + _EPSILON))
+        """Most sends any 1-second window may hold for a bulk send to go.
+
+        ``floor(bulk rate)``; below a known ceiling, ``ceil`` of it, but never more than
+        the ceiling (29.4/s under a ceiling of 30: 30, so the floor does not cost a
+        message a second; the pace still averages 29.4).
+        """
+        self._recover(self.clock.monotonic())
+        return self._capacity()
+
+    def _capacity(self) -> int:
+        rate = self._bulk_rate
+        if self._ceiling is not None and rate < self._ceiling:
+            return max(1, min(math.ceil(rate - _EPSILON), math.floor(self._ceiling + _EPSILON)))
+        return max(1, math.floor(rate + _EPSILON))
 
     @property
     def bulk_burst(self) -> int:
@@ -223,7 +235,7 @@ class SendBudget:
         sent = self._window(now)
         if not sent:
             return float("-inf")
-        capacity = max(1, math.floor(self._bulk_rate + _EPSILON))
+        capacity = self._capacity()
         if self._capped and len(sent) >= capacity:
             return max(sent[len(sent) - capacity] + self._span, sent[-1])
         return sent[-1]

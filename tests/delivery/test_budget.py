@@ -371,3 +371,18 @@ def test_without_the_sliding_window_a_huge_burst_switches_pacing_off() -> None:
 def test_window_margin_bounds(margin: float) -> None:
     with pytest.raises(ValueError):
         SendBudget(30, window_margin=margin)
+
+
+def test_below_a_known_ceiling_the_window_holds_up_to_the_ceiling() -> None:
+    """29.4/s under a ceiling of 30: a second may hold 30 (not floor(29.4) = 29), never 31."""
+    clock = StillClock()
+    budget = SendBudget(100, clock=clock)
+    for _ in range(31):
+        take_bulk_when_ready(budget, clock)
+    budget.flood(1)
+    clock.advance(30.0)  # paused, then recovered to 0.98 x 30
+    assert budget.bulk_rate == pytest.approx(29.4)
+    assert budget.window_capacity == 30
+    times = [take_bulk_when_ready(budget, clock, 0.002) for _ in range(900)]
+    assert most_in_a_second(times) <= 30
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.99 * 29.4
