@@ -23,8 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_rule_tests
 from bot.core.locales import LOCALES
+from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_rule_tests
 from bot.core.rules.present import Presentation
 from bot.ops.commands import add_parsers as add_ops_parsers
 from bot.ops.commands import run_command as run_ops_command

@@ -85,7 +85,7 @@ def test_a_whole_interview_through_a_form_state_ends_in_a_result(ctx):
 
 
 def test_result_actions_lead_to_their_detail_screens(ctx):
-    form, result = _walk(ctx, PATENT_WORKER)
+    form, _result = _walk(ctx, PATENT_WORKER)
     state = form.interview(ctx.ruleset, ctx.today)
     why = interview.act(ctx, state, ShowDetail("why")).reply.screens
     assert isinstance(why[0], Explanation) and why[0].items

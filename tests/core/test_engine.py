@@ -152,13 +152,14 @@ def test_presented_result_has_everything_a_user_must_see(ruleset):
     shown = present(result, ruleset, "tg")
     assert shown.status == "legal"
     assert (
-        shown.disclaimer
-        and shown.content_reviewed == ruleset.header.content_reviewed.isoformat()
+        shown.disclaimer and shown.content_reviewed == ruleset.header.content_reviewed.isoformat()
     )
     outcome = shown.outcomes[0]
     assert outcome.legal_basis and outcome.sources[0].url.startswith("http")
     assert outcome.last_reviewed == "2026-11-25"
-    assert outcome.uncertain is not None and outcome.uncertain.startswith(ruleset.header.uncertain_note.tg)
+    assert outcome.uncertain is not None and outcome.uncertain.startswith(
+        ruleset.header.uncertain_note.tg
+    )
     assert shown.deadlines[0].id == "stay_limit"
     assert shown.deadlines[0].date == "2025-03-31"
 
