@@ -443,3 +443,73 @@ class Reply:
     toast: str | None = None
     stale: bool = False
     drop_actions: bool = False
+
+
+# --------------------------------------------------------------------------- actions as text
+
+_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts")
+_REPLIES: tuple[ReminderReplyKind, ...] = ("paid", "done", "notyet")
+
+
+def action_key(action: Action) -> str:
+    """An action as one short string (``answer:citizenship:UZ``, ``back``, ``detail:why``),
+    for channels that need a name for a button (a web form's ``<button value>``)."""
+    if isinstance(action, PickLanguage):
+        return f"language:{action.locale}"
+    if isinstance(action, Answer):
+        return f"answer:{action.question}:{action.value}"
+    if isinstance(action, Back):
+        return "back"
+    if isinstance(action, WhyAsk):
+        return f"why:{action.question}"
+    if isinstance(action, ListAnswers):
+        return "answers"
+    if isinstance(action, ChangeAnswer):
+        return f"change:{action.question}"
+    if isinstance(action, ShowDetail):
+        return f"detail:{action.section}"
+    if isinstance(action, RemindMe):
+        return "remind"
+    if isinstance(action, Reminders):
+        return "reminders:on" if action.on else "reminders:off"
+    if isinstance(action, Forget):
+        return "forget:yes" if action.confirmed else "forget:no"
+    if isinstance(action, ReminderReply):
+        return f"reminder:{action.reminder_id}:{action.reply}"
+    return f"admin:{action.campaign}:{action.action}:{action.value}"
+
+
+def parse_action_key(key: str) -> Action | None:
+    """The action :func:`action_key` wrote, or ``None`` for anything else (never raises).
+
+    Only the shape is checked; whether the action fits the state is the use case's job.
+    """
+    kind, _, rest = key.strip().partition(":")
+    fields = rest.split(":") if rest else []
+    simple: dict[str, Action] = {"back": Back(), "answers": ListAnswers(), "remind": RemindMe()}
+    if not fields:
+        return simple.get(kind)
+    if kind == "language" and len(fields) == 1:
+        return PickLanguage(fields[0])
+    if kind == "answer" and len(fields) == 2:
+        return Answer(fields[0], fields[1])
+    if kind == "why" and len(fields) == 1:
+        return WhyAsk(fields[0])
+    if kind == "change" and len(fields) == 1:
+        return ChangeAnswer(fields[0])
+    if kind == "detail" and len(fields) == 1:
+        section = next((s for s in _SECTIONS if s == fields[0]), None)
+        return ShowDetail(section) if section is not None else None
+    if (
+        kind in ("reminders", "forget")
+        and len(fields) == 1
+        and fields[0] in ("on", "off", "yes", "no")
+    ):
+        flag = fields[0] in ("on", "yes")
+        return Reminders(flag) if kind == "reminders" else Forget(flag)
+    if kind == "reminder" and len(fields) == 2 and fields[0].isdigit():
+        reply = next((r for r in _REPLIES if r == fields[1]), None)
+        return ReminderReply(int(fields[0]), reply) if reply is not None else None
+    if kind == "admin" and len(fields) == 3 and fields[0].isdigit():
+        return AdminAction(int(fields[0]), fields[1], fields[2])
+    return None

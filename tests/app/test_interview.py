@@ -145,3 +145,26 @@ def test_every_screen_offers_only_channel_neutral_actions(ctx):
     _form, result = _walk(ctx, PATENT_WORKER)
     for choice in actions_of(result):
         assert choice.label and not choice.label.startswith("<")
+
+
+def test_every_action_survives_its_text_form():
+    from bot.app.screens import (
+        AdminAction,
+        Forget,
+        PickLanguage,
+        ReminderReply,
+        Reminders,
+        action_key,
+        parse_action_key,
+    )
+
+    actions = [
+        PickLanguage("uz_Cyrl"), Answer("citizenship", "UZ"), Back(), WhyAsk("region"),
+        ListAnswers(), ChangeAnswer("region"), ShowDetail("sources"), RemindMe(),
+        Reminders(True), Reminders(False), Forget(True), Forget(False),
+        ReminderReply(7, "paid"), AdminAction(3, "text", "ky"),
+    ]  # fmt: skip
+    for action in actions:
+        assert parse_action_key(action_key(action)) == action
+    for junk in ("", "answer", "answer:x", "detail:everything", "reminder:x:paid", "forget:maybe"):
+        assert parse_action_key(junk) is None
