@@ -77,7 +77,7 @@ def test_a_2027_deadline_says_in_the_users_language_how_far_it_may_move():
     assert stay_limit is not None and stay_limit.may_move_days is None  # 90 days: no roll
     for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
         shown = present(assessment, RULESET, locale)
-        note = next(d["note"] for d in shown["deadlines"] if d["id"] == "registration")
+        note = next(d.note for d in shown.deadlines if d.id == "registration")
         assert note == RULESET.header.calendar_note.get(locale).format(days=4)
         assert "4" in note
     earlier = evaluate({**answers, "entry_date": "2026-10-05"}, date(2026, 10, 6), RULESET)
