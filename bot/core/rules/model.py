@@ -406,6 +406,8 @@ class RuleTestExpect(Strict):
     excludes: list[Ident] = Field(default_factory=list)
     deadlines: dict[Ident, date | None] = Field(default_factory=dict)
     """Deadline id → expected date; `null` means the deadline must be absent."""
+    may_move: dict[Ident, int | None] = Field(default_factory=dict)
+    """Deadline id → up to how many days a missing decree may move it; `null`: it cannot."""
 
 
 class RuleTest(Strict):
