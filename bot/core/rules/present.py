@@ -77,10 +77,10 @@ class DeadlineText:
     label: str
     outcome: str
     remind_days_before: tuple[int, ...]
-    may_move_days: int | None
-    """How many days the missing decree of a year could move it (None: it cannot move)."""
     note: str | None
     """Set when the date may move because its year's decree is not in the calendar yet."""
+    may_move_days: int | None = None
+    """How many days the missing decree of a year could move it (None: it cannot move)."""
 
 
 @dataclass(frozen=True)
