@@ -1,4 +1,4 @@
-"""Benchmark 8: start-up — ``hamroh run`` to its first ``getUpdates``, and ``hamroh rules check``.
+"""Benchmark 9: start-up — ``hamroh run`` to its first ``getUpdates``, and ``hamroh rules check``.
 
 a) ``hamroh run`` is started as a child process against the fake Bot API over
    loopback HTTP (``HAMROH_BOT_API_URL``), with ``--latency`` on every call (a round
@@ -16,7 +16,7 @@ on a shared machine wall time is that plus waiting for a core.
 
 Each figure is the median of ``--rounds`` runs; every run is printed with the load.
 
-    python benchmarks/bench_8_startup.py [--rounds 5] [--latency 0.05]
+    python benchmarks/bench_9_startup.py [--rounds 5] [--latency 0.05]
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ async def wall_time(command: list[str]) -> tuple[float, float]:
 
 async def main(rounds: int, latency: float) -> None:
     started = time.perf_counter()
-    _common.header("Benchmark 8: start-up")
+    _common.header("Benchmark 9: start-up")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")}
