@@ -79,11 +79,14 @@ class Driver:
 
 
 def question_on_screen(ruleset: Ruleset, message: SentMessage, locale: str) -> Question | None:
-    for question in ruleset.questions:
-        text = question.text.get(locale)
-        if text and text in message.text:
-            return question
-    return None
+    """The question a bot message asks, recognised by its text in ``locale``: the last
+    one in the message (a message may open with the record of the previous answer)."""
+    found = [
+        (message.text.rfind(text), question)
+        for question in ruleset.questions
+        if (text := question.text.get(locale)) and text in message.text
+    ]
+    return max(found, key=lambda item: item[0])[1] if found else None
 
 
 @dataclass

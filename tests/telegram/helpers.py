@@ -11,11 +11,14 @@ from tests.telegram.conftest import BotUser
 
 
 def question_on_screen(ruleset: Ruleset, message: SentMessage, locale: str) -> Question | None:
-    """The question a bot message asks, recognised by its text in ``locale``."""
-    for question in ruleset.questions:
-        if question.text.get(locale) in message.text:
-            return question
-    return None
+    """The question a bot message asks, recognised by its text in ``locale``: the last
+    one in the message (a message may open with the record of the previous answer)."""
+    found = [
+        (message.text.rfind(text), question)
+        for question in ruleset.questions
+        if (text := question.text.get(locale)) and text in message.text
+    ]
+    return max(found, key=lambda item: item[0])[1] if found else None
 
 
 async def start(user: BotUser, locale: str) -> None:

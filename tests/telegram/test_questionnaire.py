@@ -87,7 +87,8 @@ async def test_progress_back_and_why(make_app, api: FakeBotAPI, fixture_ruleset:
     await start(user, "tg")
     await answer(user, fixture_ruleset, "tg", PATENT_ANSWERS)  # citizenship
     question = user.last()
-    assert question.text.startswith("2/")
+    assert question.text.startswith(fixture_ruleset.question("citizenship").text.get("tg"))
+    assert "\n✅ Ӯзбекистон\n\n2/" in question.text  # the record of the answer opens it
     assert "Ҳоло дар Русия ҳастед?" in question.text
 
     _ = app.bot_data["hamroh"].catalogs.gettext("tg")
