@@ -22,6 +22,7 @@ are English, like the CLI (see :mod:`bot.admin.broadcasts`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.admin.broadcasts import BroadcastService, describe, night_warning, progress_line
@@ -233,9 +234,11 @@ async def cancel(wizard: Wizard, cid: int) -> Reply:
     )
 
 
-async def stats(storage: Storage, ruleset: Ruleset) -> Reply:
-    """Counts by language, citizenship and status; reminders sent and failed."""
+async def stats(storage: Storage, ruleset: Ruleset, extra: Sequence[str] = ()) -> Reply:
+    """Counts by language, citizenship and status; reminders sent and failed; ``extra``
+    lines from the channel (start links used)."""
     lines = stats_lines(await storage.stats())
+    lines.extend(extra)
     lines.append(f"Ruleset: {ruleset.version} ({ruleset.fingerprint})")
     return _panel_reply(lines)
 

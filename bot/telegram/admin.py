@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes
 from bot.app import broadcast_wizard as wizard
 from bot.app.screens import AdminAction, RawPreview, Reply
 from bot.delivery.campaigns import CampaignStore
-from bot.telegram import bot_api, render
+from bot.telegram import bot_api, deep_links, render
 from bot.telegram.conversation import answer_query
 from bot.telegram.services import Services, services_of
 
@@ -91,7 +91,8 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     assert chat is not None
     services = services_of(context)
-    await _show(context, chat.id, await wizard.stats(services.storage, services.ruleset))
+    links = deep_links.stats_line(await deep_links.counts(services.storage))
+    await _show(context, chat.id, await wizard.stats(services.storage, services.ruleset, [links]))
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -27,7 +27,7 @@ from telegram.ext import (
 
 from bot.app import interview, pages, person
 from bot.i18n import gettext, locale_from_telegram
-from bot.telegram import admin
+from bot.telegram import admin, deep_links
 from bot.telegram.buttons import on_button
 from bot.telegram.conversation import Turn, open_turn
 from bot.telegram.errors import on_error
@@ -61,16 +61,24 @@ async def _where_you_are(turn: Turn, notice: str | None = None) -> None:
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ask every user for their language; Telegram's guess is only preselected."""
+    """Ask every user for their language; a start link's language (``/start ky``) or
+    else Telegram's guess is only preselected (``bot.telegram.deep_links``)."""
+    turn = await open_turn(update, context)
+    if turn is None:
+        return
+    linked = deep_links.locale_of(context.args[0] if context.args else None)
+    if linked is not None:
+        await deep_links.count(turn.storage, linked)
+    selected = linked or (turn.user.locale if turn.user is not None else turn.guessed_locale)
+    await turn.show([pages.language_picker(selected)])
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await open_turn(update, context)
     if turn is None:
         return
     selected = turn.user.locale if turn.user is not None else turn.guessed_locale
     await turn.show([pages.language_picker(selected)])
-
-
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await on_start(update, context)
 
 
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
