@@ -46,8 +46,8 @@ async def test_an_unknown_payload_is_ignored(make_app, api: FakeBotAPI, payload:
 async def test_stats_count_each_link_and_name_nobody(
     make_app,
     api: FakeBotAPI,
-    served: Ruleset,
-    errors,  # noqa: F811
+    served: Ruleset,  # noqa: F811  (the fixture imported above)
+    errors,
 ) -> None:
     app, _db = await make_app(ruleset=served)
     for uid, payload in ((1001, "ky"), (1002, "ky"), (1003, "uz_Cyrl"), (1004, "nonsense")):
