@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,6 +31,12 @@ from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_ru
 from bot.core.rules.present import Presentation
 from bot.ops.commands import add_parsers as add_ops_parsers
 from bot.ops.commands import run_command as run_ops_command
+
+# httpx imports its own command line (and with it rich, ~0.2 s) when rich is installed
+# (it is, for the CEL library's command line); `hamroh` never runs httpx's. With this
+# stand-in, httpx falls back to the stub it has for when its CLI's dependencies are
+# missing. See BENCHMARKS.md, benchmark 9.
+sys.modules.setdefault("httpx._main", types.ModuleType("httpx._main"))
 
 DEFAULT_RULES = "rules"
 
