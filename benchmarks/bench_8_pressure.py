@@ -8,7 +8,7 @@ a) Many people at once, no limit in the fake Bot API (each call takes ``--latenc
    processor, same fake, same latency) whose one handler replies "ok", the same
    people with the same number of steps. Targets: steps/s >= half the bare bot's;
    p50 step latency <= twice the bare bot's. Also printed: a bare bot making the
-   same Bot API calls per step as ours (the floor set by Telegram traffic alone).
+   calls a step of ours made before issue 15 (a tap: answer, edit, send the next).
 
 b) A limit the bot is not told: the fake accepts at most ``L`` sendMessage calls in
    any sliding second (30, then 60) and answers 429 "retry after n" beyond; the
