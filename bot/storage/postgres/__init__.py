@@ -30,16 +30,13 @@ __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresDatabase"]
 class PostgresDatabase(PeopleMixin, RemindersMixin, MaintenanceMixin):
     """Users, interviews, reminders, the send queue, campaigns and instance coordination."""
 
-    shared = True
-    """Several instances may use this database at once (leases and turns apply)."""
-
     def __init__(self, pool: PgPool, url: str) -> None:
         self._pool = pool
         self._url = url
         self._queue = PgSendQueue(pool)
         self._campaigns = PgCampaigns(pool)
-        self.turns = PgUpdateTurns(pool)
-        self.instances = PgInstances(pool)
+        self._turns = PgUpdateTurns(pool)
+        self._instances = PgInstances(pool)
 
     @classmethod
     async def open(
@@ -59,6 +56,19 @@ class PostgresDatabase(PeopleMixin, RemindersMixin, MaintenanceMixin):
     @property
     def campaigns(self) -> PgCampaigns:
         return self._campaigns
+
+    @property
+    def coordination(self) -> PostgresDatabase:
+        """Several instances share this database: update turns and live instances."""
+        return self
+
+    @property
+    def turns(self) -> PgUpdateTurns:
+        return self._turns
+
+    @property
+    def instances(self) -> PgInstances:
+        return self._instances
 
     async def schema_version(self) -> int:
         return await self._pool.schema_version()
