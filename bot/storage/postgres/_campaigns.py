@@ -171,7 +171,7 @@ class PgCampaigns:
 
     async def progress(self, campaign_id: int) -> CampaignProgress:
         rows = await self._pool.fetch(
-            "SELECT o.state, COALESCE(o.last_error LIKE 'forbidden%%', FALSE), COUNT(*) "
+            "SELECT o.state, COALESCE(o.last_error ILIKE 'forbidden%%', FALSE), COUNT(*) "
             "FROM outbox AS o JOIN broadcasts AS b ON b.id = o.broadcast_id "
             "WHERE b.campaign_id = %s GROUP BY 1, 2",
             (campaign_id,),
