@@ -196,6 +196,11 @@ class UpdateTurns(Protocol):
     async def accept(self, update_id: int, chat_id: int, owner: str, now: dt.datetime) -> bool:
         """Record a received update; ``False`` if it is already known (a duplicate)."""
 
+    async def accept_many(
+        self, updates: list[tuple[int, int]], owner: str, now: dt.datetime
+    ) -> set[int]:
+        """Record ``(update id, chat id)`` pairs in one trip; the update ids that were new."""
+
     async def is_next(self, update_id: int, chat_id: int, stale_before: dt.datetime) -> bool:
         """No earlier unfinished update of the chat, accepted since ``stale_before``, waits."""
 

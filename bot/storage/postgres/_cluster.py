@@ -34,6 +34,21 @@ class PgUpdateTurns:
         )
         return bool(rows)
 
+    async def accept_many(
+        self, updates: list[tuple[int, int]], owner: str, now: dt.datetime
+    ) -> set[int]:
+        """Record many ``(update id, chat id)`` at once; the ids that were new."""
+        if not updates:
+            return set()
+        update_ids, chat_ids = zip(*updates, strict=True)
+        rows = await self._pool.fetch(
+            "INSERT INTO update_turns (update_id, chat_id, owner, accepted_at) "
+            "SELECT u, c, %s, %s FROM unnest(%s::bigint[], %s::bigint[]) AS t (u, c) "
+            "ORDER BY u ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            (owner, aware(now), list(update_ids), list(chat_ids)),
+        )
+        return {int(row[0]) for row in rows}
+
     async def is_next(self, update_id: int, chat_id: int, stale_before: dt.datetime) -> bool:
         """Whether no earlier open update of the chat (accepted after ``stale_before``) waits."""
         rows = await self._pool.fetch(
