@@ -8,9 +8,11 @@ no earlier unfinished update of the same chat is recorded. Telegram numbers upda
 in the order they happened, so the chat's updates are handled in that order.
 
 Two updates of one chat that reach two instances at the same instant could each look
-before the other is recorded; so an update first waits :data:`SETTLE` (30 ms) after it
-is recorded. Updates of one chat that arrive further apart than that — every person
-who reads a reply before tapping again — are handled in order.
+before the other is recorded; so an update first waits :data:`SETTLE` (50 ms) after it
+is recorded (in batches, on a connection of its own: a few milliseconds). Updates of
+one chat that are recorded less than that apart in the wrong order — only on an
+overloaded instance — can still be handled in the wrong order; everything slower,
+including every person who reads a reply before tapping again, is handled in order.
 
 An unfinished turn older than :data:`DEFAULT_LEASE` — its instance was killed while
 handling it — no longer holds the chat up. The webhook answers Telegram before the
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE = dt.timedelta(seconds=60)
 """How long an unfinished turn holds its chat (a handler takes well under a second)."""
-SETTLE = 0.03
+SETTLE = 0.05
 """Seconds an update waits after it is recorded, so an earlier one arriving at another
 instance at the same moment is recorded too before the turn is decided."""
 UNLIMITED = 1 << 30

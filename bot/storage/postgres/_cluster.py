@@ -41,7 +41,7 @@ class PgUpdateTurns:
         if not updates:
             return set()
         update_ids, chat_ids = zip(*updates, strict=True)
-        rows = await self._pool.fetch(
+        rows = await self._pool.fetch_apart(
             "INSERT INTO update_turns (update_id, chat_id, owner, accepted_at) "
             "SELECT u, c, %s, %s FROM unnest(%s::bigint[], %s::bigint[]) AS t (u, c) "
             "ORDER BY u ON CONFLICT (update_id) DO NOTHING RETURNING update_id",

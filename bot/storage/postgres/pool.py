@@ -11,6 +11,7 @@ same script twice.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -37,8 +38,11 @@ async def _configure(conn: AConn) -> None:
 class PgPool:
     """The pool, opened and migrated by :meth:`open`."""
 
-    def __init__(self, pool: AsyncConnectionPool[AConn]) -> None:
+    def __init__(self, pool: AsyncConnectionPool[AConn], url: str = "") -> None:
         self._pool = pool
+        self._url = url
+        self._own: AConn | None = None
+        self._own_lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -55,7 +59,7 @@ class PgPool:
             name="hamroh",
         )
         await pool.open(wait=True, timeout=15.0)
-        opened = cls(pool)
+        opened = cls(pool, url)
         try:
             await opened._migrate(migrations)
         except BaseException:
@@ -64,7 +68,23 @@ class PgPool:
         return opened
 
     async def close(self) -> None:
+        if self._own is not None:
+            await self._own.close()
+            self._own = None
         await self._pool.close()
+
+    async def fetch_apart(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Like :meth:`fetch`, on a connection of its own outside the pool.
+
+        Why: recording received updates must not wait behind busy handlers for a pooled
+        connection; its latency decides how well two instances agree on order.
+        """
+        async with self._own_lock:
+            if self._own is None or self._own.closed:
+                self._own = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+                await _configure(self._own)
+            cur = await self._own.execute(sql.encode(), params)
+            return await cur.fetchall() if cur.description is not None else []
 
     async def _migrate(self, migrations: Sequence[str]) -> None:
         async with self._pool.connection() as conn, conn.transaction():
