@@ -148,3 +148,15 @@ async def test_hamroh_db_backup_and_retention_on_postgresql(
     assert "2 users, pg_restore --list ok" in out and postgres_url not in out
     assert await asyncio.to_thread(main, ["db", "retention"]) == 0
     assert "deleted 1 users" in capsys.readouterr().out
+
+
+async def test_an_unreachable_postgresql_is_one_clear_line(postgres_url: str):
+    from bot.storage import StorageUnavailableError, open_storage
+
+    wrong = postgres_url.replace("postgres@", "postgres:hunter2@").replace(
+        "/hamroh_test", "/no_such_db"
+    )
+    with pytest.raises(StorageUnavailableError) as caught:
+        await open_storage(wrong)
+    message = str(caught.value)
+    assert "no_such_db" in message and "hunter2" not in message and "\n" not in message

@@ -18,15 +18,18 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, Final
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.storage.connection import SchemaTooNewError
+from bot.storage.errors import StorageUnavailableError
+from bot.storage.factory import describe_target
 
 logger = logging.getLogger(__name__)
 
 MIGRATION_LOCK: Final = 7_260_481_001
 """The advisory lock key held while migrating (any constant unique to Hamroh)."""
 DEFAULT_POOL_SIZE: Final = 10
+CONNECT_TIMEOUT: Final = 15
 
 AConn = psycopg.AsyncConnection[tuple[Any, ...]]
 
@@ -49,6 +52,14 @@ class PgPool:
         cls, url: str, migrations: Sequence[str], *, max_size: int = DEFAULT_POOL_SIZE
     ) -> PgPool:
         """Connect (failing fast with a clear error) and apply missing migrations."""
+        try:  # one direct attempt first: the pool would retry quietly until its timeout
+            probe = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+            raise StorageUnavailableError(
+                f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}"
+            ) from error
+        await probe.close()
         pool: AsyncConnectionPool[AConn] = AsyncConnectionPool(
             url,
             min_size=1,
@@ -58,7 +69,14 @@ class PgPool:
             open=False,
             name="hamroh",
         )
-        await pool.open(wait=True, timeout=15.0)
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        except (PoolTimeout, psycopg.OperationalError) as error:
+            await pool.close()
+            raise StorageUnavailableError(
+                f"cannot connect to PostgreSQL at {describe_target(url)} within "
+                f"{CONNECT_TIMEOUT:.0f} s; check HAMROH_DATABASE_URL and that the server runs"
+            ) from error
         opened = cls(pool, url)
         try:
             await opened._migrate(migrations)
