@@ -217,23 +217,34 @@ class PeopleMixin:
         check_optional_id("pending", pending)
         history_list = [check_id("history item", item) for item in history]
         aware(now)
+        questions = [q for q, _ in rows]
         try:
-            async with self._pool.transaction() as conn:
-                await conn.execute("DELETE FROM answers WHERE user_id = %s", (user_id,))
-                if rows:
-                    async with conn.cursor() as cursor:
-                        await cursor.executemany(
-                            "INSERT INTO answers (user_id, question_id, value, updated_at) "
-                            "VALUES (%s, %s, %s, %s)",
-                            [(user_id, q, v, now) for q, v in rows],
-                        )
-                await conn.execute(
-                    "INSERT INTO interviews (user_id, pending_question, history, updated_at) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET "
-                    "pending_question = excluded.pending_question, history = excluded.history, "
-                    "updated_at = excluded.updated_at",
-                    (user_id, pending, json.dumps(history_list), now),
-                )
+            # One statement (atomic on its own, one round trip): answers not given any
+            # more go, given ones are written, the pointer is replaced.
+            await self._pool.execute(
+                "WITH given AS (SELECT * FROM unnest(%s::text[], %s::text[]) AS g (q, v)), "
+                "gone AS (DELETE FROM answers WHERE user_id = %s "
+                "AND NOT (question_id = ANY(%s::text[]))), "
+                "kept AS (INSERT INTO answers (user_id, question_id, value, updated_at) "
+                "SELECT %s, q, v, %s FROM given ON CONFLICT (user_id, question_id) DO UPDATE "
+                "SET value = excluded.value, updated_at = excluded.updated_at) "
+                "INSERT INTO interviews (user_id, pending_question, history, updated_at) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET "
+                "pending_question = excluded.pending_question, history = excluded.history, "
+                "updated_at = excluded.updated_at",
+                (
+                    questions,
+                    [v for _, v in rows],
+                    user_id,
+                    questions,
+                    user_id,
+                    now,
+                    user_id,
+                    pending,
+                    json.dumps(history_list),
+                    now,
+                ),
+            )
         except psycopg.errors.ForeignKeyViolation as exc:
             raise UnknownUserError(user_id) from exc
 
