@@ -11,18 +11,17 @@ from datetime import date
 from string import Formatter
 from typing import Any
 
-from babel.dates import format_date
-
+from .. import wording
 from .engine import SEVERITY, Assessment, FiredOutcome
 from .model import LOCALES, Text
 from .ruleset import Ruleset
 
-BABEL_LOCALES = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz_Latn", "uz_Cyrl": "uz_Cyrl"}
+BABEL_LOCALES = wording.BABEL_LOCALES
 
 
 def format_day(day: date, locale: str) -> str:
-    """A date as people write it in `locale` (Babel/CLDR long format)."""
-    return format_date(day, format="long", locale=BABEL_LOCALES.get(locale, "ru"))
+    """A date as people write it in `locale`, in its own grammar (see bot.core.wording)."""
+    return wording.format_day(day, locale)
 
 
 def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) -> str:
