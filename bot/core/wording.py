@@ -82,3 +82,16 @@ def days_count(number: int, locale: str) -> str:
     words = _DAY_WORDS.get(locale, _DAY_WORDS["ru"])
     word = words.get(plural_category(number, locale), words["other"])
     return f"{number} {word}"
+
+
+def value_text(name: str, value: object, locale: str) -> str:
+    """A computed value (not an answer) as a rule text shows it.
+
+    A value whose name ends in ``_days`` is a count of days and carries its noun
+    in the right form («сверх срока уже 5 дней», «21 день», «30 күн»), so rule
+    texts write ``{overstay_days}`` without a noun of their own; anything else is
+    shown as it is.
+    """
+    if name.endswith("_days") and isinstance(value, int) and not isinstance(value, bool):
+        return days_count(value, locale)
+    return str(value)

@@ -68,3 +68,22 @@ def test_russian_days_have_three_plural_forms(number, expected):
 @pytest.mark.parametrize("number", [1, 2, 5, 21])
 def test_the_other_languages_keep_the_noun_after_a_number_as_it_is(locale, word, number):
     assert wording.days_count(number, locale) == f"{number} {word}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "locale", "expected"),
+    [
+        ("overstay_days", 1, "ru", "1 день"),
+        ("overstay_days", 3, "ru", "3 дня"),
+        ("overstay_days", 25, "ru", "25 дней"),
+        ("biometrics_days", 30, "ky", "30 күн"),
+        ("biometrics_days", 90, "tg", "90 рӯз"),
+        ("overstay_days", 2, "uz", "2 kun"),
+        ("overstay_days", 2, "uz_Cyrl", "2 кун"),
+        ("days_used", 45, "ru", "45"),  # a count shown after a label keeps the bare number
+        ("overstay_days", True, "ru", "True"),
+        ("stay_limit_days", "x", "ru", "x"),
+    ],
+)
+def test_a_computed_count_of_days_carries_its_noun(name, value, locale, expected):
+    assert wording.value_text(name, value, locale) == expected
