@@ -206,7 +206,7 @@ def _parse_error_text(error: ParseError, locale: str, catalogs: Catalogs | None)
             date=_day(params.get("date"), locale)
         )
     if code == "not_a_number":
-        return _("Please write a number with digits, for example 25.")
+        return _("I could not read this number.")
     if code == "number_too_small":
         return _("The number cannot be less than {min}.").format(min=params.get("min", 0))
     if code == "number_too_large":
