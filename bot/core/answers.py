@@ -485,7 +485,12 @@ def parse_answer(question: Question, text: str, ruleset: Ruleset, today: date) -
 
 
 def parse_integer(question: Question, text: str) -> int | ParseError:
-    digits = text.strip().replace(" ", "")
+    """A count typed in digits, alone or with the word "day" after it («25», «25 дней», «25 күн»)."""
+    digits = text.strip()
+    number_and_word = re.fullmatch(r"([\d ]+?)\s*([^\W\d_]+)\.?", digits)
+    if number_and_word and _UNIT_OF.get(canonical(number_and_word[2])) == "day":
+        digits = number_and_word[1]
+    digits = digits.replace(" ", "")
     if not re.fullmatch(r"\d{1,6}", digits):
         return ParseError("not_a_number")
     number = int(digits)

@@ -105,3 +105,18 @@ def test_bad_input_never_crashes_and_never_changes_the_answers(ruleset, typed):
     state = _at_entry_date(ruleset)
     result = take_text(state, typed, ruleset, TODAY)
     assert result.state == state and result.error is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("25", 25), (" 25 ", 25), ("25 дней", 25), ("1 день", 1), ("25 күн", 25), ("25 рӯз", 25),
+     ("25 kun", 25), ("25 кун", 25), ("0", 0), ("1 000", None), ("25 недель", None),
+     ("двадцать", None), ("25,5", None), ("-3", None), ("9" * 5000, None)],
+)  # fmt: skip
+def test_a_count_of_days_with_or_without_the_word_day(ruleset, typed, expected):
+    question = ruleset.question("days_in_russia_this_year")
+    result = parse_answer(question, typed, ruleset, TODAY)
+    if expected is None:
+        assert not isinstance(result, int), result
+    else:
+        assert result == expected
