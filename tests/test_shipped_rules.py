@@ -55,3 +55,40 @@ def test_every_deadline_says_which_answer_done_changes():
         assert kind.answer is not None and RULESET.has_question(kind.answer), deadline_id
     payments = [k for k, v in RULESET.header.deadlines.items() if v.payment]
     assert payments == ["patent_payment"]
+
+
+def test_a_2027_deadline_says_in_the_users_language_how_far_it_may_move():
+    """Arrival on 28 Dec 2026: the registration term runs into 2027, whose decree is
+    not in calendar.yaml; the note names the days. A 2026-only term has no note."""
+    from datetime import date
+
+    from bot.core.rules import evaluate, present
+
+    assert RULESET is not None
+    answers = {
+        "citizenship": "OTHER", "in_russia": "yes", "in_registry": "no",
+        "entry_date": "2026-12-28", "days_in_russia_this_year": 0, "purpose": "tourism",
+        "region": "other", "document": "none", "registered": "no", "children": "no",
+    }  # fmt: skip
+    assessment = evaluate(answers, date(2026, 12, 29), RULESET)
+    registration = assessment.deadline("registration")
+    assert registration is not None and registration.may_move_days == 4
+    stay_limit = assessment.deadline("stay_limit")
+    assert stay_limit is not None and stay_limit.may_move_days is None  # 90 days: no roll
+    for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
+        shown = present(assessment, RULESET, locale)
+        note = next(d["note"] for d in shown["deadlines"] if d["id"] == "registration")
+        assert note == RULESET.header.calendar_note.get(locale).format(days=4)
+        assert "4" in note
+    earlier = evaluate({**answers, "entry_date": "2026-10-05"}, date(2026, 10, 6), RULESET)
+    registration = earlier.deadline("registration")
+    assert registration is not None and registration.may_move_days is None
+
+
+def test_outcomes_marked_pending_say_so_and_have_a_review_date():
+    assert RULESET is not None
+    pending = [o for o in RULESET.outcomes if o.id.startswith("pending_")]
+    assert len(pending) >= 3
+    for outcome in pending:
+        assert outcome.review_by is not None, outcome.id
+        assert "не закон" in outcome.title.ru, outcome.id

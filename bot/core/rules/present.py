@@ -84,10 +84,11 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
             "label": header.deadlines[d.id].label.get(locale),
             "outcome": d.outcome_id,
             "remind_days_before": list(d.remind_days_before),
+            "may_move_days": d.may_move_days,
             "note": (
                 None
-                if not ruleset.calendar.years or d.date.year in ruleset.calendar.years
-                else header.calendar_note.get(locale)
+                if d.may_move_days is None
+                else header.calendar_note.get(locale).format(days=d.may_move_days)
             ),
         }
         for d in assessment.deadlines
