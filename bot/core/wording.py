@@ -25,8 +25,7 @@ from datetime import date
 from babel import Locale
 from babel.dates import format_date, get_month_names
 
-BABEL_LOCALES = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz_Latn", "uz_Cyrl": "uz_Cyrl"}
-"""Our locale codes → Babel's (``uz`` alone is Latin script in Babel as ``uz_Latn``)."""
+from bot.core.locales import babel_locale, normalize_locale
 
 _KYRGYZ_ON: dict[int, str] = {
     1: "январында", 2: "февралында", 3: "мартында", 4: "апрелинде", 5: "майында",
@@ -50,7 +49,7 @@ Kyrgyz, Tajik and Uzbek do not inflect a noun after a numeral («5 күн», «5
 
 
 def _babel(locale: str) -> str:
-    return BABEL_LOCALES.get(locale, "ru")
+    return babel_locale(locale)
 
 
 def month_name(month: int, locale: str) -> str:
@@ -79,7 +78,7 @@ def plural_category(number: int, locale: str) -> str:
 
 def days_count(number: int, locale: str) -> str:
     """A number of days with the word for "day" in the right form: «1 день», «2 дня», «5 дней»."""
-    words = _DAY_WORDS.get(locale, _DAY_WORDS["ru"])
+    words = _DAY_WORDS[normalize_locale(locale)]
     word = words.get(plural_category(number, locale), words["other"])
     return f"{number} {word}"
 
