@@ -110,8 +110,8 @@ def test_an_unchecked_registry_leads_the_result_with_the_free_official_check():
         "medical_date": "2026-03-10", "children": "no",
     }  # fmt: skip
     shown = present(evaluate(answers, date(2026, 12, 1), RULESET), RULESET, "ru")
-    assert shown["status"] == "unclear"
-    first = shown["outcomes"][0]
-    assert first["id"] == "registry_check_unknown"
-    assert "бесплатно" in first["title"]
-    assert [c["id"] for c in first["contacts"]] == ["mvd_registry_check"]
+    assert shown.status == "unclear"
+    first = shown.outcomes[0]
+    assert first.id == "registry_check_unknown"
+    assert "бесплатно" in first.title
+    assert [c.id for c in first.contacts] == ["mvd_registry_check"]
