@@ -130,11 +130,12 @@ class Presentation:
 
 
 def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) -> str:
-    """An answer or computed value as the user would read it: option label, date, number."""
+    """An answer or computed value as the user would read it: option label, date, number,
+    a computed count of days with its noun («5 дней»: see wording.value_text)."""
     if isinstance(value, date):
         return format_day(value, locale)
     if not ruleset.has_question(question_id):
-        return str(value)
+        return wording.value_text(question_id, value, locale)
     question = ruleset.question(question_id)
     if isinstance(value, str) and value in ruleset.option_values(question):
         return ruleset.option_label(question, value).get(locale)
