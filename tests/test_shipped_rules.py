@@ -77,7 +77,7 @@ def test_a_2027_deadline_says_in_the_users_language_how_far_it_may_move():
     assert stay_limit is not None and stay_limit.may_move_days is None  # 90 days: no roll
     for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
         shown = present(assessment, RULESET, locale)
-        note = next(d["note"] for d in shown["deadlines"] if d["id"] == "registration")
+        note = next(d.note for d in shown.deadlines if d.id == "registration")
         assert note == RULESET.header.calendar_note.get(locale).format(days=4)
         assert "4" in note
     earlier = evaluate({**answers, "entry_date": "2026-10-05"}, date(2026, 10, 6), RULESET)
@@ -92,3 +92,26 @@ def test_outcomes_marked_pending_say_so_and_have_a_review_date():
     for outcome in pending:
         assert outcome.review_by is not None, outcome.id
         assert "не закон" in outcome.title.ru, outcome.id
+
+
+def test_an_unchecked_registry_leads_the_result_with_the_free_official_check():
+    """A lawful patent holder who has not checked the registry is not told 'legal';
+    the first outcome shown is how to check, and it names the official service."""
+    from datetime import date
+
+    from bot.core.rules import evaluate, present
+
+    assert RULESET is not None
+    answers = {
+        "citizenship": "TJ", "in_russia": "yes", "in_registry": "unknown",
+        "entry_date": "2026-03-02", "purpose": "work", "region": "other", "document": "patent",
+        "patent_issue_date": "2026-03-20", "patent_paid_until": "2026-12-19",
+        "contract_copy_filed": "yes", "registered": "yes", "biometrics_done": "yes",
+        "medical_date": "2026-03-10", "children": "no",
+    }  # fmt: skip
+    shown = present(evaluate(answers, date(2026, 12, 1), RULESET), RULESET, "ru")
+    assert shown.status == "unclear"
+    first = shown.outcomes[0]
+    assert first.id == "registry_check_unknown"
+    assert "бесплатно" in first.title
+    assert [c.id for c in first.contacts] == ["mvd_registry_check"]

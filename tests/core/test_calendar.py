@@ -138,3 +138,9 @@ def test_rules_check_names_the_years_without_a_decree(ruleset):
     _, problems = check_ruleset(RULES)
     warnings = [p.reason for p in problems if p.warning]
     assert any(r.startswith("no decree for 2027") for r in warnings), warnings
+
+
+def test_a_year_before_the_first_decree_in_the_file_is_not_said_to_move(ruleset):
+    calendar = ruleset.calendar  # 2025 is the first decreed year
+    span = Span(d("2024-12-20"), d("2024-12-27"))
+    assert calendar.may_move_days(d("2024-12-27"), [span]) is None

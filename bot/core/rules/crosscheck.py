@@ -437,11 +437,13 @@ class CrossChecker:
                             file.line((*path, "expect")),
                             f"unknown outcome {key!r}" + suggestion(key, self.outcome_ids),
                         )
-                for key in expect.deadlines:
+                keys = [("deadlines", k) for k in expect.deadlines]
+                keys += [("may_move", k) for k in expect.may_move]
+                for section, key in keys:
                     if key not in self.header.deadlines:
                         self.out.add(
                             file,
-                            file.line((*path, "expect", "deadlines", key)),
+                            file.line((*path, "expect", section, key)),
                             f"unknown deadline id {key!r}"
                             + suggestion(key, set(self.header.deadlines)),
                         )

@@ -189,13 +189,19 @@ class WorkingCalendar:
         January weekends (`january_weekend_days`) land on other, unknown days. In the
         worst case they all land inside the count, which pushes a count forward that
         many working days later and a count backwards that many earlier. None when
-        no count touches such a year. (A decree can also make a Saturday a working
+        no count touches such a year. Years before the first decreed one are past:
+        their decrees exist but are not in the file, so "may move" would mislead. (A decree can also make a Saturday a working
         day, as in 2025; that could bring a deadline a day earlier and is not counted.)
         """
         forward = backward = False
         years: set[int] = set()
+        first = min(self.years, default=None)
         for span in spans:
-            touched = {y for y in range(span.first.year, span.last.year + 1) if y not in self.years}
+            touched = {
+                y
+                for y in range(span.first.year, span.last.year + 1)
+                if y not in self.years and (first is None or y > first)
+            }
             if touched:
                 years |= touched
                 backward |= span.backwards
