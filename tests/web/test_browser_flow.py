@@ -1,0 +1,80 @@
+"""A person reaches a result in each of the five languages, with JavaScript on and off.
+
+The result must be the one ``hamroh rules evaluate`` gives for the same answers on
+the same day; on the way, every page is small, carries the security headers, sets
+no cookie and makes no request to any other host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.core.rules import Ruleset
+from bot.web.form import hidden_fields
+
+from .browsing import CliResult, Wire, core_answers, hidden_answers, shown_result, walk_to_result
+from .conftest import AS_OF, WebServer
+from .personas import PERSONAS
+
+PAGE_BUDGET = 30 * 1024
+
+
+@pytest.fixture(scope="module")
+def cli_results(
+    shipped_ruleset: Ruleset, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, CliResult]]:
+    """The CLI's verdict for each persona's answers, computed while the browser walks."""
+    tmp = tmp_path_factory.mktemp("cli")
+    today = date.fromisoformat(AS_OF)
+    results = {
+        p.name: CliResult(core_answers(shipped_ruleset, p, today), tmp, p.locale) for p in PERSONAS
+    }
+    yield results
+    for result in results.values():
+        if result.process.poll() is None:
+            result.process.kill()
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+@pytest.mark.parametrize("persona", PERSONAS, ids=[p.locale for p in PERSONAS])
+def test_a_person_reaches_the_same_result_as_the_cli(
+    browser: Any, web_server: WebServer, shipped_ruleset: Ruleset,
+    cli_results: dict[str, CliResult], persona: Any, javascript: bool,
+) -> None:  # fmt: skip
+    context = browser.new_context(java_script_enabled=javascript)
+    wire = Wire(web_server.url)
+    wire.attach(context)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(web_server.url + "/")
+    with page.expect_navigation():
+        page.click(f"a[href$='/{persona.locale}/']")
+    asked = walk_to_result(page, shipped_ruleset, persona)
+
+    answers = hidden_answers(page)
+    for qid, value in persona.answers.items():
+        if qid in asked:
+            assert answers[qid] == persona.stored.get(qid, value), qid
+    expected = cli_results[persona.name]
+    # the web kept exactly the answers the core's own interview gives for the same taps
+    assert answers == {name[2:]: value for name, value in hidden_fields(expected.answers)}
+    assert shown_result(page) == expected.shown()
+    assert page.locator("html").get_attribute("lang").startswith(persona.locale[:2])
+
+    assert wire.foreign == []
+    assert context.cookies() == []
+    assert len(wire.documents) == len(asked) + 2  # the language list, the first question, …
+    for response in wire.documents:
+        headers = response.headers
+        assert "set-cookie" not in headers
+        assert headers["referrer-policy"] == "no-referrer"
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+    for url, size in wire.sizes():
+        assert 0 < size < PAGE_BUDGET, url
+    context.close()
