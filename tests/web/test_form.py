@@ -1,0 +1,60 @@
+"""The hidden form state: every answer goes out as the core writes it and comes back
+only if the core reads it as exactly that value."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.rules import Ruleset
+from bot.web.form import decode, hidden_fields
+from bot.web.pages import root_of
+
+TODAY = date(2026, 6, 15)
+
+
+def test_answers_make_the_round_trip_through_hidden_fields(shipped_ruleset: Ruleset) -> None:
+    answers = {
+        "citizenship": "UZ", "in_russia": "yes", "entry_date": "2026-01-10",
+        "days_in_russia_this_year": 12, "patent_paid_until": "unknown",
+    }  # fmt: skip
+    sub = decode(hidden_fields(answers), shipped_ruleset, TODAY)
+    assert not sub.tampered
+    assert dict(sub.state.answers) == answers
+    assert isinstance(sub.state.answers["days_in_russia_this_year"], int)
+
+
+def test_a_value_the_server_would_not_write_is_dropped(shipped_ruleset: Ruleset) -> None:
+    for name, value in [
+        ("a.citizenship", "uz"),  # the core would understand it, but we never write it so
+        ("a.in_russia", "да"),
+        ("a.entry_date", "2026-1-10"),
+        ("a.entry_date", "2027-01-10"),  # in the future: entry dates are in the past
+        ("a.days_in_russia_this_year", "012"),
+        ("a.days_in_russia_this_year", "400"),
+        ("a.unknown_question", "yes"),
+    ]:
+        sub = decode([(name, value), ("a.region", "moscow")], shipped_ruleset, TODAY)
+        assert sub.tampered, (name, value)
+        assert dict(sub.state.answers) == {"region": "moscow"}
+
+
+def test_the_shown_question_and_the_buttons_are_read(shipped_ruleset: Ruleset) -> None:
+    sub = decode(
+        [("a.citizenship", "KG"), ("q", "in_russia"), ("choice", "yes"), ("text", "")],
+        shipped_ruleset, TODAY,
+    )  # fmt: skip
+    assert (sub.shown, sub.choice, sub.state.pending, sub.tampered) == (
+        "in_russia", "yes", "in_russia", False,
+    )  # fmt: skip
+    assert decode([("do", "back")], shipped_ruleset, TODAY).action == "back"
+    assert decode([("do", "launch")], shipped_ruleset, TODAY).tampered
+    assert decode([("q", "no_such")], shipped_ruleset, TODAY).tampered
+    assert decode([("change", "no_such")], shipped_ruleset, TODAY).tampered
+    assert decode([("q", "region"), ("q", "region")], shipped_ruleset, TODAY).tampered
+    assert decode([(f"f{n}", "") for n in range(100)], shipped_ruleset, TODAY).tampered
+
+
+def test_links_are_relative_to_the_page() -> None:
+    assert [root_of(p) for p in ("/", "/ru", "/ru/", "/ru/step", "/a/b/c")] == [
+        "./", "./", "../", "../", "../../",
+    ]  # fmt: skip
