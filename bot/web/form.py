@@ -1,33 +1,37 @@
 """The person's answers as hidden form fields, and back, re-checked on every request.
 
 Why hidden fields and re-validation (not a session, not a signature): the web keeps
-nothing about the person, so the answers must travel with the page, in POST bodies
+nothing about the person, so the state must travel with the page, in POST bodies
 only (a URL ends up in browser history, proxy logs and the Referer of the next site).
-Anything in a form can be edited by whoever sends it, so every answer is passed
-through the core's own parser on every request, exactly as if it had been typed: a
-forged or stale value is dropped, never evaluated. No server secret is needed, so
-any number of mirrors can serve the same person in turn.
+Anything in a form can be edited by whoever sends it, so the state is read back with
+:meth:`bot.app.state.FormState.interview`, which passes every answer through the
+core's own parser; here we also notice when that dropped or changed anything, so the
+page can say "this button is out of date" instead of silently carrying on. No server
+secret is needed, so any number of mirrors can serve the same person in turn.
 
-Field names: ``a.<question id>`` for each answer, ``q`` for the question the page
-showed; the pressed button arrives as ``choice`` (an option value), ``change`` (a
-question id), ``lang`` (a locale) or ``do`` (``send``, ``back``, ``why``); typed
-input as ``text``.
+Fields: ``a.<question id>`` for each answer (as :class:`FormState` writes it),
+``pending`` for the question the person went back to or chose to change, ``q`` for
+the question a page shows (a typed answer is for that question only). The pressed
+button arrives as ``do``: an action key of :func:`bot.app.screens.action_key`
+(``answer:region:spb``, ``back``, ``why:region``, ``change:region``,
+``language:ky``) or ``send`` for typed input in ``text``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from bot.core.answers import MAX_INPUT, ParseError, parse_answer
+from bot.app.screens import Action, parse_action_key
+from bot.app.state import FormState, encode_value
+from bot.core.answers import MAX_INPUT
 from bot.core.interview import Interview
 from bot.core.rules import Ruleset
 
 ANSWER_PREFIX = "a."
-ACTIONS = frozenset({"send", "back", "why"})
-OTHER_FIELDS = frozenset({"q", "choice", "change", "do", "text", "lang"})
+SEND = "send"
+OTHER_FIELDS = frozenset({"pending", "q", "do", "text"})
 MAX_FIELDS = 64
 """More fields than questions and buttons together: not a form we sent."""
 MAX_BODY = 8 * 1024
@@ -39,38 +43,23 @@ class Submission:
     """One decoded POST: the state it carried and what the person pressed or typed."""
 
     state: Interview
-    shown: str | None
-    """The question the page showed (``q``), if it was a question page."""
-    choice: str | None = None
-    change: str | None = None
-    action: str | None = None
+    shown: str | None = None
+    """The question the page showed (``q``), on question pages."""
+    action: Action | None = None
+    """The button pressed, when it was an action (not ``send``)."""
     text: str | None = None
+    """Typed input, when the page had a text field."""
     tampered: bool = False
     """Something in the form was not what we sent (dropped); the page says so."""
 
 
-def stored_text(value: Any) -> str:
-    """An answer as it travels in a hidden field (an option value, ISO date or digits)."""
-    return str(value)
-
-
-def hidden_fields(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(name, value)`` pairs for every answer, in a stable order."""
-    return [(ANSWER_PREFIX + qid, stored_text(value)) for qid, value in sorted(answers.items())]
-
-
-def check_answer(question_id: str, raw: str, ruleset: Ruleset, today: date) -> Any:
-    """The stored value ``raw`` stands for, or None when it is not a value we send.
-
-    The core parses it as typed input; only a value that parses back to itself is a
-    value this server wrote (``"yes "``, ``"да"`` or ``"5.2.25"`` are not).
-    """
-    if not ruleset.has_question(question_id) or len(raw) > MAX_INPUT:
-        return None
-    value = parse_answer(ruleset.question(question_id), raw, ruleset, today)
-    if isinstance(value, ParseError) or stored_text(value) != raw:
-        return None
-    return value
+def hidden_fields(state: Interview) -> list[tuple[str, str]]:
+    """``(name, value)`` for every answer and the pending question, in a stable order."""
+    form = FormState.of(state)
+    fields = [(ANSWER_PREFIX + qid, value) for qid, value in sorted(form.answers.items())]
+    if form.pending is not None:
+        fields.append(("pending", form.pending))
+    return fields
 
 
 def _single(items: Iterable[tuple[str, str]]) -> tuple[dict[str, str], bool]:
@@ -85,47 +74,44 @@ def _single(items: Iterable[tuple[str, str]]) -> tuple[dict[str, str], bool]:
     return fields, repeated
 
 
+def read_state(
+    answers: dict[str, str], pending: str | None, ruleset: Ruleset, today: date
+) -> tuple[Interview, bool]:
+    """The interview the fields stand for, and whether any of them was not ours.
+
+    Only a value that reads back as exactly itself is one this server wrote
+    (``"да"``, ``"5.2.25"`` or ``"yes "`` may be understood, but we never write them).
+    """
+    too_long = {qid for qid, value in answers.items() if len(value) > MAX_INPUT}
+    kept = {qid: value for qid, value in answers.items() if qid not in too_long}
+    state = FormState(kept, pending).interview(ruleset, today)
+    exact = {qid for qid, value in state.answers.items() if encode_value(value) == kept.get(qid)}
+    tampered = bool(too_long) or exact != set(answers) or state.pending != pending
+    if exact != set(state.answers):
+        state = Interview({qid: state.answers[qid] for qid in exact}, state.pending)
+    return state, tampered
+
+
 def decode(items: Iterable[tuple[str, str]], ruleset: Ruleset, today: date) -> Submission:
     """Read a POSTed form; anything we did not send is dropped and marks it tampered."""
     fields, tampered = _single(items)
     if len(fields) > MAX_FIELDS:
-        return Submission(Interview(), None, tampered=True)
-    answers: dict[str, Any] = {}
-    for name, raw in fields.items():
-        if name.startswith(ANSWER_PREFIX):
-            value = check_answer(name[len(ANSWER_PREFIX) :], raw, ruleset, today)
-            if value is None:
-                tampered = True
-            else:
-                answers[name[len(ANSWER_PREFIX) :]] = value
-        elif name not in OTHER_FIELDS:
-            tampered = True
-
-    def known_question(name: str) -> str | None:
-        nonlocal tampered
-        value = fields.get(name)
-        if value is None or value == "":
-            return None
-        if not ruleset.has_question(value):
-            tampered = True
-            return None
-        return value
-
-    shown = known_question("q")
-    change = known_question("change")
-    action = fields.get("do") or None
-    if action is not None and action not in ACTIONS:
-        tampered, action = True, None
-    choice = fields.get("choice") or None
-    if choice is not None and len(choice) > MAX_INPUT:
-        tampered, choice = True, None
-    text = fields.get("text")
-    return Submission(
-        state=Interview(answers=answers, pending=shown),
-        shown=shown,
-        choice=choice,
-        change=change,
-        action=action,
-        text=text,
-        tampered=tampered,
-    )
+        return Submission(Interview(), tampered=True)
+    answers = {
+        name[len(ANSWER_PREFIX) :]: value
+        for name, value in fields.items()
+        if name.startswith(ANSWER_PREFIX)
+    }
+    if any(not name.startswith(ANSWER_PREFIX) and name not in OTHER_FIELDS for name in fields):
+        tampered = True
+    state, forged = read_state(answers, fields.get("pending") or None, ruleset, today)
+    tampered = tampered or forged
+    shown = fields.get("q") or None
+    if shown is not None and not ruleset.has_question(shown):
+        tampered, shown = True, None
+    key = fields.get("do") or None
+    action: Action | None = None
+    if key is not None and key != SEND:
+        action = parse_action_key(key) if len(key) <= MAX_INPUT else None
+        tampered = tampered or action is None
+    return Submission(state, shown, action, fields.get("text"), tampered)

@@ -1,17 +1,24 @@
-"""The web channel's requests: decode the form, run the interview, render the screen.
+"""The web channel's requests: decode the form, call a use case, render its screens.
 
 Every POST carries the whole state (:mod:`bot.web.form`), so any process or mirror
 can answer any request, and nothing about the person is kept between them. What to
-ask, what an answer means and what the result is are decided in the core; this
-module only maps form buttons to interview steps and screens to templates.
+ask, what an answer means, what is stale and what the result is are decided by the
+use cases (:mod:`bot.app.interview`); this module maps form buttons to their
+actions and screens to templates.
+
+A finished interview is one page: the result with its card, the deadlines, why and
+every step, the answers (each one changeable) and the contacts. The details a
+Telegram user taps for are sections of that page (folded when JavaScript runs), so
+they cost no round trip on a slow link. Reminders need a stored chat, so the web
+offers the calendar file instead of "Remind me".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -20,33 +27,35 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from bot.core.interview import (
-    Interview,
-    answer_text,
-    back,
-    change,
-    current_question,
-    give_answer,
-    progress,
+from bot.app import interview
+from bot.app.context import Context
+from bot.app.screens import (
+    Answered,
+    Choice,
+    InterviewAction,
+    Intro,
+    LanguageChosen,
+    ListAnswers,
+    Notice,
+    PickLanguage,
+    Question,
+    RemindMe,
+    Result,
+    Screen,
+    ShowDetail,
+    action_key,
 )
-from bot.core.rules import Ruleset, evaluate, present
-from bot.core.rules.model import Question
-from bot.core.rules.present import answer_label, format_day
-from bot.i18n import LANGUAGE_NAMES, Catalogs, Translator, parse_error_message, question_hint
+from bot.core.interview import Interview
+from bot.core.locales import BY_CODE, REGISTRY
+from bot.core.rules import Ruleset
+from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
 
 logger = logging.getLogger(__name__)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-
-CHOOSE_PROMPTS = {
-    "ky": "Тилди тандаңыз",
-    "tg": "Забонро интихоб кунед",
-    "uz": "Tilni tanlang",
-    "uz_Cyrl": "Тилни танланг",
-    "ru": "Выберите язык",
-}
-""""Choose a language" in each language (the bot's picker says the same)."""
+SECTIONS = {"why": "details", "steps": "details", "sources": "details", "contacts": "contacts"}
+"""A result's detail section → the part of the result page that holds it."""
 
 
 def root_of(path: str) -> str:
@@ -62,14 +71,23 @@ class BadForm(Exception):
     """A POST that is not one of our forms (wrong type, too many fields, unreadable)."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Button:
-    """A form button: what it sends (``name=value``) and what it says."""
+    """A form button: the value it sends as ``do`` and what it says."""
 
-    name: str
     value: str
     label: str
+    icon: str = ""
     selected: bool = False
+    toggle: str | None = None
+    """With JavaScript, the id of the element it opens in place (no round trip)."""
+
+
+def button(choice: Choice) -> Button:
+    """A screen's choice as a form button (``<button name="do" value="…">``)."""
+    key = action_key(choice.action)
+    toggle = "why" if key.startswith("why:") else None
+    return Button(key, choice.label, choice.icon, choice.selected, toggle)
 
 
 class WebPages:
@@ -81,66 +99,145 @@ class WebPages:
         catalogs: Catalogs,
         templates: Jinja2Templates,
         today: Callable[[], date],
+        calendar: Callable[[Context, Interview], bytes] | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.catalogs = catalogs
         self.templates = templates
         self.today = today
+        self.calendar = calendar
 
-    # ------------------------------------------------------------------ helpers
+    def context(self, locale: str, today: date | None = None) -> Context:
+        return Context(self.ruleset, today or self.today(), locale, self.catalogs)
+
+    # ------------------------------------------------------------------ rendering
 
     def _page(
-        self, request: Request, template: str, locale: str, context: dict[str, Any],
+        self, request: Request, template: str, ctx: Context, values: dict[str, Any],
         status: int = 200,
     ) -> Response:  # fmt: skip
-        _ = self.catalogs.gettext(locale)
         base = {
-            "locale": locale,
+            "locale": ctx.locale,
             "root": root_of(request.url.path),
-            "_": _,
-            "title": context.pop("title", ""),
-            "languages": self._languages(),
-            "switch_label": _("Change the language"),
+            "title": "",
+            "languages": REGISTRY,
+            "switch_label": ctx._("Change the language"),
         }
         return self.templates.TemplateResponse(
-            request, template, {**base, **context}, status_code=status
+            request, template, {**base, **values}, status_code=status
         )
-
-    @staticmethod
-    def _languages() -> list[dict[str, str]]:
-        return [
-            {"code": code, "name": name, "prompt": CHOOSE_PROMPTS[code]}
-            for code, name in LANGUAGE_NAMES.items()
-        ]
 
     def problem(self, request: Request, locale: str | None, status: int) -> Response:
         """The short friendly page for anything that is not one of our requests."""
-        locale = locale if locale in LANGUAGE_NAMES else "ru"
-        _ = self.catalogs.gettext(locale)
+        ctx = self.context(locale if locale in BY_CODE else "ru")
+        _ = ctx._
         if status == 404:
             message = _("This page does not exist.")
         elif status >= 500:
             message = _("Sorry, something went wrong. Please try again.")
         else:
             message = _("This page is out of date. Please start again.")
-        return self._page(
-            request, "problem.html", locale,
-            {"message": message, "again": _("Start again"), "title": message},
-            status=status,
-        )  # fmt: skip
+        values = {"message": message, "again": _("Start again"), "title": message}
+        return self._page(request, "problem.html", ctx, values, status=status)
+
+    def draw(
+        self, request: Request, ctx: Context, state: Interview, screens: list[Screen],
+        notice: str | None = None,
+    ) -> Response:  # fmt: skip
+        """The page for what a use case answered: a question, or the whole result."""
+        notices = [notice] if notice else []
+        notices += [s.text for s in screens if isinstance(s, Notice)]
+        question = next((s for s in screens if isinstance(s, Question)), None)
+        if question is not None:
+            return self._question(request, ctx, state, screens, question, notices)
+        result = next((s for s in screens if isinstance(s, Result)), None)
+        if result is None:  # a detail or the answer list: all of them are on the result page
+            step = interview.current(ctx, state, brief=False)
+            return self.draw(request, ctx, state, list(step.reply.screens), notice)
+        return self._result(request, ctx, state, result, notices)
+
+    def _question(
+        self, request: Request, ctx: Context, state: Interview, screens: list[Screen],
+        question: Question, notices: list[str], typed: str = "",
+    ) -> Response:  # fmt: skip
+        intro = next((s for s in screens if isinstance(s, Intro)), None)
+        if intro is not None:  # what the web keeps is not what the bot keeps
+            intro = dataclasses.replace(intro, privacy=self.privacy(ctx))
+        why = question.why
+        if why is None:  # with JavaScript, "Why we ask this?" opens without a round trip
+            shown = interview.question_screen(ctx, state, show_why=True)
+            why = shown.why if shown is not None else None
+        if question.notice:
+            notices.append(question.notice)
+        values = {
+            "title": question.text,
+            "intro": intro,
+            "screen": question,
+            "notices": notices,
+            "options": [button(c) for c in question.options],
+            "navigation": [button(c) for c in question.navigation],
+            "why_text": why,
+            "why_open": question.why is not None,
+            "typed": typed,
+            "hidden": hidden_fields(state),
+            "send": ctx._("Next"),
+        }
+        return self._page(request, "question.html", ctx, values)
+
+    def _result(
+        self, request: Request, ctx: Context, state: Interview, result: Result,
+        notices: list[str],
+    ) -> Response:  # fmt: skip
+        links = [
+            (SECTIONS[c.action.section] if isinstance(c.action, ShowDetail) else "answers", c)
+            for c in result.actions
+            if isinstance(c.action, ShowDetail | ListAnswers)
+        ]
+        offers_reminders = any(isinstance(c.action, RemindMe) for c in result.actions)
+        values = {
+            "title": result.presentation.status_title,
+            "notices": notices,
+            "result": result,
+            "links": links,
+            "details_title": interview.explanation_screen(ctx, result.presentation).title,
+            "answers": interview.answers_screen(ctx, state),
+            "contacts": interview.contacts_screen(ctx, state),
+            "hidden": hidden_fields(state),
+            "change": ctx._("Change an answer"),
+            "back": "◀️ " + ctx._("Back"),
+            "calendar": (
+                {
+                    "button": ctx._("Download the calendar file"),
+                    "note": ctx._(
+                        "Your deadlines with reminders, for the calendar on your phone. "
+                        "The titles of the entries do not mention migration."
+                    ),
+                }
+                if offers_reminders and self.calendar is not None
+                else None
+            ),
+        }
+        return self._page(request, "result.html", ctx, values)
+
+    @staticmethod
+    def privacy(ctx: Context) -> str:
+        return ctx._(
+            "This site keeps nothing about you: your answers travel only "
+            "inside this page and are gone when you close it."
+        )
+
+    # ------------------------------------------------------------------ GET pages
 
     @staticmethod
     def locale_of(request: Request) -> str:
         locale = str(request.path_params.get("locale", ""))
-        if locale not in LANGUAGE_NAMES:
+        if locale not in BY_CODE:
             raise HTTPException(404)
         return locale
 
-    # ------------------------------------------------------------------ GET pages
-
     async def languages(self, request: Request) -> Response:
-        """``/``: the five languages, each named in itself."""
-        return self._page(request, "languages.html", "ru", {"notice": None})
+        """``/``: the five languages, each named in itself with "choose" in itself."""
+        return self._page(request, "languages.html", self.context("ru"), {})
 
     async def add_slash(self, request: Request) -> Response:
         """``/ru`` → ``ru/`` (a relative Location: right under any prefix)."""
@@ -149,217 +246,92 @@ class WebPages:
 
     async def start(self, request: Request) -> Response:
         """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question."""
-        locale = self.locale_of(request)
-        return self._interview(request, locale, Interview(), intro=True)
+        ctx = self.context(self.locale_of(request))
+        state = Interview()
+        return self.draw(request, ctx, state, list(interview.start(ctx, state).reply.screens))
 
-    # ------------------------------------------------------------------ POST step
+    # ------------------------------------------------------------------ POST
 
-    async def step(self, request: Request) -> Response:
-        """One button press or typed answer; the answers come in and go out in the form."""
-        locale = self.locale_of(request)
-        form = await self._read_form(request)
-        today = self.today()
-        fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-        sub = decode(fields, self.ruleset, today)
-        requested = form.get("lang")
-        if requested is None:
-            return self._apply(request, locale, sub, today)
-        if not isinstance(requested, str) or requested not in LANGUAGE_NAMES:
-            return self._apply(request, locale, replace(sub, tampered=True), today)
-        # Another language: the same place in the interview, every answer kept.
-        notice = None
-        if sub.tampered:
-            notice = self.catalogs.gettext(requested)(
-                "This button is out of date. Here is where you are now."
-            )
-        return self._interview(request, requested, sub.state, notice=notice)
-
-    async def _read_form(self, request: Request) -> FormData:
+    async def _read_form(self, request: Request) -> list[tuple[str, str]]:
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
         if content_type.lower() != FORM_TYPE:
             raise BadForm
         try:
-            return await request.form(max_fields=MAX_FIELDS, max_files=0)
+            form: FormData = await request.form(max_fields=MAX_FIELDS, max_files=0)
         except Exception as error:  # python-multipart and Starlette raise several kinds
             raise BadForm from error
+        return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
 
-    def _apply(self, request: Request, locale: str, sub: Submission, today: date) -> Response:
-        _ = self.catalogs.gettext(locale)
-        state = sub.state
-        stale = _("This button is out of date. Here is where you are now.")
+    async def step(self, request: Request) -> Response:
+        """One button press or typed answer; the answers come in and go out in the form."""
+        ctx = self.context(self.locale_of(request))
+        sub = decode(await self._read_form(request), ctx.ruleset, ctx.today)
         if sub.tampered:
-            return self._interview(request, locale, state, notice=stale)
-        question = current_question(state, self.ruleset, today)
-        if sub.shown is not None and (question is None or question.id != sub.shown):
-            return self._interview(request, locale, state, notice=stale)
-        if sub.change is not None:
-            if sub.change not in {q.id for q in state.asked(self.ruleset, today)}:
-                return self._interview(request, locale, state, notice=stale)
-            return self._interview(request, locale, change(state, sub.change, self.ruleset, today))
-        if sub.choice is not None:
-            if question is None or sub.choice not in self.ruleset.option_values(question):
-                return self._interview(request, locale, state, notice=stale)
-            return self._interview(request, locale, give_answer(state, question.id, sub.choice))
-        if sub.action == "back":
-            return self._interview(request, locale, back(state, self.ruleset, today))
-        if sub.action == "why":
-            return self._interview(request, locale, state, show_why=True)
-        if sub.text is not None and question is not None and sub.action in (None, "send"):
-            new_state, error = answer_text(state, sub.text, self.ruleset, today)
-            if error is not None:
-                notice = parse_error_message(error, locale, self.catalogs)
-                return self._interview(request, locale, state, notice=notice, typed=sub.text)
-            return self._interview(request, locale, new_state)
-        return self._interview(request, locale, state)
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        action = sub.action
+        if isinstance(action, PickLanguage):
+            if action.locale not in BY_CODE:
+                return self.draw(request, ctx, sub.state, _stale_screens(ctx, sub.state))
+            ctx = ctx.in_locale(action.locale)  # the same place, every answer kept
+            step = interview.current(ctx, sub.state, brief=False)
+            return self.draw(request, ctx, sub.state, list(step.reply.screens))
+        if action is None:
+            return self._typed(request, ctx, sub)
+        if not isinstance(action, InterviewAction):  # remind, forget, admin: not on the web
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        step = interview.act(ctx, sub.state, action)
+        return self.draw(request, ctx, step.state, _shown(step.reply), step.reply.toast)
 
-    # ------------------------------------------------------------------ screens
+    def _typed(self, request: Request, ctx: Context, sub: Submission) -> Response:
+        """A typed answer (``do=send`` or the Enter key) for the question the page showed."""
+        question = interview.question_screen(ctx, sub.state)
+        if sub.text is None or question is None or sub.shown != question.question_id:
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        step = interview.answer_typed(ctx, sub.state, sub.text)
+        screens = list(step.reply.screens)
+        shown = next((s for s in screens if isinstance(s, Question)), None)
+        if shown is not None and shown.notice and shown.question_id == question.question_id:
+            # not understood: the same question with the reason, and the text to fix
+            return self._question(request, ctx, step.state, screens, shown, [], sub.text)
+        return self.draw(request, ctx, step.state, screens)
 
-    def _interview(
-        self,
-        request: Request,
-        locale: str,
-        state: Interview,
-        *,
-        notice: str | None = None,
-        show_why: bool = False,
-        typed: str = "",
-        intro: bool = False,
-    ) -> Response:
-        today = self.today()
-        question = current_question(state, self.ruleset, today)
-        if question is None:
-            return self._result(request, locale, state, today, notice)
-        _ = self.catalogs.gettext(locale)
-        context = self._question_context(question, state, locale, today, _)
-        context.update(
-            notice=notice, why_open=show_why, typed=typed, title=context["screen"]["text"]
+    async def calendar_file(self, request: Request) -> Response:
+        """The deadlines as a calendar file (neutral titles), for the answers in the form."""
+        ctx = self.context(self.locale_of(request))
+        sub = decode(await self._read_form(request), ctx.ruleset, ctx.today)
+        if self.calendar is None or sub.tampered or interview.question_screen(ctx, sub.state):
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        body = self.calendar(ctx, sub.state)
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="calendar.ics"'},
         )
-        context["screen"]["notice"] = notice
-        context["intro"] = (
-            {
-                "greeting": _("Hello! I am Hamroh."),
-                "about": _(
-                    "I will ask a few short questions and tell you your likely status "
-                    "in Russia, what to do and by when."
-                ),
-                "privacy": _(
-                    "This site keeps nothing about you: your answers travel only "
-                    "inside this page and are gone when you close it."
-                ),
-            }
-            if intro
-            else None
-        )
-        return self._page(request, "question.html", locale, context)
 
-    def _question_context(
-        self, question: Question, state: Interview, locale: str, today: date, _: Translator
-    ) -> dict[str, Any]:
-        position, total = progress(state, self.ruleset, today)
-        current_value = state.answers.get(question.id)
-        typed_input = question.type if question.type in ("date", "integer") else None
-        options = [
-            Button(
-                "choice",
-                value,
-                self.ruleset.option_label(question, value).get(locale),
-                selected=value == current_value,
-            )
-            for value in self.ruleset.option_values(question)
-        ]
-        navigation = []
-        if position > 1:
-            navigation.append(Button("do", "back", "◀ " + _("Back")))
-        navigation.append(Button("do", "why", "❔ " + _("Why we ask this?")))
-        screen = {
-            "question_id": question.id,
-            "position": position,
-            "total": total,
-            "text": question.text.get(locale),
-            "current_answer": (
-                _("Your answer now: {answer}").format(
-                    answer=answer_label(self.ruleset, question.id, current_value, locale)
-                )
-                if current_value is not None
-                else None
-            ),
-            "hint": question_hint(question, locale, self.catalogs),
-            "typed_input": typed_input,
-        }
-        return {
-            "screen": screen,
-            "options": options,
-            "navigation": navigation,
-            "why_text": question.why.get(locale),
-            "hidden": hidden_fields(state.answers),
-            "labels": {"send": _("Next")},
-        }
 
-    def _result(
-        self, request: Request, locale: str, state: Interview, today: date, notice: str | None
-    ) -> Response:
-        _ = self.catalogs.gettext(locale)
-        data = present(evaluate(state.answers, today, self.ruleset), self.ruleset, locale)
-        because = {item["outcome"]: item["because"] for item in data["explanation"]}
-        outcomes = [
-            {
-                **outcome,
-                "because": because.get(outcome["id"], []),
-                "sources": [(s["title"], s["url"]) for s in outcome["sources"]],
-            }
-            for outcome in data["outcomes"]
-        ]
-        seen: dict[str, Any] = {}
-        for outcome in data["outcomes"]:
-            for contact in outcome["contacts"]:
-                seen.setdefault(contact["id"], contact)
-        answered = [q for q in state.asked(self.ruleset, today) if q.id in state.answers]
-        reviewed = format_day(date.fromisoformat(data["content_reviewed"]), locale)
-        context = {
-            "title": data["status_title"],
-            "notice": notice,
-            "result": data,
-            "card_lines": [],
-            "outcomes": outcomes,
-            "hidden": hidden_fields(state.answers),
-            "labels": {
-                "as_of": _("Result as of {date}").format(date=format_day(today, locale)),
-                "deadlines": _("Deadlines"),
-                "details": _("Why this result"),
-                "why": _("Why:"),
-                "what_to_do": _("What to do:"),
-                "legal_basis": _("Legal basis:"),
-                "sources": _("Sources:"),
-                "rules_checked": _("Rules last checked: {date}").format(date=reviewed),
-                "change": _("Change an answer"),
-                "back": "◀ " + _("Back"),
-            },
-            "answers": {
-                "title": _("Your answers"),
-                "items": [
-                    {
-                        "label": q.label.get(locale),
-                        "answer": answer_label(self.ruleset, q.id, state.answers[q.id], locale),
-                        "name": "change",
-                        "value": q.id,
-                    }
-                    for q in answered
-                ],
-                "footer": _("Tap an answer to change it. Your other answers stay."),
-                "empty": _("You have not answered any questions yet."),
-            },
-            "contacts": {
-                "title": _("Where to get help"),
-                "contacts": list(seen.values()),
-                "empty": _("I have no contacts for your case yet."),
-            },
-            "calendar": None,
-            "calendar_labels": {
-                "button": _("Download the calendar file"),
-                "note": _(
-                    "Your deadlines with reminders, for the calendar on your phone. "
-                    "The titles of the entries do not mention migration."
-                ),
-            },
-        }
-        return self._page(request, "result.html", locale, context)
+def _shown(reply: Any) -> list[Screen]:
+    """What a reply puts on the page: its new content first, then its screens.
+
+    An :class:`Answered` or :class:`LanguageChosen` record only restates the tap
+    (Telegram leaves it in the chat); a web page has nothing to leave it on.
+    """
+    screens: list[Screen] = []
+    if reply.replace is not None and not isinstance(reply.replace, Answered | LanguageChosen):
+        screens.append(reply.replace)
+    screens.extend(reply.screens)
+    return screens
+
+
+def _stale_screens(ctx: Context, state: Interview) -> list[Screen]:
+    step = interview.stale(ctx, state)
+    notice: list[Screen] = [Notice(step.reply.toast)] if step.reply.toast else []
+    return [*notice, *step.reply.screens]
+
+
+def made_now() -> datetime:
+    """The moment a calendar file is made (its DTSTAMP): the adapter reads the clock."""
+    return datetime.now(UTC)

@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.app.screens import action_key
+from bot.core.locales import REGISTRY
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
-HTML_LANG = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz-Latn", "uz_Cyrl": "uz-Cyrl"}
+HTML_LANG = {locale.code: locale.code.replace("_", "-") for locale in REGISTRY} | {"uz": "uz-Latn"}
 """BCP 47 tags for ``<html lang>`` (screen readers, hyphenation, fonts)."""
 
 STATUS_ICONS = {
@@ -70,8 +72,5 @@ def environment(static: dict[str, StaticFile]) -> Environment:
     env.globals["static_version"] = {name: item.version for name, item in static.items()}
     env.globals["html_lang"] = HTML_LANG
     env.globals["status_icons"] = STATUS_ICONS
+    env.globals["action_key"] = action_key
     return env
-
-
-def render(env: Environment, template: str, context: dict[str, Any]) -> str:
-    return env.get_template(template).render(context)

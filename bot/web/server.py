@@ -23,8 +23,9 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.core.locales import LANGUAGE_NAMES, today_in_law
 from bot.core.rules import Ruleset
-from bot.i18n import LANGUAGE_NAMES, Catalogs
+from bot.i18n import Catalogs
 from bot.web.form import MAX_BODY
 from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
 from bot.web.pages import BadForm, WebPages
@@ -32,8 +33,6 @@ from bot.web.render import environment, load_static
 
 logger = logging.getLogger(__name__)
 
-LEGAL_TIMEZONE = dt.timezone(dt.timedelta(hours=3), "MSK")
-"""Deadlines are days in Moscow time, whatever the server's clock says."""
 
 STATIC_CACHE = "public, max-age=31536000, immutable"
 KNOWN_PATHS = re.compile(
@@ -43,8 +42,8 @@ KNOWN_PATHS = re.compile(
 
 
 def moscow_today() -> date:
-    """The day answers are judged on: today in Moscow (the bot uses the same day)."""
-    return dt.datetime.now(dt.UTC).astimezone(LEGAL_TIMEZONE).date()
+    """The day answers are judged on: the legal day now (the bot uses the same day)."""
+    return today_in_law(dt.datetime.now(dt.UTC))
 
 
 def _locale_in_path(path: str) -> str | None:
@@ -125,6 +124,7 @@ def create_app(
         Route("/{locale}", pages.add_slash, methods=["GET"]),
         Route("/{locale}/", pages.start, methods=["GET"]),
         Route("/{locale}/step", pages.step, methods=["POST"]),
+        Route("/{locale}/calendar.ics", pages.calendar_file, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

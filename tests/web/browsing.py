@@ -85,7 +85,7 @@ def answer(page: Any, ruleset: Ruleset, persona: Persona, qid: str) -> None:
     given = persona.answers.get(qid)
     if given is None:
         given = neutral_answer(ruleset, ruleset.question(qid))
-    option = f'button[name=choice][value="{given}"]'
+    option = f'button[name=do][value="answer:{qid}:{given}"]'
     if page.locator(option).count():
         submit(page, option)
         return

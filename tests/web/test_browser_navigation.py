@@ -30,13 +30,13 @@ def test_back_shows_the_previous_question_with_the_answer_given(
     browser: Any, web_server: WebServer, javascript: bool
 ) -> None:
     page = _open(browser, web_server, "ru", javascript)
-    submit(page, "button[name=choice][value=UZ]")
+    submit(page, "button[name=do][value='answer:citizenship:UZ']")
     assert question_id(page) == "in_russia"
     submit(page, "button[name=do][value=back]")
     assert question_id(page) == "citizenship"
-    assert page.locator("button.selected").get_attribute("value") == "UZ"
+    assert page.locator("button.selected").get_attribute("value") == "answer:citizenship:UZ"
     assert "Узбекистан" in page.locator(".now").inner_text()
-    submit(page, "button[name=choice][value=TJ]")
+    submit(page, "button[name=do][value='answer:citizenship:TJ']")
     assert question_id(page) == "in_russia"
     assert page.locator("input[name='a.citizenship']").get_attribute("value") == "TJ"
     page.context.close()
@@ -47,7 +47,7 @@ def test_why_we_ask_without_javascript_is_one_more_page(
 ) -> None:
     page = _open(browser, web_server, "ky", javascript=False)
     assert not page.locator("#why").is_visible()
-    submit(page, "button[name=do][value=why]")
+    submit(page, "button[name=do][value='why:citizenship']")
     assert question_id(page) == "citizenship"
     assert page.locator("#why").is_visible()
     assert page.locator("#why").inner_text() == shipped_ruleset.question("citizenship").why.ky
@@ -63,11 +63,11 @@ def test_why_we_ask_with_javascript_opens_in_place(
     wire.attach(context)
     page = context.new_page()
     page.goto(f"{web_server.url}/tg/")
-    page.click("button[name=do][value=why]")
+    page.click("button[name=do][value='why:citizenship']")
     page.locator("#why").wait_for(state="visible")
     assert page.locator("#why").inner_text() == shipped_ruleset.question("citizenship").why.tg
     assert len(wire.documents) == 1  # no round trip
-    page.click("button[name=do][value=why]")
+    page.click("button[name=do][value='why:citizenship']")
     page.locator("#why").wait_for(state="hidden")
     context.close()
 
@@ -80,10 +80,10 @@ def test_change_one_answer_from_the_result(
     before = shown_result(page)
     assert "amina_active" in before["outcomes"]
     page.click("#answers h2")  # JavaScript folds the sections; open "Your answers"
-    submit(page, "button[name=change][value=region]")
+    submit(page, "button[name=do][value='change:region']")
     assert question_id(page) == "region"
-    assert page.locator("button.selected").get_attribute("value") == "moscow"
-    submit(page, "button[name=choice][value=spb]")
+    assert page.locator("button.selected").get_attribute("value") == "answer:region:moscow"
+    submit(page, "button[name=do][value='answer:region:spb']")
     after = shown_result(page)  # nothing new to ask: straight back to the result
     assert "amina_active" not in after["outcomes"]
     answers = hidden_answers(page)
@@ -96,10 +96,10 @@ def test_switching_the_language_keeps_the_place_and_the_answers(
     browser: Any, web_server: WebServer
 ) -> None:
     page = _open(browser, web_server, "ru", javascript=False)
-    submit(page, "button[name=choice][value=KG]")
-    submit(page, "button[name=choice][value=yes]")
+    submit(page, "button[name=do][value='answer:citizenship:KG']")
+    submit(page, "button[name=do][value='answer:in_russia:yes']")
     shown = question_id(page)
-    submit(page, "button[name=lang][value=ky]")
+    submit(page, "button[name=do][value='language:ky']")
     assert page.locator("html").get_attribute("lang") == "ky"
     assert question_id(page) == shown
     assert hidden_answers(page) == {"citizenship": "KG", "in_russia": "yes"}
@@ -114,7 +114,7 @@ def test_typed_nonsense_gets_the_bots_answer_and_keeps_the_place(
     page = _open(browser, web_server, "tg", javascript=False)
     for qid in ("citizenship", "in_russia", "in_registry"):
         value = LAPSED_PATENT.answers[qid]
-        submit(page, f"button[name=choice][value={value}]")
+        submit(page, f"button[name=do][value='answer:{qid}:{value}']")
     assert question_id(page) == "entry_date"
     page.fill("#answer", typed)  # maxlength=200: a browser cuts a longer paste
     submit(page, "button[name=do][value=send]")

@@ -1,10 +1,12 @@
-"""The hidden form state: every answer goes out as the core writes it and comes back
+"""The hidden form state: every answer goes out as the app writes it and comes back
 only if the core reads it as exactly that value."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from bot.app.screens import Answer, Back
+from bot.core.interview import Interview
 from bot.core.rules import Ruleset
 from bot.web.form import decode, hidden_fields
 from bot.web.pages import root_of
@@ -17,9 +19,11 @@ def test_answers_make_the_round_trip_through_hidden_fields(shipped_ruleset: Rule
         "citizenship": "UZ", "in_russia": "yes", "entry_date": "2026-01-10",
         "days_in_russia_this_year": 12, "patent_paid_until": "unknown",
     }  # fmt: skip
-    sub = decode(hidden_fields(answers), shipped_ruleset, TODAY)
+    state = Interview(answers, pending="entry_date")
+    sub = decode(hidden_fields(state), shipped_ruleset, TODAY)
     assert not sub.tampered
     assert dict(sub.state.answers) == answers
+    assert sub.state.pending == "entry_date"
     assert isinstance(sub.state.answers["days_in_russia_this_year"], int)
 
 
@@ -32,24 +36,26 @@ def test_a_value_the_server_would_not_write_is_dropped(shipped_ruleset: Ruleset)
         ("a.days_in_russia_this_year", "012"),
         ("a.days_in_russia_this_year", "400"),
         ("a.unknown_question", "yes"),
+        ("pending", "no_such_question"),
+        ("evil", "1"),
     ]:
         sub = decode([(name, value), ("a.region", "moscow")], shipped_ruleset, TODAY)
         assert sub.tampered, (name, value)
         assert dict(sub.state.answers) == {"region": "moscow"}
 
 
-def test_the_shown_question_and_the_buttons_are_read(shipped_ruleset: Ruleset) -> None:
+def test_the_buttons_are_read_as_the_apps_actions(shipped_ruleset: Ruleset) -> None:
     sub = decode(
-        [("a.citizenship", "KG"), ("q", "in_russia"), ("choice", "yes"), ("text", "")],
+        [("a.citizenship", "KG"), ("q", "in_russia"), ("do", "answer:in_russia:yes"),
+         ("text", "")],
         shipped_ruleset, TODAY,
     )  # fmt: skip
-    assert (sub.shown, sub.choice, sub.state.pending, sub.tampered) == (
-        "in_russia", "yes", "in_russia", False,
-    )  # fmt: skip
-    assert decode([("do", "back")], shipped_ruleset, TODAY).action == "back"
+    assert (sub.shown, sub.action, sub.tampered) == ("in_russia", Answer("in_russia", "yes"), False)
+    assert decode([("do", "back")], shipped_ruleset, TODAY).action == Back()
+    send = decode([("do", "send"), ("text", "5.2.2026")], shipped_ruleset, TODAY)
+    assert (send.action, send.text, send.tampered) == (None, "5.2.2026", False)
     assert decode([("do", "launch")], shipped_ruleset, TODAY).tampered
     assert decode([("q", "no_such")], shipped_ruleset, TODAY).tampered
-    assert decode([("change", "no_such")], shipped_ruleset, TODAY).tampered
     assert decode([("q", "region"), ("q", "region")], shipped_ruleset, TODAY).tampered
     assert decode([(f"f{n}", "") for n in range(100)], shipped_ruleset, TODAY).tampered
 
