@@ -74,6 +74,46 @@ def normalize_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """One file part of a multipart request (``sendDocument``, ``sendPhoto``)."""
+
+    field: str
+    filename: str | None
+    content: bytes
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """The file a media message carries, as the fake keeps it (content included)."""
+
+    kind: str
+    """``"document"`` or ``"photo"``."""
+    file_name: str | None
+    mime_type: str | None
+    content: bytes
+    file_id: str
+    width: int = 0
+    height: int = 0
+
+    def to_api(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """The ``Document`` or the ``PhotoSize`` list Telegram returns."""
+        base = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_id[-16:],
+            "file_size": len(self.content),
+        }
+        if self.kind == "photo":
+            return [{**base, "width": self.width, "height": self.height}]
+        document = dict(base)
+        if self.file_name is not None:
+            document["file_name"] = self.file_name
+        if self.mime_type is not None:
+            document["mime_type"] = self.mime_type
+        return document
+
+
 @dataclass
 class SentMessage:
     """A message the bot sent, as the fake keeps it (edits applied in place).
@@ -94,6 +134,8 @@ class SentMessage:
     edits: list[str] = field(default_factory=list)
     deleted: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    attachment: Attachment | None = None
+    """The document or photo of a media message; ``text`` is then its caption."""
 
     @property
     def chat_id(self) -> int:
@@ -111,8 +153,13 @@ class SentMessage:
             "from": self.from_user,
             "chat": self.chat,
             "date": self.date,
-            "text": self.text,
         }
+        if self.attachment is None:
+            message["text"] = self.text
+        else:
+            message[self.attachment.kind] = self.attachment.to_api()
+            if self.text:
+                message["caption"] = self.text
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
         if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
@@ -129,6 +176,8 @@ class ApiCall:
     at: float
     status: int = 0
     description: str | None = None
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    """File parts of a multipart request, by part name."""
 
 
 def buttons(message: SentMessage | Mapping[str, Any]) -> list[tuple[str, str | None]]:
