@@ -48,6 +48,7 @@ from bot.app.screens import (
 from bot.core.interview import Interview
 from bot.core.locales import BY_CODE, REGISTRY
 from bot.core.rules import Ruleset
+from bot.export import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, calendar_file
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
 
@@ -99,7 +100,7 @@ class WebPages:
         catalogs: Catalogs,
         templates: Jinja2Templates,
         today: Callable[[], date],
-        calendar: Callable[[Context, Interview], bytes] | None = None,
+        calendar: Callable[[Context, Interview, bool], bytes] | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.catalogs = catalogs
@@ -210,7 +211,11 @@ class WebPages:
                     "button": ctx._("Download the calendar file"),
                     "note": ctx._(
                         "Your deadlines with reminders, for the calendar on your phone. "
-                        "The titles of the entries do not mention migration."
+                        "By default the entries do not say what they are about."
+                    ),
+                    "detailed": ctx._(
+                        "Write in the calendar what each deadline is about. Anyone who "
+                        "looks at your phone can read it."
                     ),
                 }
                 if offers_reminders and self.calendar is not None
@@ -305,11 +310,10 @@ class WebPages:
         if self.calendar is None or sub.tampered or interview.question_screen(ctx, sub.state):
             step = interview.stale(ctx, sub.state)
             return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
-        body = self.calendar(ctx, sub.state)
         return Response(
-            body,
-            media_type="text/calendar; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="calendar.ics"'},
+            self.calendar(ctx, sub.state, sub.detailed),
+            media_type=f"{CALENDAR_MEDIA_TYPE}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{CALENDAR_FILENAME}"'},
         )
 
 
@@ -332,6 +336,23 @@ def _stale_screens(ctx: Context, state: Interview) -> list[Screen]:
     return [*notice, *step.reply.screens]
 
 
-def made_now() -> datetime:
-    """The moment a calendar file is made (its DTSTAMP): the adapter reads the clock."""
+def calendar_for(made_now: Callable[[], datetime]) -> Callable[[Context, Interview, bool], bytes]:
+    """The calendar file of a finished interview (:func:`bot.export.calendar_file`).
+
+    ``made_now`` is the clock of the moment the file is made (its ``DTSTAMP`` and
+    ``SEQUENCE``: a newer file updates the events of an older one on the phone).
+    """
+
+    def make(ctx: Context, state: Interview, detailed: bool) -> bytes:
+        assessment, _shown = interview.assess(ctx, state)
+        return calendar_file(
+            assessment, ctx.ruleset, ctx.locale, made_at=made_now(), detailed=detailed,
+            catalogs=ctx.catalogs,
+        )  # fmt: skip
+
+    return make
+
+
+def system_now() -> datetime:
+    """The real clock, aware UTC (the adapter is where the clock is read)."""
     return datetime.now(UTC)

@@ -28,7 +28,7 @@ from bot.core.rules import Ruleset
 from bot.i18n import Catalogs
 from bot.web.form import MAX_BODY
 from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
-from bot.web.pages import BadForm, WebPages
+from bot.web.pages import BadForm, WebPages, calendar_for, system_now
 from bot.web.render import environment, load_static
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def create_app(
     """The whole web channel as one ASGI app (``today`` is injected for tests and --as-of)."""
     static = load_static()
     templates = Jinja2Templates(env=environment(static))
-    pages = WebPages(ruleset, catalogs, templates, today)
+    pages = WebPages(ruleset, catalogs, templates, today, calendar_for(system_now))
 
     async def static_file(request: Request) -> Response:
         item = static.get(str(request.path_params["name"]))

@@ -62,7 +62,9 @@ def test_a_person_reaches_the_same_result_as_the_cli(
             assert answers[qid] == persona.stored.get(qid, value), qid
     expected = cli_results[persona.name]
     # the web kept exactly the answers the core's own interview gives for the same taps
-    assert answers == {name[2:]: value for name, value in hidden_fields(Interview(expected.answers))}
+    assert answers == {
+        name[2:]: value for name, value in hidden_fields(Interview(expected.answers))
+    }
     assert shown_result(page) == expected.shown()
     assert page.locator("html").get_attribute("lang").startswith(persona.locale[:2])
 
