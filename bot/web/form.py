@@ -3,11 +3,11 @@
 Why hidden fields and re-validation (not a session, not a signature): the web keeps
 nothing about the person, so the state must travel with the page, in POST bodies
 only (a URL ends up in browser history, proxy logs and the Referer of the next site).
-Anything in a form can be edited by whoever sends it, so the state is read back with
-:meth:`bot.app.state.FormState.interview`, which passes every answer through the
-core's own parser; here we also notice when that dropped or changed anything, so the
-page can say "this button is out of date" instead of silently carrying on. No server
-secret is needed, so any number of mirrors can serve the same person in turn.
+Anything in a form can be edited by whoever sends it, so every answer is read back
+through the core's own parsers on every request (:func:`stored_value`), accepting only
+the exact text :class:`bot.app.state.FormState` writes; anything else is dropped and
+the page says "this button is out of date" instead of silently carrying on. No
+server secret is needed, so any number of mirrors can serve the same person in turn.
 
 Fields: ``a.<question id>`` for each answer (as :class:`FormState` writes it),
 ``pending`` for the question the person went back to or chose to change, ``q`` for
@@ -20,15 +20,18 @@ adds ``detailed`` (a checkbox: titles that say what each deadline is).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.app.screens import Action, parse_action_key
 from bot.app.state import FormState, encode_value
-from bot.core.answers import MAX_INPUT
+from bot.core.answers import MAX_INPUT, ParseError, parse_date, parse_integer
 from bot.core.interview import Interview
 from bot.core.rules import Ruleset
+from bot.core.rules.model import Question
 
 ANSWER_PREFIX = "a."
 SEND = "send"
@@ -77,22 +80,45 @@ def _single(items: Iterable[tuple[str, str]]) -> tuple[dict[str, str], bool]:
     return fields, repeated
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def stored_value(question: Question, text: str, ruleset: Ruleset, today: date) -> Any:
+    """The answer ``text`` stands for if it is exactly what we write, else None.
+
+    The same values :meth:`FormState.interview` reads (an option value, an ISO date
+    the core's date parser accepts for this question on ``today``, the digits of a
+    number in the question's range), but only in the one spelling we write: ``"да"``,
+    ``"5.2.25"`` or ``"012"`` may be understood when typed, but no form of ours holds
+    them. Why not ``parse_answer``: it first tries every option label in every locale
+    (forgiving input), which is most of a request's time and pointless here.
+    """
+    if len(text) > MAX_INPUT:
+        return None
+    if text in ruleset.option_values(question):
+        return text
+    value: Any = None
+    if question.type == "date" and ISO_DATE.fullmatch(text):
+        value = parse_date(text, today, question.dates)
+    elif question.type == "integer" and text.isdigit():
+        value = parse_integer(question, text)
+    if isinstance(value, ParseError) or value is None or encode_value(value) != text:
+        return None
+    return text if question.type == "date" else value
+
+
 def read_state(
     answers: dict[str, str], pending: str | None, ruleset: Ruleset, today: date
 ) -> tuple[Interview, bool]:
-    """The interview the fields stand for, and whether any of them was not ours.
-
-    Only a value that reads back as exactly itself is one this server wrote
-    (``"да"``, ``"5.2.25"`` or ``"yes "`` may be understood, but we never write them).
-    """
-    too_long = {qid for qid, value in answers.items() if len(value) > MAX_INPUT}
-    kept = {qid: value for qid, value in answers.items() if qid not in too_long}
-    state = FormState(kept, pending).interview(ruleset, today)
-    exact = {qid for qid, value in state.answers.items() if encode_value(value) == kept.get(qid)}
-    tampered = bool(too_long) or exact != set(answers) or state.pending != pending
-    if exact != set(state.answers):
-        state = Interview({qid: state.answers[qid] for qid in exact}, state.pending)
-    return state, tampered
+    """The interview the fields stand for, and whether any of them was not ours."""
+    kept: dict[str, Any] = {}
+    for qid, text in answers.items():
+        if ruleset.has_question(qid):
+            value = stored_value(ruleset.question(qid), text, ruleset, today)
+            if value is not None:
+                kept[qid] = value
+    known = pending if pending is not None and ruleset.has_question(pending) else None
+    return Interview(kept, known), len(kept) != len(answers) or known != pending
 
 
 def decode(items: Iterable[tuple[str, str]], ruleset: Ruleset, today: date) -> Submission:

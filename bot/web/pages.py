@@ -20,8 +20,8 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -32,6 +32,7 @@ from bot.app.context import Context
 from bot.app.screens import (
     Answered,
     Choice,
+    Contacts,
     InterviewAction,
     Intro,
     LanguageChosen,
@@ -48,6 +49,7 @@ from bot.app.screens import (
 from bot.core.interview import Interview
 from bot.core.locales import BY_CODE, REGISTRY
 from bot.core.rules import Ruleset
+from bot.core.rules.present import ContactText
 from bot.export import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, calendar_file
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
@@ -164,10 +166,9 @@ class WebPages:
         intro = next((s for s in screens if isinstance(s, Intro)), None)
         if intro is not None:  # what the web keeps is not what the bot keeps
             intro = dataclasses.replace(intro, privacy=self.privacy(ctx))
-        why = question.why
-        if why is None:  # with JavaScript, "Why we ask this?" opens without a round trip
-            shown = interview.question_screen(ctx, state, show_why=True)
-            why = shown.why if shown is not None else None
+        # With JavaScript, "Why we ask this?" opens without a round trip: the page holds
+        # the ruleset's text, hidden, when the screen does not show it yet.
+        why = question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
         if question.notice:
             notices.append(question.notice)
         values = {
@@ -200,9 +201,9 @@ class WebPages:
             "notices": notices,
             "result": result,
             "links": links,
-            "details_title": interview.explanation_screen(ctx, result.presentation).title,
+            "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
             "answers": interview.answers_screen(ctx, state),
-            "contacts": interview.contacts_screen(ctx, state),
+            "contacts": _contacts(ctx, state, result),
             "hidden": hidden_fields(state),
             "change": ctx._("Change an answer"),
             "back": "◀️ " + ctx._("Back"),
@@ -258,14 +259,23 @@ class WebPages:
     # ------------------------------------------------------------------ POST
 
     async def _read_form(self, request: Request) -> list[tuple[str, str]]:
+        """The fields of a urlencoded POST (the only kind our forms send).
+
+        Parsed with the standard library's ``parse_qsl`` (strict UTF-8, at most
+        ``MAX_FIELDS`` fields) from the body :class:`~bot.web.guard.BodyLimit` has
+        already cut to size: a third of the time of a multipart-capable parser, and
+        no file uploads to think about.
+        """
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
         if content_type.lower() != FORM_TYPE:
             raise BadForm
         try:
-            form: FormData = await request.form(max_fields=MAX_FIELDS, max_files=0)
-        except Exception as error:  # python-multipart and Starlette raise several kinds
+            text = (await request.body()).decode("utf-8")
+            return parse_qsl(
+                text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict"
+            )
+        except ValueError as error:  # not UTF-8, bad %-escapes, too many fields
             raise BadForm from error
-        return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
 
     async def step(self, request: Request) -> Response:
         """One button press or typed answer; the answers come in and go out in the form."""
@@ -315,6 +325,23 @@ class WebPages:
             media_type=f"{CALENDAR_MEDIA_TYPE}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{CALENDAR_FILENAME}"'},
         )
+
+
+def _contacts(ctx: Context, state: Interview, result: Result) -> Contacts:
+    """:func:`bot.app.interview.contacts_screen` for a result already judged.
+
+    That use case judges the answers again to find the outcomes' contacts; the result's
+    outcomes hold the same contacts (chosen for the person's citizenship), so they are
+    taken from there, once each, under the use case's own heading.
+    """
+    seen: dict[str, ContactText] = {}
+    for outcome in result.presentation.outcomes:
+        for contact in outcome.contacts:
+            seen.setdefault(contact.id, contact)
+    if not seen:  # no outcome names one: the use case lists them all
+        return interview.contacts_screen(ctx, state)
+    heading = interview.contacts_screen(ctx, Interview())  # nothing to judge: cheap
+    return dataclasses.replace(heading, contacts=tuple(seen.values()))
 
 
 def _shown(reply: Any) -> list[Screen]:

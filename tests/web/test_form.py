@@ -64,3 +64,21 @@ def test_links_are_relative_to_the_page() -> None:
     assert [root_of(p) for p in ("/", "/ru", "/ru/", "/ru/step", "/a/b/c")] == [
         "./", "./", "../", "../", "../../",
     ]  # fmt: skip
+
+
+def test_the_strict_reader_agrees_with_the_apps_form_state(shipped_ruleset: Ruleset) -> None:
+    """For every value a form of ours holds, the web reads what FormState reads."""
+    from bot.app.state import FormState
+    from bot.web.form import read_state
+
+    for question in shipped_ruleset.questions:
+        samples = list(shipped_ruleset.option_values(question))
+        if question.type == "date":
+            samples += ["2026-01-10", "2026-06-15", "2025-12-31"]
+        if question.type == "integer":
+            samples += ["0", "45", str(question.max or 90)]
+        for text in samples:
+            form = FormState({question.id: text}, question.id)
+            ours, tampered = read_state(form.answers, form.pending, shipped_ruleset, TODAY)
+            assert ours == form.interview(shipped_ruleset, TODAY), (question.id, text)
+            assert not tampered
