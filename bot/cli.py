@@ -267,6 +267,24 @@ def rules_diff(old_dir: str, new_dir: str, as_of: date, db_path: str | None) -> 
 # --------------------------------------------------------------------------- web
 
 
+def check_web(host: str, port: int) -> int:
+    """The container health check of the web service: ``GET /health`` answers ``ok``."""
+    import httpx
+
+    address = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    try:
+        response = httpx.get(f"http://{address}:{port}/health", timeout=5)
+    except httpx.HTTPError as error:
+        print(f"hamroh web --check: no answer from {address}:{port} ({error})", file=sys.stderr)
+        return 1
+    if response.status_code != 200 or response.text != "ok":
+        print(
+            f"hamroh web --check: {address}:{port} answered {response.status_code}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
 def run_web(host: str, port: int, as_of: str | None, access_log: bool) -> int:
     """Serve the web channel with the settings of the environment (no token needed)."""
     if not 1 <= port <= 65535:
@@ -364,6 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log method, path, status and time of each request (never addresses or answers)",
     )
+    web.add_argument(
+        "--check",
+        action="store_true",
+        help="do not serve: exit 0 only if a hamroh web at --host/--port answers /health",
+    )
     add_ops_parsers(sub)
     from bot.admin.cli import add_parser as add_broadcast_parser
 
@@ -426,6 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 1
         return 0
+    if args.command == "web" and args.check:
+        return check_web(args.host, args.port)
     if args.command == "web":
         return run_web(args.host, args.port, args.as_of, args.access_log)
     if args.command in ("health", "db"):
