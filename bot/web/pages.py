@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.app import interview
 from bot.app.context import Context
+from bot.app.pages import language_picker
 from bot.app.screens import (
     Answered,
     Choice,
@@ -47,7 +48,7 @@ from bot.app.screens import (
     action_key,
 )
 from bot.core.interview import Interview
-from bot.core.locales import BY_CODE, REGISTRY
+from bot.core.locales import BY_CODE
 from bot.core.rules import Ruleset
 from bot.core.rules.present import ContactText
 from bot.export import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, calendar_file
@@ -119,11 +120,16 @@ class WebPages:
         self, request: Request, template: str, ctx: Context, values: dict[str, Any],
         status: int = 200,
     ) -> Response:  # fmt: skip
+        picker = language_picker(ctx.locale)
         base = {
             "locale": ctx.locale,
             "root": root_of(request.url.path),
             "title": "",
-            "languages": REGISTRY,
+            "languages": [
+                (c.action.locale, button(c))
+                for c in picker.choices
+                if isinstance(c.action, PickLanguage)
+            ],
             "switch_label": ctx._("Change the language"),
         }
         return self.templates.TemplateResponse(
@@ -242,8 +248,17 @@ class WebPages:
         return locale
 
     async def languages(self, request: Request) -> Response:
-        """``/``: the five languages, each named in itself with "choose" in itself."""
-        return self._page(request, "languages.html", self.context("ru"), {})
+        """``/``: the five languages, each named in itself with "choose" in itself.
+
+        Links, not buttons: there are no answers yet, and a link works in any browser.
+        """
+        picker = language_picker(None)
+        entries = [
+            (choice.action.locale, choice.label, prompt)
+            for choice, prompt in zip(picker.choices, picker.prompts, strict=True)
+            if isinstance(choice.action, PickLanguage)
+        ]
+        return self._page(request, "languages.html", self.context("ru"), {"picker": entries})
 
     async def add_slash(self, request: Request) -> Response:
         """``/ru`` → ``ru/`` (a relative Location: right under any prefix)."""

@@ -7,6 +7,8 @@ the cookies the browser holds at the end.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -14,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from urllib.parse import urlsplit
 
+from bot import cli
 from bot.core.interview import Interview, answer_text, current_question, give_answer
 from bot.core.rules import Ruleset
 from bot.testing.answers import neutral_answer
@@ -151,32 +155,48 @@ def core_answers(ruleset: Ruleset, persona: Persona, today: date) -> dict[str, A
 
 
 class CliResult:
-    """``hamroh rules evaluate --json`` for some answers on AS_OF, started at once.
+    """``hamroh rules evaluate --json`` for some answers on AS_OF.
 
-    Started in the background when the session begins: loading the ruleset takes
-    seconds, and the walks in the browser need none of it meanwhile.
+    As a real command (``loaded=None``): started in the background at once, since
+    loading the ruleset takes seconds and the walk in the browser needs none of it
+    meanwhile. With ``loaded``: the same command's code (``bot.cli.main``) in this
+    process, given the ruleset already loaded from the same folder — its arguments,
+    checks, evaluation and JSON, without loading the rules once more per case.
     """
 
-    def __init__(self, answers: dict[str, Any], tmp: Path, locale: str) -> None:
+    def __init__(
+        self, answers: dict[str, Any], tmp: Path, locale: str, loaded: Ruleset | None = None
+    ) -> None:
         self.answers = answers
         path = tmp / f"answers-{locale}.json"
         path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "rules", "evaluate", "--answers", str(path),
-             "--as-of", AS_OF, "--lang", locale, "--json", "--rules", str(ROOT / "rules")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        self._shown: dict[str, Any] | None = None
+        args = ["rules", "evaluate", "--answers", str(path), "--as-of", AS_OF,
+                "--lang", locale, "--json", "--rules", str(ROOT / "rules")]  # fmt: skip
+        self.process: subprocess.Popen[str] | None = None
+        self._json: str | None = None
+        if loaded is None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", *args],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            return
+        out = io.StringIO()
+        with (
+            mock.patch("bot.cli._load_or_exit", return_value=loaded),
+            contextlib.redirect_stdout(out),
+        ):
+            assert cli.main(args) == 0
+        self._json = out.getvalue()
 
     def shown(self) -> dict[str, Any]:
         """Status, outcome ids and deadlines, in the CLI's order."""
-        if self._shown is None:
-            out, err = self.process.communicate(timeout=120)
+        if self._json is None:
+            assert self.process is not None
+            self._json, err = self.process.communicate(timeout=180)
             assert self.process.returncode == 0, err
-            data = json.loads(out)
-            self._shown = {
-                "status": data["status"],
-                "outcomes": [o["id"] for o in data["outcomes"]],
-                "deadlines": [(d["id"], d["date"]) for d in data["deadlines"]],
-            }
-        return self._shown
+        data = json.loads(self._json)
+        return {
+            "status": data["status"],
+            "outcomes": [o["id"] for o in data["outcomes"]],
+            "deadlines": [(d["id"], d["date"]) for d in data["deadlines"]],
+        }

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
+
 from .conftest import ROOT, WebServer
 
 
@@ -19,12 +23,14 @@ def _hamroh(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )  # fmt: skip
 
 
-def test_check_says_whether_a_web_server_answers(web_server: WebServer) -> None:
+def test_check_says_whether_a_web_server_answers(
+    web_server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     port = web_server.url.rsplit(":", 1)[1]
-    assert _hamroh("web", "--check", "--port", port).returncode == 0
-    refused = _hamroh("web", "--check", "--port", "1")
-    assert refused.returncode == 1
-    assert refused.stderr.count("\n") == 1 and "no answer" in refused.stderr
+    assert main(["web", "--check", "--port", port]) == 0
+    assert main(["web", "--check", "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no answer" in err
 
 
 def test_a_broken_ruleset_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -35,7 +41,6 @@ def test_a_broken_ruleset_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_a_port_that_is_not_a_port_is_refused() -> None:
-    done = _hamroh("web", "--port", "70000")
-    assert done.returncode == 2
-    assert "is not a port" in done.stderr
+def test_a_port_that_is_not_a_port_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["web", "--port", "70000"]) == 2
+    assert "is not a port" in capsys.readouterr().err
