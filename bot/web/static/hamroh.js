@@ -44,6 +44,19 @@
     });
   });
 
+  // A link to a folded section ("Why?", "Contacts" on the card) opens it.
+  function openTarget() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && /\bclosed\b/.test(target.className)) {
+      var heading = target.querySelector("h2");
+      if (heading) heading.click();
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+  each("a[href^='#']", function (link) {
+    link.addEventListener("click", function () { setTimeout(openTarget, 0); });
+  });
+
   var sent = false;
   window.addEventListener("pageshow", function () { sent = false; });
   each("form", function (form) {
