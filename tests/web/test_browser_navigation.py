@@ -79,7 +79,10 @@ def test_change_one_answer_from_the_result(
     walk_to_result(page, shipped_ruleset, WORKER_IN_MOSCOW)
     before = shown_result(page)
     assert "amina_active" in before["outcomes"]
-    page.click("#answers h2")  # JavaScript folds the sections; open "Your answers"
+    change = page.locator("button[name=do][value='change:region']")
+    assert not change.is_visible()  # JavaScript folds the sections below the card …
+    page.click(".card a[href='#answers']")  # … and the card's link opens the one it names
+    change.wait_for(state="visible")
     submit(page, "button[name=do][value='change:region']")
     assert question_id(page) == "region"
     assert page.locator("button.selected").get_attribute("value") == "answer:region:moscow"
