@@ -58,8 +58,15 @@ from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
 logger = logging.getLogger(__name__)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-SECTIONS = {"why": "details", "steps": "details", "sources": "details", "contacts": "contacts"}
-"""A result's detail section → the part of the result page that holds it."""
+SECTIONS = {
+    "why": "details",
+    "steps": "details",
+    "sources": "details",
+    "contacts": "contacts",
+    "calendar": "calendar",
+}
+"""A result's detail section → the part of the result page that holds it (a link to
+it); any other section is a button that asks for its own page."""
 
 
 def root_of(path: str) -> str:
@@ -196,17 +203,23 @@ class WebPages:
         self, request: Request, ctx: Context, state: Interview, result: Result,
         notices: list[str],
     ) -> Response:  # fmt: skip
-        links = [
-            (SECTIONS[c.action.section] if isinstance(c.action, ShowDetail) else "answers", c)
-            for c in result.actions
-            if isinstance(c.action, ShowDetail | ListAnswers)
-        ]
+        links: list[tuple[str, Choice]] = []
+        more: list[Button] = []
+        for choice in result.actions:
+            action = choice.action
+            if isinstance(action, ListAnswers):
+                links.append(("answers", choice))
+            elif isinstance(action, ShowDetail) and action.section in SECTIONS:
+                links.append((SECTIONS[action.section], choice))
+            elif isinstance(action, ShowDetail):
+                more.append(button(choice))
         offers_reminders = any(isinstance(c.action, RemindMe) for c in result.actions)
         values = {
             "title": result.presentation.status_title,
             "notices": notices,
             "result": result,
-            "links": links,
+            "links": _unique_targets(links),
+            "more": more,
             "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
             "answers": interview.answers_screen(ctx, state),
             "contacts": _contacts(ctx, state, result),
@@ -340,6 +353,17 @@ class WebPages:
             media_type=f"{CALENDAR_MEDIA_TYPE}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{CALENDAR_FILENAME}"'},
         )
+
+
+def _unique_targets(links: list[tuple[str, Choice]]) -> list[tuple[str, Choice]]:
+    """One link per part of the page (why, steps and sources are all in the details)."""
+    seen: set[str] = set()
+    kept = []
+    for target, choice in links:
+        if target not in seen:
+            seen.add(target)
+            kept.append((target, choice))
+    return kept
 
 
 def _contacts(ctx: Context, state: Interview, result: Result) -> Contacts:
