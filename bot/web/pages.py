@@ -379,8 +379,10 @@ def _contacts(ctx: Context, state: Interview, result: Result) -> Contacts:
             seen.setdefault(contact.id, contact)
     if not seen:  # no outcome names one: the use case lists them all
         return interview.contacts_screen(ctx, state)
-    heading = interview.contacts_screen(ctx, Interview())  # nothing to judge: cheap
-    return dataclasses.replace(heading, contacts=tuple(seen.values()))
+    _ = ctx._  # the use case's own heading and "none" line
+    return Contacts(
+        _("Where to get help"), tuple(seen.values()), _("I have no contacts for your case yet.")
+    )
 
 
 def _shown(reply: Any) -> list[Screen]:
