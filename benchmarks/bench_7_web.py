@@ -201,10 +201,18 @@ async def _measure(
     return run
 
 
-def _line(name: str, run: Run) -> str:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _line(name: str, run: Run, cpu: float | None = None) -> str:
+    per_page = f"   server CPU {cpu / max(1, run.pages) * 1000:5.2f} ms/page" if cpu else ""
     return (
         f"{name:22} {run.rate:7.0f} pages/s   TTFB p50 {run.p(0.5):7.1f} ms  "
-        f"p99 {run.p(0.99):7.1f} ms   {run.wire_bytes:6d} B"
+        f"p99 {run.p(0.99):7.1f} ms   {run.wire_bytes:6d} B{per_page}"
     )
 
 
@@ -228,8 +236,16 @@ def main() -> None:
     )
     hello = _start([sys.executable, __file__, "--hello-server", str(hello_port)], hello_port)
 
+    pids = {ours_port: ours.pid, hello_port: hello.pid}
+    cpu: dict[int, float] = {}
+
     def measure(port: int, request: bytes, every: float | None = None) -> Run:
-        return asyncio.run(_measure(port, request, args.clients, args.seconds, args.warmup, every))
+        """One run; ``cpu[port]``: the server's CPU time in the measured part of it."""
+        before = cpu_seconds(pids[port])
+        run = asyncio.run(_measure(port, request, args.clients, args.seconds, args.warmup, every))
+        spent = cpu_seconds(pids[port]) - before
+        cpu[port] = spent * args.seconds / (args.seconds + args.warmup)
+        return run
 
     try:
         print(f"-- saturation: {args.clients} clients, each sends its next request at once")
@@ -240,17 +256,23 @@ def main() -> None:
             ratio = run.rate / base.rate
             ok = ratio >= TARGET_RATIO and run.p(0.99) < TARGET_P99_MS
             met += ok
-            print(_line("  hello (baseline)", base))
-            print(_line(f"  {name}", run) + f"   ratio {ratio:.2f}  {'met' if ok else 'NOT met'}")
+            base_cpu, run_cpu = cpu[hello_port], cpu[ours_port]
+            print(_line("  hello (baseline)", base, base_cpu))
+            print(
+                _line(f"  {name}", run, run_cpu)
+                + f"   ratio {ratio:.2f}  {'met' if ok else 'NOT met'}"
+            )
         print(
             f"target (ratio >= {TARGET_RATIO}, p99 < {TARGET_P99_MS:.0f} ms): {met}/{len(PAGES)} pages"
         )
         print(
             f"-- people: {args.clients} clients, each one page a second (~{args.clients} pages/s offered)"
         )
-        print(_line("  hello (baseline)", measure(hello_port, HELLO, every=1.0)))
+        run = measure(hello_port, HELLO, every=1.0)
+        print(_line("  hello (baseline)", run, cpu[hello_port]))
         for name, request in PAGES.items():
-            print(_line(f"  {name}", measure(ours_port, request, every=1.0)))
+            run = measure(ours_port, request, every=1.0)
+            print(_line(f"  {name}", run, cpu[ours_port]))
     finally:
         for process in (ours, hello):
             process.terminate()
