@@ -1,7 +1,9 @@
 """The real web server (``hamroh web`` in a subprocess on a free loopback port) and a
 real browser (Debian's chromium driven by Playwright's sync API, in plain ``def``
 tests: the suite's ``asyncio_mode=auto`` runs ``async def`` tests inside a loop, where
-the sync API refuses to start).
+the sync API refuses to start). The browser lives for one test module: while the sync
+API runs, its event loop counts as running in this thread, and an ``async def`` test
+elsewhere in the suite could not start its own.
 
 Without /usr/bin/chromium the browser tests are skipped locally and fail in CI
 (``CI`` set): a CI run must never pass by skipping the browser.
@@ -109,9 +111,9 @@ def _need_chromium() -> None:
     pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium; CI fails here)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One chromium for the whole session (Debian's, never a downloaded one)."""
+    """One chromium per test module (Debian's, never a downloaded one)."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
