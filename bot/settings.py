@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     bot_api_url: str = DEFAULT_BOT_API_URL
     rules_dir: Path = Path("rules")
     locales_dir: Path = DEFAULT_LOCALES_DIR
+    font_dir: Path | None = None
+    """Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf for the timeline picture
+    (default: the usual places, see ``bot/export/fonts.py``)."""
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"

@@ -32,6 +32,7 @@ from bot.i18n import parse_error_message, question_hint
 
 from .context import Context
 from .screens import (
+    AddToCalendar,
     Answer,
     Answered,
     AnswerItem,
@@ -54,6 +55,7 @@ from .screens import (
     ResultLabels,
     Screen,
     ShowDetail,
+    ShowTimeline,
     Sources,
     Steps,
     TypedInput,
@@ -179,7 +181,8 @@ def outcome_blocks(shown: Presentation) -> tuple[OutcomeBlock, ...]:
 
 
 def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
-    """Why?, Change an answer, Remind me (only with deadlines), Contacts — in this order."""
+    """Why?, Change an answer, then (only with deadlines) Remind me, Add to calendar and
+    Timeline picture (see :mod:`bot.app.exports`), then Contacts — in this order."""
     _ = ctx._
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
@@ -187,6 +190,8 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
     ]
     if shown.deadlines:
         actions.append(Choice(_("Remind me"), RemindMe(), icon="🔔"))
+        actions.append(Choice(_("Add to calendar"), AddToCalendar(), icon="📅"))
+        actions.append(Choice(_("Timeline picture"), ShowTimeline(), icon="🖼"))
     actions.append(Choice(_("Contacts"), ShowDetail("contacts"), icon="📞"))
     return tuple(actions)
 

@@ -15,7 +15,7 @@ state travels separately (:class:`bot.app.state.FormState` for the stateless web
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.core.rules.present import ContactText, Presentation
@@ -79,6 +79,22 @@ class RemindMe:
 
 
 @dataclass(frozen=True)
+class AddToCalendar:
+    """From a result: its deadlines as a calendar file for the phone.
+
+    ``detailed`` names each deadline in the titles; the default is neutral words only
+    (phones are looked through at the border). See :mod:`bot.app.exports`.
+    """
+
+    detailed: bool = False
+
+
+@dataclass(frozen=True)
+class ShowTimeline:
+    """From a result: the timeline picture (entry, today, each deadline)."""
+
+
+@dataclass(frozen=True)
 class Reminders:
     """Turn deadline reminders on or off (the /reminders screen)."""
 
@@ -117,7 +133,15 @@ InterviewAction = Answer | Back | WhyAsk | ListAnswers | ChangeAnswer | ShowDeta
 """Actions on the interview state alone: :func:`bot.app.interview.act` takes them."""
 
 Action = (
-    PickLanguage | InterviewAction | RemindMe | Reminders | Forget | ReminderReply | AdminAction
+    PickLanguage
+    | InterviewAction
+    | RemindMe
+    | AddToCalendar
+    | ShowTimeline
+    | Reminders
+    | Forget
+    | ReminderReply
+    | AdminAction
 )
 
 
@@ -408,6 +432,23 @@ class RawPreview:
     html: str
 
 
+AttachmentKind = Literal["document", "photo"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file handed to the person: the calendar file (a document) or the timeline
+    picture (a photo). ``caption`` goes with it (for the picture, its text alternative);
+    ``choices`` are buttons under it (the other title mode of the calendar file)."""
+
+    kind: AttachmentKind
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+    caption: str
+    choices: tuple[Choice, ...] = ()
+
+
 Screen = (
     LanguagePicker
     | LanguageChosen
@@ -428,12 +469,13 @@ Screen = (
     | TextPage
     | AdminPanel
     | RawPreview
+    | Attachment
 )
 
 
 def actions_of(screen: Screen) -> tuple[Choice, ...]:
     """Every choice a screen offers, in reading order (the terminal numbers these)."""
-    if isinstance(screen, LanguagePicker | Confirm | ReminderDue):
+    if isinstance(screen, LanguagePicker | Confirm | ReminderDue | Attachment):
         return screen.choices
     if isinstance(screen, Question):
         return (*screen.options, *screen.navigation)
@@ -493,6 +535,10 @@ def action_key(action: Action) -> str:
         return f"detail:{action.section}"
     if isinstance(action, RemindMe):
         return "remind"
+    if isinstance(action, AddToCalendar):
+        return "calendar:detailed" if action.detailed else "calendar"
+    if isinstance(action, ShowTimeline):
+        return "timeline"
     if isinstance(action, Reminders):
         return "reminders:on" if action.on else "reminders:off"
     if isinstance(action, Forget):
@@ -509,9 +555,17 @@ def parse_action_key(key: str) -> Action | None:
     """
     kind, _, rest = key.strip().partition(":")
     fields = rest.split(":") if rest else []
-    simple: dict[str, Action] = {"back": Back(), "answers": ListAnswers(), "remind": RemindMe()}
+    simple: dict[str, Action] = {
+        "back": Back(),
+        "answers": ListAnswers(),
+        "remind": RemindMe(),
+        "calendar": AddToCalendar(),
+        "timeline": ShowTimeline(),
+    }
     if not fields:
         return simple.get(kind)
+    if kind == "calendar" and fields == ["detailed"]:
+        return AddToCalendar(detailed=True)
     if kind == "language" and len(fields) == 1:
         return PickLanguage(fields[0])
     if kind == "answer" and len(fields) == 2:

@@ -12,6 +12,7 @@ from bot.app.screens import (
     AdminPanel,
     Answered,
     AnswerList,
+    Attachment,
     Choice,
     Confirm,
     Contacts,
@@ -209,4 +210,6 @@ def text_lines(screen: Screen) -> list[str]:
         return list(screen.lines)
     if isinstance(screen, RawPreview):
         return [screen.html]
+    if isinstance(screen, Attachment):
+        return [f"📎 {screen.filename}", screen.caption]
     raise TypeError(f"no terminal drawing for {type(screen).__name__}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 
 from bot.delivery import raw_api
@@ -41,3 +41,23 @@ async def edit_html(
         "editMessageText",
         {"chat_id": chat_id, "message_id": message_id, **_params(text, keyboard)},
     )
+
+
+async def send_file(
+    bot: Bot,
+    chat_id: int,
+    kind: str,
+    filename: str,
+    content: bytes,
+    caption: str,
+    keyboard: InlineKeyboard | None = None,
+) -> None:
+    """``sendDocument`` (``kind="document"``) or ``sendPhoto`` with an uploaded file and a
+    plain-text caption (at most 1,024 characters; the caller keeps it so)."""
+    method = "sendPhoto" if kind == "photo" else "sendDocument"
+    params: dict[str, Any] = {"chat_id": chat_id, kind: InputFile(content, filename=filename)}
+    if caption:
+        params["caption"] = caption
+    if keyboard:
+        params["reply_markup"] = keyboard
+    await raw_api.call(bot, method, params)

@@ -11,7 +11,7 @@ Kinds that act on the interview carry the token of the state they were drawn for
 | ``B`` | token | Back |
 | ``W`` | token, question id | Why we ask this? |
 | ``C`` | token, question id | change this answer |
-| ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts`` |
+| ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts``, ``steps``, ``sources``, ``calendar``, ``calendar_detailed``, ``timeline`` |
 | ``M`` | ``on`` / ``off`` | reminders on or off |
 | ``F`` | ``yes`` / ``no`` | confirm /forget |
 | ``D`` | reminder id, action | a reminder's ``paid``, ``done``, ``notyet`` |
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from bot.app.screens import (
     Action,
+    AddToCalendar,
     AdminAction,
     Answer,
     Back,
@@ -36,14 +37,19 @@ from bot.app.screens import (
     Reminders,
     RemindMe,
     ShowDetail,
+    ShowTimeline,
     WhyAsk,
 )
 
 MAX_BYTES = 64
 _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
-RESULT_ACTIONS = ("why", "change", "remind", "contacts", "steps", "sources")
-"""``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details."""
+RESULT_ACTIONS = (
+    "why", "change", "remind", "contacts", "steps", "sources",
+    "calendar", "calendar_detailed", "timeline",
+)  # fmt: skip
+"""``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details;
+``calendar``/``calendar_detailed`` send the calendar file, ``timeline`` the picture."""
 REMINDER_REPLIES = ("paid", "done", "notyet")
 
 
@@ -99,6 +105,10 @@ def encode_action(action: Action, token: str) -> str:
         return encode("R", token, action.section)
     if isinstance(action, RemindMe):
         return encode("R", token, "remind")
+    if isinstance(action, AddToCalendar):
+        return encode("R", token, "calendar_detailed" if action.detailed else "calendar")
+    if isinstance(action, ShowTimeline):
+        return encode("R", token, "timeline")
     if isinstance(action, Reminders):
         return encode("M", "on" if action.on else "off")
     if isinstance(action, Forget):
@@ -131,6 +141,10 @@ def decode_action(data: str | None) -> tuple[Action, str | None] | None:
             action = ListAnswers()
         elif name == "remind":
             action = RemindMe()
+        elif name in ("calendar", "calendar_detailed"):
+            action = AddToCalendar(detailed=name == "calendar_detailed")
+        elif name == "timeline":
+            action = ShowTimeline()
         elif name in ("why", "contacts", "steps", "sources"):
             action = ShowDetail(name)
     elif kind == "M" and fields[0] in ("on", "off"):

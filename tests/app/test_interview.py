@@ -10,6 +10,7 @@ import pytest
 from bot.app import interview
 from bot.app.context import Context
 from bot.app.screens import (
+    AddToCalendar,
     Answer,
     AnswerList,
     Back,
@@ -21,6 +22,7 @@ from bot.app.screens import (
     RemindMe,
     Result,
     ShowDetail,
+    ShowTimeline,
     WhyAsk,
     actions_of,
 )
@@ -80,7 +82,7 @@ def test_a_whole_interview_through_a_form_state_ends_in_a_result(ctx):
     assert result.presentation.locale == "ky"
     assert result.outcomes and result.labels.deadlines
     kinds = [type(choice.action) for choice in result.actions]
-    assert kinds == [ShowDetail, ListAnswers, RemindMe, ShowDetail]  # it has deadlines
+    assert kinds == [ShowDetail, ListAnswers, RemindMe, AddToCalendar, ShowTimeline, ShowDetail]
     assert form.answers["patent_paid_until"] == "2026-12-19"
 
 

@@ -78,7 +78,9 @@ class DeadlineText:
     outcome: str
     remind_days_before: tuple[int, ...]
     note: str | None
-    """Set when the year's official holidays are not in the calendar yet."""
+    """Set when the date may move because its year's decree is not in the calendar yet."""
+    may_move_days: int | None = None
+    """How many days the missing decree of a year could move it (None: it cannot move)."""
 
 
 @dataclass(frozen=True)
@@ -187,10 +189,11 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
             label=header.deadlines[d.id].label.get(locale),
             outcome=d.outcome_id,
             remind_days_before=tuple(d.remind_days_before),
+            may_move_days=d.may_move_days,
             note=(
                 None
-                if not ruleset.calendar.years or d.date.year in ruleset.calendar.years
-                else header.calendar_note.get(locale)
+                if d.may_move_days is None
+                else header.calendar_note.get(locale).format(days=d.may_move_days)
             ),
         )
         for d in assessment.deadlines
