@@ -326,6 +326,7 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool) -> int:
             today=(lambda: fixed) if fixed else moscow_today,
             access_log=access_log,
             log_level=settings.log_level,
+            font_dir=settings.font_dir,
         )
     except OSError as error:  # the port is taken, the address is not ours
         print(f"hamroh web: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)

@@ -14,8 +14,7 @@ Fields: ``a.<question id>`` for each answer (as :class:`FormState` writes it),
 the question a page shows (a typed answer is for that question only). The pressed
 button arrives as ``do``: an action key of :func:`bot.app.screens.action_key`
 (``answer:region:spb``, ``back``, ``why:region``, ``change:region``,
-``language:ky``) or ``send`` for typed input in ``text``. The calendar file's form
-adds ``detailed`` (a checkbox: titles that say what each deadline is).
+``language:ky``, ``calendar``, ``timeline``) or ``send`` for typed input in ``text``.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from bot.core.rules.model import Question
 
 ANSWER_PREFIX = "a."
 SEND = "send"
-OTHER_FIELDS = frozenset({"pending", "q", "do", "text", "detailed"})
+OTHER_FIELDS = frozenset({"pending", "q", "do", "text"})
 MAX_FIELDS = 64
 """More fields than questions and buttons together: not a form we sent."""
 MAX_BODY = 8 * 1024
@@ -55,8 +54,6 @@ class Submission:
     """Typed input, when the page had a text field."""
     tampered: bool = False
     """Something in the form was not what we sent (dropped); the page says so."""
-    detailed: bool = False
-    """The calendar file should say what each deadline is (the person ticked it)."""
 
 
 def hidden_fields(state: Interview) -> list[tuple[str, str]]:
@@ -143,7 +140,4 @@ def decode(items: Iterable[tuple[str, str]], ruleset: Ruleset, today: date) -> S
     if key is not None and key != SEND:
         action = parse_action_key(key) if len(key) <= MAX_INPUT else None
         tampered = tampered or action is None
-    detailed = fields.get("detailed")
-    if detailed not in (None, "1"):
-        tampered = True
-    return Submission(state, shown, action, fields.get("text"), tampered, detailed == "1")
+    return Submission(state, shown, action, fields.get("text"), tampered)

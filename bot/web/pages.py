@@ -10,7 +10,9 @@ A finished interview is one page: the result with its card, the deadlines, why a
 every step, the answers (each one changeable) and the contacts. The details a
 Telegram user taps for are sections of that page (folded when JavaScript runs), so
 they cost no round trip on a slow link. Reminders need a stored chat, so the web
-offers the calendar file instead of "Remind me".
+offers the calendar file instead of "Remind me": the result's "Add to calendar" and
+"Timeline picture" buttons post to ``/<locale>/file``, whose answer is the file the
+export use case (:mod:`bot.app.exports`) hands over, as a download.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from bot.app import interview
+from bot.app import exports, interview
 from bot.app.context import Context
 from bot.app.pages import language_picker
 from bot.app.screens import (
+    AddToCalendar,
     Answered,
+    Attachment,
     Choice,
     Contacts,
     InterviewAction,
@@ -41,17 +45,17 @@ from bot.app.screens import (
     Notice,
     PickLanguage,
     Question,
-    RemindMe,
     Result,
     Screen,
     ShowDetail,
+    ShowTimeline,
     action_key,
 )
 from bot.core.interview import Interview
 from bot.core.locales import BY_CODE
 from bot.core.rules import Ruleset
 from bot.core.rules.present import ContactText
-from bot.export import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, calendar_file
+from bot.export import Fonts
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
 
@@ -110,13 +114,16 @@ class WebPages:
         catalogs: Catalogs,
         templates: Jinja2Templates,
         today: Callable[[], date],
-        calendar: Callable[[Context, Interview, bool], bytes] | None = None,
+        now: Callable[[], datetime],
+        fonts: Callable[[], Fonts | None],
     ) -> None:
         self.ruleset = ruleset
         self.catalogs = catalogs
         self.templates = templates
         self.today = today
-        self.calendar = calendar
+        self.now = now
+        """The moment a file is made (its ``DTSTAMP``): the adapter reads the clock."""
+        self.fonts = fonts
 
     def context(self, locale: str, today: date | None = None) -> Context:
         return Context(self.ruleset, today or self.today(), locale, self.catalogs)
@@ -169,7 +176,8 @@ class WebPages:
         result = next((s for s in screens if isinstance(s, Result)), None)
         if result is None:  # a detail or the answer list: all of them are on the result page
             step = interview.current(ctx, state, brief=False)
-            return self.draw(request, ctx, state, list(step.reply.screens), notice)
+            kept: list[Screen] = [Notice(text) for text in notices]
+            return self.draw(request, ctx, state, [*kept, *step.reply.screens])
         return self._result(request, ctx, state, result, notices)
 
     def _question(
@@ -205,6 +213,7 @@ class WebPages:
     ) -> Response:  # fmt: skip
         links: list[tuple[str, Choice]] = []
         more: list[Button] = []
+        files: list[Button] = []
         for choice in result.actions:
             action = choice.action
             if isinstance(action, ListAnswers):
@@ -213,7 +222,12 @@ class WebPages:
                 links.append((SECTIONS[action.section], choice))
             elif isinstance(action, ShowDetail):
                 more.append(button(choice))
-        offers_reminders = any(isinstance(c.action, RemindMe) for c in result.actions)
+            elif isinstance(action, AddToCalendar):
+                files.append(button(choice))
+                detailed = Choice(ctx._("Detailed titles"), AddToCalendar(detailed=True), "📝")
+                files.append(button(detailed))
+            elif isinstance(action, ShowTimeline):
+                files.append(button(choice))
         values = {
             "title": result.presentation.status_title,
             "notices": notices,
@@ -226,20 +240,14 @@ class WebPages:
             "hidden": hidden_fields(state),
             "change": ctx._("Change an answer"),
             "back": "◀️ " + ctx._("Back"),
-            "calendar": (
-                {
-                    "button": ctx._("Download the calendar file"),
-                    "note": ctx._(
-                        "Your deadlines with reminders, for the calendar on your phone. "
-                        "By default the entries do not say what they are about."
-                    ),
-                    "detailed": ctx._(
-                        "Write in the calendar what each deadline is about. Anyone who "
-                        "looks at your phone can read it."
-                    ),
-                }
-                if offers_reminders and self.calendar is not None
-                else None
+            "files": files,
+            "files_note": ctx._(
+                "Your deadlines with reminders, for the calendar on your phone. "
+                "By default the entries do not say what they are about."
+            ),
+            "detailed_note": ctx._(
+                "The titles name each deadline and the notes hold the steps. "
+                "Anyone who looks at your phone can read them."
             ),
         }
         return self._page(request, "result.html", ctx, values)
@@ -341,17 +349,31 @@ class WebPages:
             return self._question(request, ctx, step.state, screens, shown, [], sub.text)
         return self.draw(request, ctx, step.state, screens)
 
-    async def calendar_file(self, request: Request) -> Response:
-        """The deadlines as a calendar file (neutral titles), for the answers in the form."""
+    async def file(self, request: Request) -> Response:
+        """ "Add to calendar" or "Timeline picture": the file, as a download.
+
+        The export use case decides what the file holds (neutral titles unless the
+        person pressed "Detailed titles"); nothing is kept. A stale form, or a result
+        with nothing to export, gets its page with the notice instead.
+        """
         ctx = self.context(self.locale_of(request))
         sub = decode(await self._read_form(request), ctx.ruleset, ctx.today)
-        if self.calendar is None or sub.tampered or interview.question_screen(ctx, sub.state):
+        action = sub.action
+        if sub.tampered or not isinstance(action, AddToCalendar | ShowTimeline):
             step = interview.stale(ctx, sub.state)
             return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        step = exports.export(ctx, sub.state, action, made_at=self.now(), fonts=self.fonts())
+        screens = list(step.reply.screens)
+        attachment = next((s for s in screens if isinstance(s, Attachment)), None)
+        if attachment is None:  # stale, no deadlines, or the picture's dates as text
+            return self.draw(request, ctx, step.state, screens, step.reply.toast)
+        media_type = attachment.media_type
+        if media_type.startswith("text/"):
+            media_type += "; charset=utf-8"
         return Response(
-            self.calendar(ctx, sub.state, sub.detailed),
-            media_type=f"{CALENDAR_MEDIA_TYPE}; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{CALENDAR_FILENAME}"'},
+            attachment.content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{attachment.filename}"'},
         )
 
 
@@ -402,23 +424,6 @@ def _stale_screens(ctx: Context, state: Interview) -> list[Screen]:
     step = interview.stale(ctx, state)
     notice: list[Screen] = [Notice(step.reply.toast)] if step.reply.toast else []
     return [*notice, *step.reply.screens]
-
-
-def calendar_for(made_now: Callable[[], datetime]) -> Callable[[Context, Interview, bool], bytes]:
-    """The calendar file of a finished interview (:func:`bot.export.calendar_file`).
-
-    ``made_now`` is the clock of the moment the file is made (its ``DTSTAMP`` and
-    ``SEQUENCE``: a newer file updates the events of an older one on the phone).
-    """
-
-    def make(ctx: Context, state: Interview, detailed: bool) -> bytes:
-        assessment, _shown = interview.assess(ctx, state)
-        return calendar_file(
-            assessment, ctx.ruleset, ctx.locale, made_at=made_now(), detailed=detailed,
-            catalogs=ctx.catalogs,
-        )  # fmt: skip
-
-    return make
 
 
 def system_now() -> datetime:

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -27,10 +28,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.locales import LANGUAGE_NAMES, today_in_law
 from bot.core.rules import Ruleset
+from bot.export import FontNotFound, Fonts, find_fonts
 from bot.i18n import Catalogs
 from bot.web.form import MAX_BODY
 from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
-from bot.web.pages import BadForm, WebPages, calendar_for, system_now
+from bot.web.pages import BadForm, WebPages, system_now
 from bot.web.render import environment, load_static
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ logger = logging.getLogger(__name__)
 STATIC_CACHE = "public, max-age=31536000, immutable"
 KNOWN_PATHS = re.compile(
     r"/|/favicon\.ico|/health|/static/[a-z]+\.(css|js)"
-    r"|/(" + "|".join(LANGUAGE_NAMES) + r")(/|/step|/calendar\.ics)?"
+    r"|/(" + "|".join(LANGUAGE_NAMES) + r")(/|/step|/file)?"
 )
 
 
@@ -82,17 +84,35 @@ class Shield:
                 await response(scope, receive, send)
 
 
+def fonts_once(folder: Path | None) -> Callable[[], Fonts | None]:
+    """The timeline picture's fonts, looked up at the first picture (``HAMROH_FONT_DIR``
+    or the usual places); without them, one line in the log and the dates as text."""
+    found: list[Fonts | None] = []
+
+    def fonts() -> Fonts | None:
+        if not found:
+            try:
+                found.append(find_fonts(folder))
+            except FontNotFound as error:
+                logger.error("%s", error)
+                found.append(None)
+        return found[0]
+
+    return fonts
+
+
 def create_app(
     ruleset: Ruleset,
     catalogs: Catalogs,
     today: Callable[[], date] = moscow_today,
     *,
     access_log: bool = False,
+    font_dir: Path | None = None,
 ) -> ASGIApp:
     """The whole web channel as one ASGI app (``today`` is injected for tests and --as-of)."""
     static = load_static()
     templates = Jinja2Templates(env=environment(static))
-    pages = WebPages(ruleset, catalogs, templates, today, calendar_for(system_now))
+    pages = WebPages(ruleset, catalogs, templates, today, system_now, fonts_once(font_dir))
 
     async def static_file(request: Request) -> Response:
         item = static.get(str(request.path_params["name"]))
@@ -126,7 +146,7 @@ def create_app(
         Route("/{locale}", pages.add_slash, methods=["GET"]),
         Route("/{locale}/", pages.start, methods=["GET"]),
         Route("/{locale}/step", pages.step, methods=["POST"]),
-        Route("/{locale}/calendar.ics", pages.calendar_file, methods=["POST"]),
+        Route("/{locale}/file", pages.file, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,
@@ -181,11 +201,12 @@ def serve(
     today: Callable[[], date] = moscow_today,
     access_log: bool = False,
     log_level: str = "INFO",
+    font_dir: Path | None = None,
 ) -> None:
     """Run uvicorn until SIGINT/SIGTERM."""
     import uvicorn
 
-    app = create_app(ruleset, catalogs, today, access_log=access_log)
+    app = create_app(ruleset, catalogs, today, access_log=access_log, font_dir=font_dir)
     # The ruleset, the catalogs and the compiled templates live as long as the process:
     # out of the garbage collector's way, so its full passes stay short under load.
     gc.collect()

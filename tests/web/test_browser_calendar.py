@@ -1,5 +1,6 @@
-"""The calendar file from the result page: the deadlines a phone keeps, neutral titles
-unless the person asks for names, downloaded with JavaScript on and off."""
+"""The files from the result page: the calendar file (the deadlines a phone keeps,
+neutral titles unless the person asks for names) and the timeline picture, downloaded
+with JavaScript on and off; the page stays."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_the_calendar_file_holds_the_deadlines_of_the_result(
     assert deadlines
 
     with page.expect_download() as download:
-        page.click("form.calendar button")
+        page.click("form.files button[value=calendar]")
     assert download.value.suggested_filename == "calendar.ics"
     neutral = Path(download.value.path()).read_bytes()
     assert shown_result(page)["deadlines"] == deadlines  # still on the result page
@@ -58,9 +59,8 @@ def test_the_calendar_file_holds_the_deadlines_of_the_result(
     for _day, title in _events(neutral).values():
         assert not any(label.split(" — ")[-1] in title for label in labels), title
 
-    page.check("form.calendar input[name=detailed]")
     with page.expect_download() as download:
-        page.click("form.calendar button")
+        page.click("form.files button[value='calendar:detailed']")
     detailed = _events(Path(download.value.path()).read_bytes())
     assert set(detailed) == set(_events(neutral))
     assert any(

@@ -181,3 +181,34 @@ def test_the_log_has_no_answers_no_addresses_and_no_tracebacks(
     for line in access:
         assert re.search(r'"msg": "(GET|POST|PUT|HEAD) (/[\w./]*|-) \d{3} [\d.]+ms"', line), line
         assert "127.0.0.1" not in line
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [("a.citizenship", "UZ"), ("do", "calendar")],  # the interview is not finished
+        [("a.citizenship", "UZ"), ("a.in_russia", "yes"), ("do", "back")],  # not a file
+        [("a.citizenship", "XX"), ("do", "timeline")],  # forged
+    ],
+    ids=["unfinished", "not-a-file", "forged"],
+)
+def test_a_file_for_a_form_that_is_not_a_result_is_the_stale_answer(
+    client: httpx.Client, fields: list[tuple[str, str]]
+) -> None:
+    response = post(client, "/ky/file", fields)
+    assert_friendly(response)
+    assert "content-disposition" not in response.headers
+    assert notice(response) == _("ky", STALE)
+
+
+def test_a_result_without_deadlines_says_there_is_nothing_to_add(client: httpx.Client) -> None:
+    fields = [
+        ("a.citizenship", "UZ"),
+        ("a.in_russia", "yes"),
+        ("a.in_registry", "yes"),
+        ("a.children", "no"),
+    ]  # fmt: skip  (on the registry: no dated deadline)
+    response = post(client, "/ru/file", [*fields, ("do", "calendar")])
+    assert_friendly(response)
+    assert "content-disposition" not in response.headers
+    assert notice(response) == _("ru", "Your result has no deadlines to add.")

@@ -61,7 +61,7 @@
   window.addEventListener("pageshow", function () { sent = false; });
   each("form", function (form) {
     form.addEventListener("submit", function (event) {
-      if (/\.ics$/.test(form.getAttribute("action"))) return; // a download: the page stays
+      if (/\/file$/.test(form.getAttribute("action"))) return; // a download: the page stays
       if (sent) event.preventDefault();
       sent = true;
     });
