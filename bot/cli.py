@@ -425,9 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.core.rules import RulesetInvalid
+        from bot.storage import StorageUnavailableError
 
         try:
             run(settings)
+        except StorageUnavailableError as error:
+            print(f"hamroh run: {error}", file=sys.stderr)
+            return 1
         except RulesetInvalid as error:  # the bot does not start on a broken ruleset
             print(
                 f"hamroh run: the ruleset in {settings.rules_dir} has errors (run it in the "

@@ -5,7 +5,7 @@ queued outgoing messages are stored; see :mod:`bot.storage.migrations`.
 """
 
 from bot.storage.connection import SchemaTooNewError, SqliteConnection
-from bot.storage.errors import UnknownUserError
+from bot.storage.errors import StorageUnavailableError, UnknownUserError
 from bot.storage.factory import describe_target, is_postgres_url, open_storage
 from bot.storage.interface import CampaignRecords, SendQueue, Storage
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -37,6 +37,7 @@ __all__ = [
     "SqliteConnection",
     "Stats",
     "Storage",
+    "StorageUnavailableError",
     "UnknownUserError",
     "User",
     "describe_target",
