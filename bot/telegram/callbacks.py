@@ -30,10 +30,12 @@ from bot.app.screens import (
     Answer,
     Back,
     ChangeAnswer,
+    DetailSection,
     Forget,
     ListAnswers,
     PickLanguage,
     ReminderReply,
+    ReminderReplyKind,
     Reminders,
     RemindMe,
     ShowDetail,
@@ -50,7 +52,11 @@ RESULT_ACTIONS = (
 )  # fmt: skip
 """``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details;
 ``calendar``/``calendar_detailed`` send the calendar file, ``timeline`` the picture."""
-REMINDER_REPLIES = ("paid", "done", "notyet")
+DETAILS: dict[str, DetailSection] = {
+    "why": "why", "contacts": "contacts", "steps": "steps", "sources": "sources"
+}  # fmt: skip
+"""Result buttons that open a detail section, by their callback name."""
+REMINDER_REPLIES: dict[str, ReminderReplyKind] = {"paid": "paid", "done": "done", "notyet": "notyet"}
 
 
 @dataclass(frozen=True)
@@ -145,15 +151,14 @@ def decode_action(data: str | None) -> tuple[Action, str | None] | None:
             action = AddToCalendar(detailed=name == "calendar_detailed")
         elif name == "timeline":
             action = ShowTimeline()
-        elif name in ("why", "contacts", "steps", "sources"):
-            action = ShowDetail(name)
+        elif name in DETAILS:
+            action = ShowDetail(DETAILS[name])
     elif kind == "M" and fields[0] in ("on", "off"):
         action = Reminders(fields[0] == "on")
     elif kind == "F" and fields[0] in ("yes", "no"):
         action = Forget(fields[0] == "yes")
     elif kind == "D" and fields[0].isdigit() and fields[1] in REMINDER_REPLIES:
-        reply = "paid" if fields[1] == "paid" else "done" if fields[1] == "done" else "notyet"
-        action = ReminderReply(int(fields[0]), reply)
+        action = ReminderReply(int(fields[0]), REMINDER_REPLIES[fields[1]])
     elif kind == "X" and fields[0].isdigit():
         action = AdminAction(int(fields[0]), fields[1], fields[2])
     return (action, callback.token) if action is not None else None

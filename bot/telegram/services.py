@@ -88,7 +88,7 @@ class Services:
         it even when no sender runs in this process (rows wait in the database for one).
         """
         if self.outbox is None and self.store is not None:
-            self.outbox = Outbox(self.store)
+            self.outbox = Outbox(self.store, clock=self.clock)
             self.campaigns = CampaignStore(self.outbox)
         return self.campaigns
 
