@@ -505,6 +505,11 @@ class _CrossChecker:
                         file.line((*path, "options", o_index)),
                         f"option {option.value!r} needs a label (no shared label in ruleset.yaml)",
                     )
+            for o_index, option in enumerate(question.options):
+                if option.only_if is not None:  # like ask_if: only earlier questions
+                    earlier_only = frozenset(self.question_ids | RESERVED_NAMES)
+                    o_path = (*path, "options", o_index, "only_if")
+                    self.compile(file, o_path, option.only_if, earlier_only)
             if question.ask_if is not None:
                 # A condition may only read questions asked before this one.
                 earlier = frozenset(self.question_ids | RESERVED_NAMES)
@@ -524,6 +529,10 @@ class _CrossChecker:
         for index, question in enumerate(model.questions):
             if question.ask_if:
                 self.check_option_literals(file, ("questions", index, "ask_if"), question.ask_if)
+            for o_index, option in enumerate(question.options):
+                if option.only_if:
+                    o_path = ("questions", index, "options", o_index, "only_if")
+                    self.check_option_literals(file, o_path, option.only_if)
 
     def parameters(self, file: _File, model: ParametersFile) -> None:
         citizenships = self.options.get("citizenship", set())
