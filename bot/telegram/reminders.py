@@ -161,6 +161,13 @@ def render_reminder(
             rows.append(
                 [("💳 " + _("I have paid"), callbacks.encode("D", str(reminder.id), "paid"))]
             )
+        elif days == 0:  # the last reminder asks what the day after used to ask
+            rows.append(
+                [
+                    ("✅ " + _("Yes, done"), callbacks.encode("D", str(reminder.id), "done")),
+                    ("⏳ " + _("Not yet"), callbacks.encode("D", str(reminder.id), "notyet")),
+                ]
+            )
     lines += ["", esc(_("What to do: /status. Stop reminders: /reminders"))]
     return MessagePayload(
         "\n".join(lines), parse_mode="HTML", reply_markup=inline_keyboard(rows) if rows else None

@@ -7,13 +7,14 @@ switches, and the JSON of `hamroh rules evaluate` is this structure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from string import Formatter
 from typing import Any
 
 from babel.dates import format_date
 
-from .engine import SEVERITY, Assessment, FiredOutcome
+from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
 from .model import LOCALES, Text
 from .ruleset import Ruleset
 
@@ -85,11 +86,7 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
             "label": header.deadlines[d.id].label.get(locale),
             "outcome": d.outcome_id,
             "remind_days_before": list(d.remind_days_before),
-            "note": (
-                None
-                if not ruleset.calendar.years or d.date.year in ruleset.calendar.years
-                else header.calendar_note.get(locale)
-            ),
+            **_notes_fields(deadline_notes(d, ruleset, values, locale)),
         }
         for d in assessment.deadlines
     ]
@@ -123,6 +120,30 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, 
         "as_of": assessment.as_of.isoformat(),
         "locale": locale,
     }
+
+
+def deadline_notes(
+    deadline: DeadlineDate, ruleset: Ruleset, values: Mapping[str, Any], locale: str
+) -> tuple[str, ...]:
+    """What the rules wrote for this deadline, then the holiday-calendar warning when
+    the deadline's year has no official holidays in `calendar.yaml` yet (added to
+    the rules' note, never put in its place)."""
+    notes: list[str] = []
+    for outcome in ruleset.outcomes:
+        if outcome.id != deadline.outcome_id:
+            continue
+        for written in outcome.deadlines:
+            if written.id == deadline.id and written.note is not None:
+                notes.append(fill(written.note, dict(values), ruleset, locale))
+    years = ruleset.calendar.years
+    if years and deadline.date.year not in years:
+        notes.append(ruleset.header.calendar_note.get(locale))
+    return tuple(notes)
+
+
+def _notes_fields(notes: tuple[str, ...]) -> dict[str, Any]:
+    """`notes` one by one, and `note`: all of them in one text (None without any)."""
+    return {"note": " ".join(notes) or None, "notes": list(notes)}
 
 
 def _display_order(fired: FiredOutcome) -> int:
