@@ -108,7 +108,7 @@ def run_chat(
             )  # fmt: skip
             choices = show(say, [view])
         else:
-            data = present(evaluate(state.answers, today, ruleset), ruleset, locale)
+            data = present(evaluate(state.answers, today, ruleset), ruleset, locale).to_json()
             choices = [
                 c for c in show(say, render.result(data, locale, _, TOKEN))
                 if c[1].fields[-1] != "remind"  # reminders need Telegram
@@ -151,10 +151,10 @@ def _act(
     if kind == "W":
         return state, None, True
     if kind == "R" and fields[1] == "why":
-        data = present(evaluate(state.answers, today, ruleset), ruleset, locale)
+        data = present(evaluate(state.answers, today, ruleset), ruleset, locale).to_json()
         show(say, render.explanation(data, _))
     elif kind == "R" and fields[1] == "contacts":
-        data = present(evaluate(state.answers, today, ruleset), ruleset, locale)
+        data = present(evaluate(state.answers, today, ruleset), ruleset, locale).to_json()
         seen: dict[str, Any] = {}
         for outcome in data["outcomes"]:
             for contact in outcome["contacts"]:

@@ -23,8 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.core.locales import LOCALES
 from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_rule_tests
-from bot.core.rules.model import LOCALES
+from bot.core.rules.present import Presentation
 from bot.ops.commands import add_parsers as add_ops_parsers
 from bot.ops.commands import run_command as run_ops_command
 
@@ -130,46 +131,40 @@ def rules_evaluate(
     assessment = evaluate(answers, as_of, ruleset)
     shown = present(assessment, ruleset, locale)
     if as_json:
-        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        print(json.dumps(shown.to_json(), ensure_ascii=False, indent=2))
     else:
         print(text_report(shown))
     return 0
 
 
-def text_report(shown: dict[str, Any]) -> str:
+def text_report(shown: Presentation) -> str:
     """The assessment as a readable plain-text report (the CLI's non-JSON output)."""
-    lines = [
-        f"== {shown['status_title']} [{shown['status']}]",
-        shown["status_summary"],
-        "",
-    ]
-    for outcome in shown["outcomes"]:
-        lines.append(f"* {outcome['title']}  ({outcome['id']}, {outcome['status']})")
-        why = next((e for e in shown["explanation"] if e["outcome"] == outcome["id"]), None)
-        if why:
-            lines.extend(f"    - {reason}" for reason in why["because"])
-        lines.extend(f"    {n}. {step}" for n, step in enumerate(outcome["steps"], 1))
-        if outcome["uncertain"]:
-            lines.append(f"    ! {outcome['uncertain']}")
-        if outcome["scam_warning"]:
-            lines.append(f"    ! {outcome['scam_warning']}")
-        lines.append(f"    § {outcome['legal_basis']}")
-        lines.extend(f"    [{s['id']}] {s['title']} {s['url']}" for s in outcome["sources"])
-        for contact in outcome["contacts"]:
-            extra = " ".join(filter(None, [contact["url"], contact["phone"]]))
-            lines.append(f"    > {contact['name']} {extra}".rstrip())
+    lines = [f"== {shown.status_title} [{shown.status}]", shown.status_summary, ""]
+    for outcome in shown.outcomes:
+        lines.append(f"* {outcome.title}  ({outcome.id}, {outcome.status})")
+        lines.extend(f"    - {reason}" for reason in shown.because(outcome.id))
+        lines.extend(f"    {n}. {step}" for n, step in enumerate(outcome.steps, 1))
+        if outcome.uncertain:
+            lines.append(f"    ! {outcome.uncertain}")
+        if outcome.scam_warning:
+            lines.append(f"    ! {outcome.scam_warning}")
+        lines.append(f"    § {outcome.legal_basis}")
+        lines.extend(f"    [{s.id}] {s.title} {s.url}" for s in outcome.sources)
+        for contact in outcome.contacts:
+            extra = " ".join(filter(None, [contact.url, contact.phone]))
+            lines.append(f"    > {contact.name} {extra}".rstrip())
         lines.append("")
-    if shown["deadlines"]:
+    if shown.deadlines:
         lines.append("Deadlines:")
-        for d in shown["deadlines"]:
-            lines.append(f"  {d['date']}  {d['label']}  ({d['id']}, {d['outcome']})")
-            if d.get("note"):
-                lines.append(f"      ! {d['note']}")
+        for d in shown.deadlines:
+            lines.append(f"  {d.date}  {d.label}  ({d.id}, {d.outcome})")
+            if d.note:
+                lines.append(f"      ! {d.note}")
         lines.append("")
-    lines.append(shown["disclaimer"])
+    lines.append(shown.disclaimer)
     lines.append(
-        f"ruleset {shown['ruleset_version']} ({shown['ruleset_fingerprint']}), "
-        f"content reviewed {shown['content_reviewed']}, as of {shown['as_of']}"
+        f"ruleset {shown.ruleset_version} ({shown.ruleset_fingerprint}), "
+        f"content reviewed {shown.content_reviewed}, as of {shown.as_of}"
     )
     return "\n".join(lines)
 

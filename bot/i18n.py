@@ -12,9 +12,8 @@ Why gettext and these rules:
   users read Russian better than English (and ``tests/test_catalogs.py`` fails on
   any missing string anyway).
 - Placeholders are ``{name}`` and filled with ``str.format``.
-- Telegram's ``language_code`` is only a first guess (``uz`` means Latin script in
-  Babel as ``uz_Latn``); :func:`locale_from_telegram` maps it, since
-  ``Locale.negotiate`` does not.
+- The locales themselves (codes, names, Babel and Telegram codes) are named once,
+  in :mod:`bot.core.locales`; they are re-exported here for the adapters.
 
 The functions :func:`parse_error_message` and :func:`date_hint` are shared with the
 terminal chat (``hamroh chat``), so they return plain text, not HTML.
@@ -35,40 +34,26 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from bot.core.answers import ParseError
+from bot.core.locales import FALLBACK as FALLBACK
+from bot.core.locales import LANGUAGE_NAMES as LANGUAGE_NAMES
+from bot.core.locales import LOCALES as LOCALES
+from bot.core.locales import REGISTRY, locale_from_tag
+from bot.core.locales import normalize_locale as normalize_locale
 from bot.core.rules.model import Question
 from bot.core.rules.present import format_day
 
 logger = logging.getLogger(__name__)
 
 DOMAIN = "hamroh"
-LOCALES: tuple[str, ...] = ("ru", "ky", "tg", "uz", "uz_Cyrl")
-"""The five interface locales; Russian is the fallback."""
-FALLBACK = "ru"
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
-LANGUAGE_NAMES: dict[str, str] = {
-    "ky": "Кыргызча",
-    "tg": "Тоҷикӣ",
-    "uz": "Oʻzbekcha",
-    "uz_Cyrl": "Ўзбекча",
-    "ru": "Русский",
+MENU_LANGUAGE_CODES: dict[str, str] = {
+    locale.menu_code: locale.code for locale in REGISTRY if locale.menu_code is not None
 }
-"""Each language named in itself, in the order the picker shows them."""
-
-MENU_LANGUAGE_CODES: dict[str, str] = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz"}
 """Two-letter codes for ``setMyCommands`` → the locale whose texts the menu uses.
 
 Telegram takes only ISO 639-1 codes here, so every ``uz`` client gets the Latin menu.
 """
-
-_TELEGRAM_CODES: dict[str, str] = {
-    "ru": "ru",
-    "ky": "ky",
-    "tg": "tg",
-    "uz": "uz",
-    "uz-latn": "uz",
-    "uz-cyrl": "uz_Cyrl",
-}
 
 Translator = Callable[[str], str]
 
@@ -80,17 +65,7 @@ def N_(message: str) -> str:
 
 def locale_from_telegram(language_code: str | None) -> str:
     """Our locale for Telegram's ``language_code`` (an IETF tag); Russian otherwise."""
-    if not language_code:
-        return FALLBACK
-    code = language_code.strip().lower().replace("_", "-")
-    if code in _TELEGRAM_CODES:
-        return _TELEGRAM_CODES[code]
-    return _TELEGRAM_CODES.get(code.split("-", 1)[0], FALLBACK)
-
-
-def normalize_locale(locale: str | None) -> str:
-    """A stored or requested locale, or the fallback when it is not one of ours."""
-    return locale if locale in LOCALES else FALLBACK
+    return locale_from_tag(language_code)
 
 
 # --------------------------------------------------------------------------- catalogs

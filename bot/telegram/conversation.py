@@ -121,7 +121,7 @@ class Turn:
 
     def assess(self, state: Interview) -> tuple[Assessment, dict[str, object]]:
         assessment = evaluate(state.answers, self.today, self.services.ruleset)
-        return assessment, present(assessment, self.services.ruleset, self.locale)
+        return assessment, present(assessment, self.services.ruleset, self.locale).to_json()
 
     async def show_current(
         self, state: Interview | None = None, *, notice: str | None = None, brief: bool = True

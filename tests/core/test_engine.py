@@ -134,33 +134,34 @@ def test_unknown_answers_do_not_crash_or_count_as_rule_errors(ruleset):
 def test_explanation_names_the_answers_in_the_users_language(ruleset):
     result = evaluate(PATENT_WORKER, d("2025-06-01"), ruleset)
     russian = present(result, ruleset, "ru")
-    assert russian["explanation"][0]["because"] == [
+    assert list(russian.explanation[0].because) == [
         "У вас патент от 31 января 2025\u202fг.",  # «г.» and the sentence's period merge
         "Он оплачен до 30 июня 2025\u202fг.",
     ]
-    answers = {a["question"]: a["answer"] for a in russian["explanation"][0]["answers"]}
+    answers = {a.question: a.answer for a in russian.explanation[0].answers}
     assert answers["document"] == "Патент"
     uzbek = present(result, ruleset, "uz")
-    assert "2025" in uzbek["explanation"][0]["because"][1]
-    assert "toʻlangan" in uzbek["explanation"][0]["because"][1]
+    assert "2025" in uzbek.explanation[0].because[1]
+    assert "toʻlangan" in uzbek.explanation[0].because[1]
     kyrgyz = present(result, ruleset, "ky")
-    assert kyrgyz["outcomes"][0]["title"] == "Патент жарактуу"
+    assert kyrgyz.outcomes[0].title == "Патент жарактуу"
 
 
 def test_presented_result_has_everything_a_user_must_see(ruleset):
     result = evaluate({**VISITOR}, d("2025-02-01"), ruleset)
     shown = present(result, ruleset, "tg")
-    assert shown["status"] == "legal"
+    assert shown.status == "legal"
     assert (
-        shown["disclaimer"]
-        and shown["content_reviewed"] == ruleset.header.content_reviewed.isoformat()
+        shown.disclaimer and shown.content_reviewed == ruleset.header.content_reviewed.isoformat()
     )
-    outcome = shown["outcomes"][0]
-    assert outcome["legal_basis"] and outcome["sources"][0]["url"].startswith("http")
-    assert outcome["last_reviewed"] == "2026-11-25"
-    assert outcome["uncertain"].startswith(ruleset.header.uncertain_note.tg)
-    assert shown["deadlines"][0]["id"] == "stay_limit"
-    assert shown["deadlines"][0]["date"] == "2025-03-31"
+    outcome = shown.outcomes[0]
+    assert outcome.legal_basis and outcome.sources[0].url.startswith("http")
+    assert outcome.last_reviewed == "2026-11-25"
+    assert outcome.uncertain is not None and outcome.uncertain.startswith(
+        ruleset.header.uncertain_note.tg
+    )
+    assert shown.deadlines[0].id == "stay_limit"
+    assert shown.deadlines[0].date == "2025-03-31"
 
 
 def test_results_show_the_most_severe_outcome_first_and_advice_last(ruleset):
@@ -172,15 +173,15 @@ def test_results_show_the_most_severe_outcome_first_and_advice_last(ruleset):
     }
     result = evaluate(answers, d("2025-06-01"), ruleset)
     shown = present(result, ruleset, "ru")
-    statuses = [o["status"] for o in shown["outcomes"]]
+    statuses = [o.status for o in shown.outcomes]
     assert statuses == ["action_needed", "legal", "info"]
 
 
 def test_contacts_for_one_citizenship_are_shown_only_to_its_citizens(ruleset):
-    from bot.core.rules.present import _serves
+    from bot.core.rules.present import serves
 
-    assert _serves(["KG"], "KG") and not _serves(["KG"], "UZ")
-    assert _serves(["KG"], None) and _serves(None, "UZ")
+    assert serves(["KG"], "KG") and not serves(["KG"], "UZ")
+    assert serves(["KG"], None) and serves(None, "UZ")
 
 
 def test_guards_only_short_cut_plain_conjunctions():
@@ -213,7 +214,7 @@ def test_lazy_and_eager_evaluation_agree_on_every_rule_case(shipped_ruleset):
 def test_a_deadline_beyond_the_official_calendar_says_it_may_move(ruleset):
     answers = {**PATENT_WORKER, "patent_paid_until": "2027-01-10"}
     shown = present(evaluate(answers, d("2026-12-20"), ruleset), ruleset, "ru")
-    payment = next(x for x in shown["deadlines"] if x["id"] == "patent_payment")
-    assert payment["note"] == ruleset.header.calendar_note.ru
+    payment = next(x for x in shown.deadlines if x.id == "patent_payment")
+    assert payment.note == ruleset.header.calendar_note.ru
     earlier = present(evaluate(PATENT_WORKER, d("2025-06-01"), ruleset), ruleset, "ru")
-    assert all(x["note"] is None for x in earlier["deadlines"])
+    assert all(x.note is None for x in earlier.deadlines)

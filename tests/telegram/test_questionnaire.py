@@ -35,12 +35,12 @@ async def test_full_questionnaire_in_each_locale(
     result_text = "\n".join(m.text for m in user.messages())
     stored = await db.load_interview(user.user_id)
     expected = present(evaluate(stored.answers, NOW.date(), ruleset), ruleset, locale)
-    assert expected["status"] == "legal"  # a patent worker in good standing
-    assert STATUS_ICONS["legal"] + " " + expected["status_title"] in result_text
-    for deadline in expected["deadlines"]:
-        assert f"{deadline['date_text']} — {deadline['label']}" in result_text
-    for outcome in expected["outcomes"]:
-        assert outcome["title"] in result_text
+    assert expected.status == "legal"  # a patent worker in good standing
+    assert STATUS_ICONS["legal"] + " " + expected.status_title in result_text
+    for deadline in expected.deadlines:
+        assert f"{deadline.date_text} — {deadline.label}" in result_text
+    for outcome in expected.outcomes:
+        assert outcome.title in result_text
     assert header.disclaimer.get(locale) in result_text
     assert format_day(header.content_reviewed, locale) in result_text
     last = user.last()

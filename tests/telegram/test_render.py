@@ -19,7 +19,7 @@ def test_a_deadline_in_a_year_without_official_holidays_carries_a_warning():
         "contract_copy_filed": "yes", "registered": "yes", "biometrics_done": "yes",
         "medical_date": "2026-06-05", "children": "no",
     }  # fmt: skip
-    data = present(evaluate(answers, date(2026, 12, 20), ruleset), ruleset, "tg")
+    data = present(evaluate(answers, date(2026, 12, 20), ruleset), ruleset, "tg").to_json()
     text = "\n".join(
         render.plain_text(v.text) for v in render.result(data, "tg", gettext("tg"), "tok")
     )

@@ -14,8 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
-LOCALES: tuple[str, ...] = ("ru", "ky", "tg", "uz", "uz_Cyrl")
-"""The five interface locales, Russian first (it is the fallback)."""
+from bot.core.locales import LOCALES as LOCALES  # re-exported: the rules schema names them
 
 STATUSES: tuple[str, ...] = (
     "legal",

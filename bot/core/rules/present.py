@@ -8,22 +8,128 @@ switches, and the JSON of `hamroh rules evaluate` is this structure.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date
 from string import Formatter
 from typing import Any
 
 from babel.dates import format_date
 
-from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
-from .model import LOCALES, Text
-from .ruleset import Ruleset
+from bot.core.locales import babel_locale, normalize_locale
 
-BABEL_LOCALES = {"ru": "ru", "ky": "ky", "tg": "tg", "uz": "uz_Latn", "uz_Cyrl": "uz_Cyrl"}
+from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
+from .model import Text
+from .ruleset import Ruleset
 
 
 def format_day(day: date, locale: str) -> str:
     """A date as people write it in `locale` (Babel/CLDR long format)."""
-    return format_date(day, format="long", locale=BABEL_LOCALES.get(locale, "ru"))
+    return format_date(day, format="long", locale=babel_locale(locale))
+
+
+# --------------------------------------------------------------------------- the data
+# Field names and order are the keys of `hamroh rules evaluate --json` (see README).
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ContactText:
+    """An official place to get help, in one locale."""
+
+    id: str
+    name: str
+    how: str
+    url: str | None
+    phone: str | None
+    hours: str | None
+    last_checked: str
+
+
+@dataclass(frozen=True)
+class OutcomeText:
+    """One rule that fired, in words: title, next steps, legal basis, sources."""
+
+    id: str
+    status: str
+    title: str
+    steps: tuple[str, ...]
+    legal_basis: str
+    sources: tuple[SourceLink, ...]
+    last_reviewed: str
+    uncertain: str | None
+    """The "not settled yet" note, when the outcome rests on an uncertain fact."""
+    scam_warning: str | None
+    contacts: tuple[ContactText, ...]
+    """Its contacts that serve the user's citizenship (all, when it is unknown)."""
+
+
+@dataclass(frozen=True)
+class DeadlineText:
+    id: str
+    date: str
+    """ISO date."""
+    date_text: str
+    label: str
+    outcome: str
+    remind_days_before: tuple[int, ...]
+    note: str | None
+    """All of `notes` in one text; None without any."""
+    notes: tuple[str, ...] = ()
+    """What the rules wrote for this deadline, then the holiday-calendar warning
+    when the year's official holidays are not in the calendar yet."""
+
+
+@dataclass(frozen=True)
+class AnswerUsed:
+    question: str
+    label: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ExplanationText:
+    """Why one outcome fired: the conditions that held and the answers they read."""
+
+    outcome: str
+    because: tuple[str, ...]
+    answers: tuple[AnswerUsed, ...]
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """An assessment with every text in one locale: what every channel draws from."""
+
+    status: str
+    status_title: str
+    status_summary: str
+    outcomes: tuple[OutcomeText, ...]
+    """Most severe first, advice last."""
+    deadlines: tuple[DeadlineText, ...]
+    explanation: tuple[ExplanationText, ...]
+    disclaimer: str
+    content_reviewed: str
+    ruleset_version: str
+    ruleset_fingerprint: str
+    as_of: str
+    locale: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data (tuples become lists): the CLI's ``--json`` output."""
+        return asdict(self)
+
+    def outcome(self, outcome_id: str) -> OutcomeText | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+    def because(self, outcome_id: str) -> tuple[str, ...]:
+        """The reasons of one outcome (empty if it has none)."""
+        item = next((e for e in self.explanation if e.outcome == outcome_id), None)
+        return item.because if item is not None else ()
 
 
 def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) -> str:
@@ -68,58 +174,59 @@ def fill(text: Text | str, values: dict[str, Any], ruleset: Ruleset, locale: str
     return "".join(out)
 
 
-def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> dict[str, Any]:
-    """The assessment as plain data with every text in `locale` (the CLI JSON)."""
-    if locale not in LOCALES:
-        locale = "ru"
+def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentation:
+    """The assessment with every text in `locale` (``.to_json()`` is the CLI JSON)."""
+    locale = normalize_locale(locale)
     values = dict(assessment.values)
     header = ruleset.header
     status_text = header.statuses[assessment.status]
     citizenship = assessment.answers.get("citizenship")
     ordered = sorted(assessment.outcomes, key=_display_order)
-    outcomes = [_outcome(fired, ruleset, values, locale, citizenship) for fired in ordered]
-    deadlines = [
-        {
-            "id": d.id,
-            "date": d.date.isoformat(),
-            "date_text": format_day(d.date, locale),
-            "label": header.deadlines[d.id].label.get(locale),
-            "outcome": d.outcome_id,
-            "remind_days_before": list(d.remind_days_before),
-            **_notes_fields(deadline_notes(d, ruleset, values, locale)),
-        }
+    outcomes = tuple(_outcome(fired, ruleset, values, locale, citizenship) for fired in ordered)
+    deadlines = tuple(
+        DeadlineText(
+            id=d.id,
+            date=d.date.isoformat(),
+            date_text=format_day(d.date, locale),
+            label=header.deadlines[d.id].label.get(locale),
+            outcome=d.outcome_id,
+            remind_days_before=tuple(d.remind_days_before),
+            note=" ".join(notes) or None,
+            notes=notes,
+        )
         for d in assessment.deadlines
-    ]
-    explanation = [
-        {
-            "outcome": fired.id,
-            "because": [fill(r.clause.because, values, ruleset, locale) for r in fired.reasons],
-            "answers": [
-                {
-                    "question": qid,
-                    "label": ruleset.question(qid).label.get(locale),
-                    "answer": answer_label(ruleset, qid, assessment.answers.get(qid), locale),
-                }
+        for notes in (deadline_notes(d, ruleset, values, locale),)
+    )
+    explanation = tuple(
+        ExplanationText(
+            outcome=fired.id,
+            because=tuple(fill(r.clause.because, values, ruleset, locale) for r in fired.reasons),
+            answers=tuple(
+                AnswerUsed(
+                    question=qid,
+                    label=ruleset.question(qid).label.get(locale),
+                    answer=answer_label(ruleset, qid, assessment.answers.get(qid), locale),
+                )
                 for qid in fired.answers_used
                 if qid in assessment.answers
-            ],
-        }
+            ),
+        )
         for fired in ordered
-    ]
-    return {
-        "status": assessment.status,
-        "status_title": status_text.title.get(locale),
-        "status_summary": status_text.summary.get(locale),
-        "outcomes": outcomes,
-        "deadlines": deadlines,
-        "explanation": explanation,
-        "disclaimer": header.disclaimer.get(locale),
-        "content_reviewed": header.content_reviewed.isoformat(),
-        "ruleset_version": assessment.ruleset_version,
-        "ruleset_fingerprint": assessment.ruleset_fingerprint,
-        "as_of": assessment.as_of.isoformat(),
-        "locale": locale,
-    }
+    )
+    return Presentation(
+        status=assessment.status,
+        status_title=status_text.title.get(locale),
+        status_summary=status_text.summary.get(locale),
+        outcomes=outcomes,
+        deadlines=deadlines,
+        explanation=explanation,
+        disclaimer=header.disclaimer.get(locale),
+        content_reviewed=header.content_reviewed.isoformat(),
+        ruleset_version=assessment.ruleset_version,
+        ruleset_fingerprint=assessment.ruleset_fingerprint,
+        as_of=assessment.as_of.isoformat(),
+        locale=locale,
+    )
 
 
 def deadline_notes(
@@ -141,11 +248,6 @@ def deadline_notes(
     return tuple(notes)
 
 
-def _notes_fields(notes: tuple[str, ...]) -> dict[str, Any]:
-    """`notes` one by one, and `note`: all of them in one text (None without any)."""
-    return {"note": " ".join(notes) or None, "notes": list(notes)}
-
-
 def _display_order(fired: FiredOutcome) -> int:
     """Most severe first, advice (`info`) last; the ruleset's order within a status."""
     return SEVERITY.index(fired.status) if fired.status in SEVERITY else len(SEVERITY)
@@ -157,49 +259,50 @@ def _outcome(
     values: dict[str, Any],
     locale: str,
     citizenship: object = None,
-) -> dict[str, Any]:
+) -> OutcomeText:
     outcome = fired.outcome
     header = ruleset.header
-    return {
-        "id": outcome.id,
-        "status": outcome.status,
-        "title": fill(outcome.title, values, ruleset, locale),
-        "steps": [fill(step, values, ruleset, locale) for step in outcome.steps.get(locale)],
-        "legal_basis": fill(outcome.legal_basis, values, ruleset, locale),
-        "sources": [
-            {"id": s, "title": ruleset.sources[s].title, "url": ruleset.sources[s].url}
+    return OutcomeText(
+        id=outcome.id,
+        status=outcome.status,
+        title=fill(outcome.title, values, ruleset, locale),
+        steps=tuple(fill(step, values, ruleset, locale) for step in outcome.steps.get(locale)),
+        legal_basis=fill(outcome.legal_basis, values, ruleset, locale),
+        sources=tuple(
+            SourceLink(id=s, title=ruleset.sources[s].title, url=ruleset.sources[s].url)
             for s in outcome.sources
-        ],
-        "last_reviewed": outcome.last_reviewed.isoformat(),
-        "uncertain": (
+        ),
+        last_reviewed=outcome.last_reviewed.isoformat(),
+        uncertain=(
             header.uncertain_note.get(locale)
             + " "
             + fill(outcome.uncertain, values, ruleset, locale)
             if outcome.uncertain
             else None
         ),
-        "scam_warning": header.scam_warning.get(locale) if outcome.scam_warning else None,
-        "contacts": [
-            _contact(ruleset, contact_id, locale)
+        scam_warning=header.scam_warning.get(locale) if outcome.scam_warning else None,
+        contacts=tuple(
+            contact_text(ruleset, contact_id, locale)
             for contact_id in outcome.contacts
-            if _serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
-        ],
-    }
+            if serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
+        ),
+    )
 
 
-def _serves(for_citizenship: list[str] | None, citizenship: object) -> bool:
+def serves(for_citizenship: list[str] | None, citizenship: object) -> bool:
     """A consulate is shown only to its own citizens (everyone, if we do not know)."""
     return not for_citizenship or not isinstance(citizenship, str) or citizenship in for_citizenship
 
 
-def _contact(ruleset: Ruleset, contact_id: str, locale: str) -> dict[str, Any]:
+def contact_text(ruleset: Ruleset, contact_id: str, locale: str) -> ContactText:
+    """One contact of the ruleset in ``locale``."""
     contact = ruleset.contacts[contact_id]
-    return {
-        "id": contact.id,
-        "name": contact.name.get(locale),
-        "how": contact.how.get(locale),
-        "url": contact.url,
-        "phone": contact.phone,
-        "hours": contact.hours,
-        "last_checked": contact.last_checked.isoformat(),
-    }
+    return ContactText(
+        id=contact.id,
+        name=contact.name.get(locale),
+        how=contact.how.get(locale),
+        url=contact.url,
+        phone=contact.phone,
+        hours=contact.hours,
+        last_checked=contact.last_checked.isoformat(),
+    )

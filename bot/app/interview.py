@@ -1,0 +1,443 @@
+"""The interview as use cases: (state, input) → (new state, screens). Pure: no storage.
+
+Why pure: the web channel keeps nothing on the server — the state travels in the
+form (:class:`bot.app.state.FormState`) and each request is one of these functions.
+Telegram wraps the same functions with a load before and a save after
+(:mod:`bot.app.person`); the terminal chat keeps the state in a variable. So the
+three channels cannot drift apart: a button does the same everywhere.
+
+Every function gets a :class:`~bot.app.context.Context` (ruleset, legal day, language)
+and returns a :class:`Step`. A step whose ``assessment`` is set showed a result:
+a stateful caller stores its summary (and replans reminders when it is not brief).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core import interview as core
+from bot.core.interview import Interview, current_question, progress
+from bot.core.rules import Assessment, evaluate, present
+from bot.core.rules.model import Question as RuleQuestion
+from bot.core.rules.present import (
+    ContactText,
+    Presentation,
+    answer_label,
+    contact_text,
+    format_day,
+    serves,
+)
+from bot.i18n import parse_error_message, question_hint
+
+from .context import Context
+from .screens import (
+    Answer,
+    Answered,
+    AnswerItem,
+    AnswerList,
+    Back,
+    ChangeAnswer,
+    Choice,
+    Contacts,
+    DetailSection,
+    Explanation,
+    InterviewAction,
+    Intro,
+    ListAnswers,
+    Notice,
+    OutcomeBlock,
+    Question,
+    RemindMe,
+    Reply,
+    Result,
+    ResultLabels,
+    Screen,
+    ShowDetail,
+    Sources,
+    Steps,
+    TypedInput,
+    WhyAsk,
+    WhyItem,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """The state after an input and what to show. ``changed``: the state must be saved."""
+
+    state: Interview
+    reply: Reply
+    changed: bool = False
+    assessment: Assessment | None = None
+    """Set when ``reply`` shows a result (brief or full) judged on these answers."""
+    full_result: bool = False
+    """The result was shown in full (a stateful caller replans reminders then)."""
+
+
+def stale_notice(ctx: Context) -> str:
+    return ctx._("This button is out of date. Here is where you are now.")
+
+
+# --------------------------------------------------------------------------- screens
+
+
+def intro(ctx: Context) -> Intro:
+    """Two lines on what the bot does, one on what it stores."""
+    _ = ctx._
+    return Intro(
+        greeting=_("Hello! I am Hamroh."),
+        about=_(
+            "I will ask a few short questions and tell you your likely status "
+            "in Russia, what to do and by when."
+        ),
+        privacy=_(
+            "I keep only your Telegram id, your language and your answers. "
+            "Delete everything: /forget"
+        ),
+    )
+
+
+def question_screen(
+    ctx: Context, state: Interview, *, notice: str | None = None, show_why: bool = False
+) -> Question | None:
+    """The current question (``None`` when the interview is complete)."""
+    ruleset, locale, _ = ctx.ruleset, ctx.locale, ctx._
+    item = current_question(state, ruleset, ctx.today)
+    if item is None:
+        return None
+    position, total = progress(state, ruleset, ctx.today)
+    current_value = state.answers.get(item.id)
+    options = tuple(
+        Choice(
+            ruleset.option_label(item, value).get(locale),
+            Answer(item.id, value),
+            selected=value == current_value,
+        )
+        for value in ruleset.option_values(item)
+    )
+    navigation: list[Choice] = []
+    if position > 1:
+        navigation.append(Choice(_("Back"), Back(), icon="◀️"))
+    if not show_why:
+        navigation.append(Choice(_("Why we ask this?"), WhyAsk(item.id), icon="❔"))
+    return Question(
+        question_id=item.id,
+        position=position,
+        total=total,
+        text=item.text.get(locale),
+        current_answer=(
+            _("Your answer now: {answer}").format(
+                answer=answer_label(ruleset, item.id, current_value, locale)
+            )
+            if current_value is not None
+            else None
+        ),
+        hint=question_hint(item, locale, ctx.catalogs),
+        why=item.why.get(locale) if show_why else None,
+        notice=notice,
+        options=options,
+        navigation=tuple(navigation),
+        typed_input=_typed_input(item),
+    )
+
+
+def _typed_input(item: RuleQuestion) -> TypedInput | None:
+    if item.type == "date":
+        return "date"
+    if item.type == "integer":
+        return "integer"
+    return None
+
+
+def answered_screen(ctx: Context, question_id: str, value: object) -> Answered:
+    item = ctx.ruleset.question(question_id)
+    return Answered(
+        item.text.get(ctx.locale), answer_label(ctx.ruleset, question_id, value, ctx.locale)
+    )
+
+
+def assess(ctx: Context, state: Interview) -> tuple[Assessment, Presentation]:
+    """Judge the answers on ``ctx.today`` and word the assessment in ``ctx.locale``."""
+    assessment = evaluate(state.answers, ctx.today, ctx.ruleset)
+    return assessment, present(assessment, ctx.ruleset, ctx.locale)
+
+
+def outcome_blocks(shown: Presentation) -> tuple[OutcomeBlock, ...]:
+    return tuple(
+        OutcomeBlock(
+            title=outcome.title,
+            because=shown.because(outcome.id),
+            steps=outcome.steps,
+            scam_warning=outcome.scam_warning,
+            uncertain=outcome.uncertain,
+            legal_basis=outcome.legal_basis,
+            sources=tuple((s.title, s.url) for s in outcome.sources),
+        )
+        for outcome in shown.outcomes
+    )
+
+
+def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
+    """Why?, Change an answer, Remind me (only with deadlines), Contacts — in this order."""
+    _ = ctx._
+    actions = [
+        Choice(_("Why?"), ShowDetail("why"), icon="❔"),
+        Choice(_("Change an answer"), ListAnswers(), icon="✏️"),
+    ]
+    if shown.deadlines:
+        actions.append(Choice(_("Remind me"), RemindMe(), icon="🔔"))
+    actions.append(Choice(_("Contacts"), ShowDetail("contacts"), icon="📞"))
+    return tuple(actions)
+
+
+def result_screen(ctx: Context, shown: Presentation, *, brief: bool = False) -> Result:
+    """The result of a finished interview (``brief``: the status lines only)."""
+    _, locale = ctx._, ctx.locale
+    as_of = format_day(date.fromisoformat(shown.as_of), locale)
+    reviewed = format_day(date.fromisoformat(shown.content_reviewed), locale)
+    labels = ResultLabels(
+        why=_("Why:"),
+        what_to_do=_("What to do:"),
+        legal_basis=_("Legal basis:"),
+        sources=_("Sources:"),
+        deadlines=_("Deadlines"),
+        as_of=_("Result as of {date}").format(date=as_of),
+        rules_checked=_("Rules last checked: {date}").format(date=reviewed),
+        brief_hint=_("Your full result: /status. To change an answer: /answers"),
+    )
+    return Result(
+        presentation=shown,
+        outcomes=outcome_blocks(shown),
+        labels=labels,
+        actions=result_actions(ctx, shown),
+        brief=brief,
+    )
+
+
+def explanation_screen(ctx: Context, shown: Presentation) -> Explanation:
+    """Why: for each outcome, the conditions that held and the answers they read."""
+    _ = ctx._
+    titles = {o.id: o.title for o in shown.outcomes}
+    return Explanation(
+        title=_("Why this result"),
+        items=tuple(
+            WhyItem(
+                titles.get(item.outcome, ""),
+                item.because,
+                tuple((a.label, a.answer) for a in item.answers),
+            )
+            for item in shown.explanation
+        ),
+        answers_heading=_("Your answers:"),
+        empty=_("No rule matched your answers."),
+    )
+
+
+def steps_screen(ctx: Context, shown: Presentation) -> Steps:
+    return Steps(ctx._("What to do:"), outcome_blocks(shown), ctx._("What to do:"))
+
+
+def sources_screen(ctx: Context, shown: Presentation) -> Sources:
+    _ = ctx._
+    return Sources(_("Legal basis:"), outcome_blocks(shown), _("Legal basis:"), _("Sources:"))
+
+
+def contacts_for(ctx: Context, state: Interview) -> tuple[ContactText, ...]:
+    """Contacts of the outcomes that fired (all, before a result), for the citizenship.
+
+    One meant for some citizenships only (an embassy) is left out when the person
+    gave another citizenship, and kept when it is unknown.
+    """
+    ruleset = ctx.ruleset
+    ids: list[str] = []
+    if state.answers and current_question(state, ruleset, ctx.today) is None:
+        for fired in evaluate(state.answers, ctx.today, ruleset).outcomes:
+            ids += [c for c in fired.outcome.contacts if c not in ids]
+    if not ids:
+        ids = list(ruleset.contacts)
+    citizenship = state.answers.get("citizenship")
+    return tuple(
+        contact_text(ruleset, contact_id, ctx.locale)
+        for contact_id in ids
+        if contact_id in ruleset.contacts
+        and serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
+    )
+
+
+def contacts_screen(ctx: Context, state: Interview) -> Contacts:
+    """Official places to check one's status and get help."""
+    _ = ctx._
+    return Contacts(
+        _("Where to get help"), contacts_for(ctx, state), _("I have no contacts for your case yet.")
+    )
+
+
+def answers_screen(ctx: Context, state: Interview) -> AnswerList:
+    """The answers that count, each with a choice to change it."""
+    ruleset, locale, _ = ctx.ruleset, ctx.locale, ctx._
+    answered = [q for q in state.asked(ruleset, ctx.today) if q.id in state.answers]
+    return AnswerList(
+        title=_("Your answers"),
+        items=tuple(
+            AnswerItem(
+                label=item.label.get(locale),
+                answer=answer_label(ruleset, item.id, state.answers[item.id], locale),
+                change=Choice(item.label.get(locale), ChangeAnswer(item.id), icon="✏️"),
+            )
+            for item in answered
+        ),
+        footer=_("Tap an answer to change it. Your other answers stay."),
+        empty=_("You have not answered any questions yet."),
+    )
+
+
+# --------------------------------------------------------------------------- where you are
+
+
+def current(
+    ctx: Context, state: Interview, *, notice: str | None = None, brief: bool = True
+) -> Step:
+    """Where the person is: the current question, or the result when all is answered.
+
+    ``brief`` shows a finished interview as its status lines with the result's
+    actions instead of the whole result again (for stale buttons and stray input).
+    """
+    question = question_screen(ctx, state, notice=notice)
+    if question is not None:
+        return Step(state, Reply((question,)))
+    assessment, shown = assess(ctx, state)
+    screens: list[Screen] = [Notice(notice, "warning")] if notice else []
+    screens.append(result_screen(ctx, shown, brief=brief))
+    return Step(state, Reply(tuple(screens)), assessment=assessment, full_result=not brief)
+
+
+def next_step(ctx: Context, state: Interview, *, changed: bool = True) -> Step:
+    """After an answer: the next question, or the whole result when all is answered."""
+    step = current(ctx, state, brief=False)
+    return Step(state, step.reply, changed, step.assessment, step.full_result)
+
+
+def start(ctx: Context, state: Interview) -> Step:
+    """The greeting, then where the person is (the first question for a newcomer)."""
+    step = current(ctx, state)
+    return _prepend(step, intro(ctx))
+
+
+def result(ctx: Context, state: Interview) -> Step:
+    """/status: the answers judged again today (deadlines move, laws change).
+
+    Not everything answered: the next question with a notice. A change left half-way
+    (a pending question) is dropped: the stored answers stand.
+    """
+    if core.next_question(state.answers, ctx.ruleset, ctx.today) is not None:
+        return current(ctx, state, notice=ctx._("You have not answered all questions yet."))
+    changed = state.pending is not None
+    if changed:
+        state = Interview(answers=state.answers)
+    return next_step(ctx, state, changed=changed)
+
+
+def _prepend(step: Step, *screens: Screen) -> Step:
+    reply = Reply((*screens, *step.reply.screens), step.reply.replace, step.reply.toast)
+    return Step(step.state, reply, step.changed, step.assessment, step.full_result)
+
+
+def stale(ctx: Context, state: Interview) -> Step:
+    """A button from a screen that is out of date: say so and show where the person is."""
+    step = current(ctx, state)
+    reply = Reply(step.reply.screens, toast=stale_notice(ctx), stale=True)
+    return Step(state, reply, False, step.assessment, step.full_result)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def answer_typed(ctx: Context, state: Interview, text: str) -> Step:
+    """Typed text for the current question: parsed by the core; on error the reason,
+    and the same question again. With nothing to answer: where the person is."""
+    if current_question(state, ctx.ruleset, ctx.today) is None:
+        return current(ctx, state)
+    new_state, error = core.answer_text(state, text, ctx.ruleset, ctx.today)
+    if error is not None:
+        return current(ctx, state, notice=parse_error_message(error, ctx.locale, ctx.catalogs))
+    return next_step(ctx, new_state)
+
+
+def act(ctx: Context, state: Interview, action: InterviewAction) -> Step:
+    """One tap on an interview screen. A tap that does not fit the state (a question
+    already answered, a result action before the result) is refused as stale."""
+    if isinstance(action, Answer):
+        return _answer(ctx, state, action)
+    if isinstance(action, Back):
+        return _back(ctx, state)
+    if isinstance(action, WhyAsk):
+        return _why(ctx, state, action.question)
+    if isinstance(action, ChangeAnswer):
+        return _change(ctx, state, action.question)
+    if isinstance(action, ListAnswers):
+        if not _complete(ctx, state):
+            return stale(ctx, state)
+        return Step(state, Reply((answers_screen(ctx, state),)))
+    return detail(ctx, state, action.section)
+
+
+def _complete(ctx: Context, state: Interview) -> bool:
+    return current_question(state, ctx.ruleset, ctx.today) is None
+
+
+def _answer(ctx: Context, state: Interview, action: Answer) -> Step:
+    item = current_question(state, ctx.ruleset, ctx.today)
+    if (
+        item is None
+        or item.id != action.question
+        or action.value not in ctx.ruleset.option_values(item)
+    ):
+        return stale(ctx, state)
+    new_state = core.give_answer(state, action.question, action.value)
+    step = next_step(ctx, new_state)
+    reply = Reply(step.reply.screens, replace=answered_screen(ctx, item.id, action.value))
+    return Step(new_state, reply, True, step.assessment, step.full_result)
+
+
+def _back(ctx: Context, state: Interview) -> Step:
+    new_state = core.back(state, ctx.ruleset, ctx.today)
+    question = question_screen(ctx, new_state)
+    if question is None:
+        step = current(ctx, new_state)
+        return Step(new_state, step.reply, True, step.assessment, step.full_result)
+    return Step(new_state, Reply(replace=question), True)
+
+
+def _why(ctx: Context, state: Interview, question_id: str) -> Step:
+    item = current_question(state, ctx.ruleset, ctx.today)
+    if item is None or item.id != question_id:
+        return stale(ctx, state)
+    return Step(state, Reply(replace=question_screen(ctx, state, show_why=True)))
+
+
+def _change(ctx: Context, state: Interview, question_id: str) -> Step:
+    """Ask one answered question again; answering it re-evaluates at once."""
+    if question_id not in {q.id for q in state.asked(ctx.ruleset, ctx.today)}:
+        return stale(ctx, state)
+    new_state = core.change(state, question_id, ctx.ruleset, ctx.today)
+    step = current(ctx, new_state)
+    reply = Reply(step.reply.screens, drop_actions=True)
+    return Step(new_state, reply, True, step.assessment, step.full_result)
+
+
+def detail(ctx: Context, state: Interview, section: DetailSection) -> Step:
+    """One detail section of the result: why, every step, legal basis and sources, contacts."""
+    if not _complete(ctx, state):
+        return stale(ctx, state)
+    if section == "contacts":
+        return Step(state, Reply((contacts_screen(ctx, state),)))
+    _assessment, shown = assess(ctx, state)
+    screen: Screen
+    if section == "why":
+        screen = explanation_screen(ctx, shown)
+    elif section == "steps":
+        screen = steps_screen(ctx, shown)
+    else:
+        screen = sources_screen(ctx, shown)
+    return Step(state, Reply((screen,)))
