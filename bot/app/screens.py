@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.core.rules.present import ContactText, Presentation
+from bot.core.card import Card, OfficialSheet
+from bot.core.rules.present import ContactText, DeadlineText, Presentation
 
 # --------------------------------------------------------------------------- actions
 
@@ -62,8 +63,9 @@ class ChangeAnswer:
     question: str
 
 
-DetailSection = Literal["why", "steps", "sources", "contacts"]
-"""The parts of a result one tap away: why, every step, legal basis and sources, contacts."""
+DetailSection = Literal["why", "steps", "sources", "contacts", "official"]
+"""The parts of a result one tap away: why, every step, legal basis and sources, contacts,
+and the summary to show an official (in Russian)."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ class Question:
     """``Back`` and ``WhyAsk``, when they apply."""
     typed_input: TypedInput | None
     """The kind of typed answer the question takes, or ``None`` for options only."""
+    progress: str = ""
+    """"Question 3 of about 12", translated: ``position`` and ``total`` in words."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,7 @@ class Result:
     labels: ResultLabels
     actions: tuple[Choice, ...]
     brief: bool = False
-    card: object | None = None
+    card: Card | None = None
 
     @property
     def status(self) -> str:
@@ -286,6 +290,21 @@ class Steps:
     title: str
     outcomes: tuple[OutcomeBlock, ...]
     what_to_do: str
+    deadlines: tuple[DeadlineText, ...] = ()
+    """Every deadline with the notes the rules wrote for it."""
+    deadlines_heading: str = ""
+    scam_warning: str | None = None
+    """Said once, after the steps, when the result involves paying for something
+    (the outcome blocks here carry none of their own)."""
+
+
+@dataclass(frozen=True)
+class Official:
+    """ "Show this to an official": the card and the answers in Russian, with one
+    line in the person's own language saying what the screen is for."""
+
+    sheet: OfficialSheet
+    note: str
 
 
 @dataclass(frozen=True)
@@ -396,6 +415,7 @@ Screen = (
     | Result
     | Explanation
     | Steps
+    | Official
     | Sources
     | Contacts
     | AnswerList
@@ -447,7 +467,7 @@ class Reply:
 
 # --------------------------------------------------------------------------- actions as text
 
-_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts")
+_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts", "official")
 _REPLIES: tuple[ReminderReplyKind, ...] = ("paid", "done", "notyet")
 
 
