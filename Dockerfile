@@ -38,6 +38,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HAMROH_RULES_DIR=/app/rules \
     HAMROH_LOCALES_DIR=/app/locales \
     HAMROH_LOG_FORMAT=json
+# DejaVu Sans has every letter of the five locales: the timeline picture is drawn with it
+# (bot/export/fonts.py looks in /usr/share/fonts/truetype/dejavu).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid, so a bind-mounted host folder can be chowned to it
 # (chown 10001 /srv/hamroh) and Kubernetes' runAsNonRoot can verify it.
 RUN groupadd --gid 10001 hamroh \

@@ -1,7 +1,8 @@
 """`hamroh`: the command line for admins and operators.
 
     hamroh rules check [DIR]                 validate the ruleset and run its tests
-    hamroh rules evaluate --answers FILE     judge one case (YAML or JSON answers)
+    hamroh rules evaluate --answers FILE     judge one case (YAML or JSON answers);
+                                             --ics OUT.ics / --timeline OUT.png for the phone
     hamroh chat                              the whole interview in the terminal
     hamroh run                               the Telegram bot
     hamroh broadcast new|list|show|cancel    admin broadcasts (see bot/admin/cli.py)
@@ -19,7 +20,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +120,28 @@ def _check_answers(answers: dict[str, Any], ruleset: Any, path: str) -> list[str
     return problems
 
 
+def _now() -> datetime:
+    """When a calendar file is made (its SEQUENCE and DTSTAMP); the clock, like `_today`."""
+    return datetime.now(UTC)
+
+
+def _write(path: str, data: bytes, what: str) -> bool:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as error:
+        print(f"{path}: cannot write the {what}: {error.strerror}", file=sys.stderr)
+        return False
+    print(f"{what} written to {path}", file=sys.stderr)
+    return True
+
+
 def rules_evaluate(
-    directory: str, answers_path: str, as_of: date, locale: str, as_json: bool
+    directory: str,
+    answers_path: str,
+    as_of: date,
+    locale: str,
+    as_json: bool,
+    exports: EvaluateExports | None = None,
 ) -> int:
     ruleset = _load_or_exit(directory)
     answers = _read_answers(answers_path)
@@ -134,7 +156,40 @@ def rules_evaluate(
         print(json.dumps(shown.to_json(), ensure_ascii=False, indent=2))
     else:
         print(text_report(shown))
-    return 0
+    return _export(assessment, ruleset, locale, exports) if exports else 0
+
+
+@dataclass(frozen=True)
+class EvaluateExports:
+    """`--ics`, `--timeline` and their options: files a person keeps on the phone."""
+
+    ics: str | None = None
+    detailed_titles: bool = False
+    timeline: str | None = None
+    font_dir: str | None = None
+
+
+def _export(assessment: Any, ruleset: Any, locale: str, exports: EvaluateExports) -> int:
+    from bot.export import FontNotFound, calendar_file, find_fonts, timeline_picture
+
+    written = True
+    if exports.ics:
+        ics = calendar_file(
+            assessment, ruleset, locale, made_at=_now(), detailed=exports.detailed_titles
+        )
+        written = _write(exports.ics, ics, "calendar file") and written
+    if exports.timeline:
+        try:
+            fonts = find_fonts(exports.font_dir)
+        except FontNotFound as error:
+            print(str(error), file=sys.stderr)
+            return 1
+        picture = timeline_picture(assessment, ruleset, locale, fonts=fonts)
+        if picture.missing_glyphs:
+            letters = " ".join(sorted(picture.missing_glyphs))
+            print(f"timeline picture: the font has no glyph for: {letters}", file=sys.stderr)
+        written = _write(exports.timeline, picture.png, "timeline picture") and written
+    return 0 if written else 1
 
 
 def text_report(shown: Presentation) -> str:
@@ -227,6 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--lang", default="ru", choices=LOCALES)
     ev.add_argument("--json", action="store_true", help="print the assessment as JSON")
     ev.add_argument("--rules", default=DEFAULT_RULES, help="ruleset folder")
+    ev.add_argument("--ics", metavar="OUT.ics", help="also write the deadlines as a calendar file")
+    ev.add_argument(
+        "--detailed-titles",
+        action="store_true",
+        help="calendar titles and texts name each deadline (default: neutral words only)",
+    )
+    ev.add_argument("--timeline", metavar="OUT.png", help="also write the timeline picture")
+    ev.add_argument("--font-dir", help="folder with DejaVuSans.ttf (default: the usual places)")
 
     diff = rules_sub.add_parser("diff", help="what a ruleset change does to people (counts)")
     diff.add_argument("old_dir")
@@ -252,7 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "rules" and args.rules_command == "check":
         return rules_check(args.directory)
     if args.command == "rules" and args.rules_command == "evaluate":
-        return rules_evaluate(args.rules, args.answers, _as_of(args.as_of), args.lang, args.json)
+        exports = EvaluateExports(args.ics, args.detailed_titles, args.timeline, args.font_dir)
+        return rules_evaluate(
+            args.rules, args.answers, _as_of(args.as_of), args.lang, args.json, exports
+        )
     if args.command == "rules" and args.rules_command == "diff":
         return rules_diff(args.old_dir, args.new_dir, _as_of(args.as_of), args.db)
     if args.command == "chat":

@@ -33,7 +33,7 @@ from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
 from bot.i18n import LOCALES
-from bot.storage import Database
+from bot.storage import Storage, open_storage
 
 CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 """The case vocabulary's citizenship values (DESIGN.md)."""
@@ -110,7 +110,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def _new(db: Database, args: argparse.Namespace) -> int:
+async def _new(db: Storage, args: argparse.Namespace) -> int:
     now = _now()
     texts = _texts(args.text, args.html)
     days = args.deadline_within
@@ -155,7 +155,7 @@ async def _new(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _show(db: Database, campaign_id: int, wait: bool) -> int:
+async def _show(db: Storage, campaign_id: int, wait: bool) -> int:
     store = CampaignStore(Outbox(db))
     while True:
         campaign = await store.get(campaign_id)
@@ -180,7 +180,7 @@ async def _run(args: argparse.Namespace) -> int:
         from bot.settings import Settings
 
         path = Settings().db_path
-    db = await Database.open(path)
+    db = await open_storage(path)
     try:
         command = args.broadcast_command
         if command == "new":

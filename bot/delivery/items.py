@@ -1,21 +1,32 @@
-"""Value types of the send queue: what is enqueued, what is claimed, progress, audiences.
-
-Kept apart from :mod:`bot.delivery.outbox` (the SQL) so a PostgreSQL implementation of
-:class:`~bot.delivery.outbox.OutboxStore` can share them.
+"""Value types of the send queue as the sender sees them: what is enqueued, what is
+claimed (payload decoded), progress. Audiences and the row kinds and states are
+storage's own (:mod:`bot.storage.queue_models`) and re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Final, Literal, get_args
+from typing import Final
 
 from bot.delivery.payload import MessagePayload
+from bot.storage.queue_models import KINDS, STATES, Audience, OutboxKind, OutboxState
 
-OutboxKind = Literal["reminder", "broadcast", "notice"]
-OutboxState = Literal["pending", "sending", "sent", "failed", "dropped"]
-KINDS: Final[frozenset[str]] = frozenset(get_args(OutboxKind))
-STATES: Final[frozenset[str]] = frozenset(get_args(OutboxState))
+__all__ = [
+    "DEFAULT_PRIORITY",
+    "KINDS",
+    "MAX_ERROR_LENGTH",
+    "PRIORITY_BROADCAST",
+    "PRIORITY_NOTICE",
+    "PRIORITY_REMINDER",
+    "STATES",
+    "Audience",
+    "BroadcastProgress",
+    "OutboxItem",
+    "OutboxKind",
+    "OutboxRow",
+    "OutboxState",
+]
 
 PRIORITY_NOTICE: Final = 0
 PRIORITY_REMINDER: Final = 10
@@ -95,62 +106,3 @@ class BroadcastProgress:
 
     def __getitem__(self, state: str) -> int:
         return self.counts.get(state, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Active users selected by their stored locale, assessment summary and deadlines.
-
-    Every filter is optional; given filters must all match. ``None`` in
-    ``citizenships``/``statuses`` selects users without a summary yet.
-    ``deadline_between`` (first day, last day, both included) selects users whose
-    latest result has a deadline in that window (``user_deadlines``). A broadcast has
-    one text, so an admin's message in several languages is one broadcast per locale.
-    """
-
-    locales: frozenset[str] | None = None
-    citizenships: frozenset[str | None] | None = None
-    statuses: frozenset[str | None] | None = None
-    deadline_between: tuple[dt.date, dt.date] | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("locales", "citizenships", "statuses"):
-            value = getattr(self, name)
-            if value is not None:
-                if isinstance(value, str):
-                    raise ValueError(f"{name} must be a collection of strings, not one string")
-                object.__setattr__(self, name, frozenset(value))
-        window = self.deadline_between
-        if window is not None and (
-            len(window) != 2
-            or not all(isinstance(day, dt.date) for day in window)
-            or window[0] > window[1]
-        ):
-            raise ValueError("deadline_between must be (first day, last day) in order")
-
-    def where(self) -> tuple[str, list[object]]:
-        """SQL condition on ``users`` and its parameters."""
-        clauses: list[str] = ["active = 1"]
-        params: list[object] = []
-        for column, values in (
-            ("locale", self.locales),
-            ("citizenship", self.citizenships),
-            ("status", self.statuses),
-        ):
-            if values is None:
-                continue
-            named = sorted(v for v in values if v is not None)
-            parts = []
-            if named:
-                parts.append(f"{column} IN ({', '.join('?' * len(named))})")
-                params.extend(named)
-            if None in values:
-                parts.append(f"{column} IS NULL")
-            clauses.append("(" + " OR ".join(parts or ["0"]) + ")")
-        if self.deadline_between is not None:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM user_deadlines AS d WHERE d.user_id = users.user_id "
-                "AND d.deadline_date BETWEEN ? AND ?)"
-            )
-            params.extend(day.isoformat() for day in self.deadline_between)
-        return " AND ".join(clauses), params

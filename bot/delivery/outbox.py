@@ -1,4 +1,4 @@
-"""The durable send queue: one SQLite table for reminders, broadcasts and notices.
+"""The durable send queue: one table for reminders, broadcasts and notices.
 
 Why a table and not PTB's JobQueue or an in-memory queue: a broadcast to 100,000
 users takes about an hour at 30 msg/s, and reminders are promises made weeks ahead.
@@ -20,26 +20,15 @@ a duplicate. The window is small: a delivered row stays ``sending`` until the se
 records it (batched: at most 50 rows or 100 ms later), and rows waiting in the sender's
 memory (per-chat pacing, back-off) are ``sending`` but not yet delivered.
 
-Scaling to several processes (DESIGN.md, "Growing past one machine"): :meth:`claim`
-is one transaction that selects due rows in priority order and flips them to
-``sending``. SQLite serialises writers, so two claimers can never take the same row.
-A PostgreSQL implementation of :class:`OutboxStore` would write it as::
-
-    UPDATE outbox o SET state = 'sending', claimed_at = $1
-    FROM (SELECT id FROM outbox
-          WHERE state = 'pending' AND not_before <= $1
-          ORDER BY priority, not_before, id
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED) due
-    WHERE o.id = due.id
-    RETURNING o.*;
-
-and run ``recover_in_flight(claimed_before=now - lease)`` periodically instead of only
-at start, since other processes' ``sending`` rows are alive. Per-chat ordering across
-processes then needs routing by chat id (or a per-chat advisory lock), not memory.
+Several processes (DESIGN.md, "Growing past one machine"): the storage backend's
+``claim`` never hands one row to two claimers (SQLite serialises writers; PostgreSQL
+uses ``FOR UPDATE SKIP LOCKED``). With several processes on one database,
+``recover_in_flight(claimed_before=now - lease)`` runs periodically instead of only at
+start, so a dead process's claims go back to ``pending`` after the lease while live
+claims of other processes are left alone.
 
 Privacy: the message text is needed only until delivery; ``mark_sent``/``mark_failed``/
-``drop_*`` clear the ``payload`` column. Broadcast texts are stored once in
+``drop_*`` clear the stored payload. Broadcast texts are stored once in
 ``broadcasts`` rather than per recipient.
 """
 
@@ -49,7 +38,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Final, Protocol
+from typing import Protocol
 
 from bot.delivery.items import (
     DEFAULT_PRIORITY,
@@ -67,8 +56,9 @@ from bot.delivery.items import (
     OutboxState,
 )
 from bot.delivery.payload import MessagePayload
-from bot.storage.connection import SqliteConnection
-from bot.storage.timestamps import from_db, to_db
+from bot.storage import Storage
+from bot.storage.interface import SendQueue
+from bot.storage.queue_models import ClaimedMessage, QueuedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -157,40 +147,56 @@ def _decode_payload(row_id: int, raw: str | None) -> MessagePayload | None:
         return None
 
 
-class _HasConnection(Protocol):
-    @property
-    def connection(self) -> SqliteConnection: ...
+def _row(claimed: ClaimedMessage) -> OutboxRow:
+    return OutboxRow(
+        id=claimed.id,
+        chat_id=claimed.chat_id,
+        user_id=claimed.user_id,
+        kind=claimed.kind,
+        priority=claimed.priority,
+        payload=_decode_payload(claimed.id, claimed.payload),
+        attempts=claimed.attempts,
+        broadcast_id=claimed.broadcast_id,
+        reminder_id=claimed.reminder_id,
+        paid=claimed.paid,
+        not_before=claimed.not_before,
+    )
+
+
+def _message(item: OutboxItem, now: dt.datetime) -> QueuedMessage:
+    return QueuedMessage(
+        chat_id=item.chat_id,
+        user_id=item.user_id,
+        kind=item.kind,
+        priority=DEFAULT_PRIORITY[item.kind] if item.priority is None else item.priority,
+        payload=item.payload.to_json(),
+        not_before=now if item.not_before is None else item.not_before,
+    )
 
 
 class Outbox:
-    """SQLite implementation of :class:`OutboxStore` plus enqueueing and progress."""
+    """:class:`OutboxStore` over a storage backend's send queue, plus enqueueing and progress.
 
-    def __init__(self, conn: SqliteConnection | _HasConnection) -> None:
-        """``conn`` is the shared :class:`SqliteConnection` or a ``Database`` owning one.
+    The SQL is the backend's (:attr:`Storage.queue`); this class encodes and decodes
+    payloads, applies default priorities and wakes the local sender after each enqueue.
+    """
 
-        Sharing the storage's connection (and its lock) keeps every write in one
-        serialised stream, so the outbox and the handlers never fight over SQLite's
-        single writer lock.
-        """
-        self._conn: SqliteConnection = (
-            conn if isinstance(conn, SqliteConnection) else conn.connection
-        )
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._queue: SendQueue = storage.queue
         self._listeners: list[Callable[[], None]] = []
 
     @property
-    def connection(self) -> SqliteConnection:
-        """The shared connection (campaigns write outbox rows through it)."""
-        return self._conn
+    def storage(self) -> Storage:
+        """The storage whose send queue this is (campaigns live on the same database)."""
+        return self._storage
 
     def subscribe(self, callback: Callable[[], None]) -> None:
         """Register a callback run after each enqueue (the sender's ``wake``)."""
         self._listeners.append(callback)
 
     def notify(self) -> None:
-        """Tell subscribers (the sender) that rows were added by SQL outside this class."""
-        self._notify()
-
-    def _notify(self) -> None:
+        """Tell subscribers (the sender) that rows were added outside this class."""
         for callback in self._listeners:
             try:
                 callback()
@@ -198,49 +204,18 @@ class Outbox:
                 logger.exception("outbox listener failed")
 
     # ------------------------------------------------------------------ enqueue
-    @staticmethod
-    def _values(
-        item: OutboxItem, now: str, broadcast_id: int | None = None, reminder_id: int | None = None
-    ) -> tuple[object, ...]:
-        priority = DEFAULT_PRIORITY[item.kind] if item.priority is None else item.priority
-        not_before = now if item.not_before is None else to_db(item.not_before)
-        payload = None if broadcast_id is not None else item.payload.to_json()
-        return (
-            item.chat_id,
-            item.user_id,
-            item.kind,
-            priority,
-            payload,
-            not_before,
-            broadcast_id,
-            reminder_id,
-            now,
-        )
-
-    _INSERT: Final = (
-        "INSERT INTO outbox (chat_id, user_id, kind, priority, payload, not_before, "
-        "broadcast_id, reminder_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
-
     async def enqueue(self, item: OutboxItem, *, now: dt.datetime) -> int:
         """Queue one message; returns its row id."""
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(self._INSERT, self._values(item, to_db(now)))
-            row_id = cur.lastrowid
-            await cur.close()
-        self._notify()
-        return int(row_id or 0)
+        row_id = await self._queue.insert_one(_message(item, now), now)
+        self.notify()
+        return row_id
 
     async def enqueue_many(self, items: Iterable[OutboxItem], *, now: dt.datetime) -> int:
         """Queue many messages in one transaction (thousands of rows in milliseconds)."""
-        stamp = to_db(now)
-        values = [self._values(item, stamp) for item in items]
-        if not values:
-            return 0
-        async with self._conn.transaction() as conn:
-            await conn.executemany(self._INSERT, values)
-        self._notify()
-        return len(values)
+        count = await self._queue.insert_many([_message(item, now) for item in items], now)
+        if count:
+            self.notify()
+        return count
 
     async def create_broadcast(
         self,
@@ -254,39 +229,23 @@ class Outbox:
         """Queue one broadcast; returns its id (see :meth:`broadcast_progress`).
 
         ``recipients`` is either explicit ``(chat_id, user_id)`` pairs or an
-        :class:`Audience`, which is selected inside SQLite (``INSERT … SELECT``): about
-        1.5 s for 500,000 users instead of ~9 s through Python. The text is stored once.
-        ``paid=True`` makes the sender pass ``allow_paid_broadcast`` (up to 1000 msg/s at
-        0.1 Star each; raise the budget's rate too).
+        :class:`Audience`, which is selected inside the database. The text is stored
+        once. ``paid=True`` makes the sender pass ``allow_paid_broadcast`` (up to 1000
+        msg/s at 0.1 Star each; raise the budget's rate too).
         """
-        stamp = to_db(now)
-        start = stamp if not_before is None else to_db(not_before)
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO broadcasts (payload, paid, created_at) VALUES (?, ?, ?)",
-                (payload.to_json(), 1 if paid else 0, stamp),
-            )
-            broadcast_id = int(cur.lastrowid or 0)
-            await cur.close()
-            if isinstance(recipients, Audience):
-                where, params = recipients.where()
-                await conn.execute(
-                    "INSERT INTO outbox (chat_id, user_id, kind, priority, payload, not_before, "
-                    "broadcast_id, created_at) SELECT chat_id, user_id, 'broadcast', ?, NULL, ?, ?, ? "
-                    f"FROM users WHERE {where} ORDER BY user_id",
-                    (PRIORITY_BROADCAST, start, broadcast_id, stamp, *params),
-                )
-            else:
-                rows = [
-                    self._values(
-                        OutboxItem(chat_id, payload, "broadcast", user_id, None, not_before),
-                        stamp,
-                        broadcast_id=broadcast_id,
-                    )
-                    for chat_id, user_id in recipients
-                ]
-                await conn.executemany(self._INSERT, rows)
-        self._notify()
+        if not isinstance(recipients, Audience):
+            recipients = [(chat_id, user_id) for chat_id, user_id in recipients]
+            for chat_id, user_id in recipients:  # the same checks as a single message
+                OutboxItem(chat_id, payload, "broadcast", user_id)
+        broadcast_id, _ = await self._queue.create_broadcast(
+            payload.to_json(),
+            recipients,
+            priority=PRIORITY_BROADCAST,
+            paid=paid,
+            not_before=now if not_before is None else not_before,
+            now=now,
+        )
+        self.notify()
         return broadcast_id
 
     async def enqueue_reminders(
@@ -298,90 +257,24 @@ class Outbox:
         ``scheduled`` (cancelled or already queued by a concurrent run) is skipped, so
         a reminder can never be queued twice. Returns how many were queued.
         """
-        stamp = to_db(now)
-        queued = 0
-        async with self._conn.transaction() as conn:
-            for reminder_id, item in items:
-                cur = await conn.execute(
-                    "UPDATE reminders SET state = 'queued' WHERE id = ? AND state = 'scheduled'",
-                    (reminder_id,),
-                )
-                claimed = cur.rowcount > 0
-                await cur.close()
-                if claimed:
-                    await conn.execute(
-                        self._INSERT, self._values(item, stamp, reminder_id=reminder_id)
-                    )
-                    queued += 1
+        queued = await self._queue.queue_reminders(
+            [(reminder_id, _message(item, now)) for reminder_id, item in items], now
+        )
         if queued:
-            self._notify()
+            self.notify()
         return queued
 
     # ------------------------------------------------------------------ claiming
-    _CLAIM_SELECT: Final = (
-        "SELECT o.id, o.chat_id, o.user_id, o.kind, o.priority, "
-        "COALESCE(o.payload, b.payload), o.attempts, o.broadcast_id, o.reminder_id, "
-        "COALESCE(b.paid, 0), o.not_before "
-        "FROM outbox AS o LEFT JOIN broadcasts AS b ON b.id = o.broadcast_id "
-        "WHERE o.state = 'pending' AND o.not_before <= ? "
-        "ORDER BY o.priority, o.not_before, o.id LIMIT ?"
-    )
-
     async def claim(self, now: dt.datetime, limit: int) -> list[OutboxRow]:
-        """Take up to ``limit`` due rows in priority order and mark them ``sending``.
-
-        One transaction: select by the ``outbox_due`` partial index, then flip state.
-        """
+        """Take up to ``limit`` due rows in priority order and mark them ``sending``."""
         if limit <= 0:
             return []
-        stamp = to_db(now)
-        async with self._conn.transaction() as conn:
-            async with conn.execute(self._CLAIM_SELECT, (stamp, limit)) as cur:
-                raw_rows = list(await cur.fetchall())
-            if raw_rows:
-                await conn.executemany(
-                    "UPDATE outbox SET state = 'sending', claimed_at = ? WHERE id = ?",
-                    [(stamp, r[0]) for r in raw_rows],
-                )
-        return [
-            OutboxRow(
-                id=r[0],
-                chat_id=r[1],
-                user_id=r[2],
-                kind=r[3],
-                priority=r[4],
-                payload=_decode_payload(r[0], r[5]),
-                attempts=r[6],
-                broadcast_id=r[7],
-                reminder_id=r[8],
-                paid=bool(r[9]),
-                not_before=from_db(r[10]),
-            )
-            for r in raw_rows
-        ]
+        return [_row(claimed) for claimed in await self._queue.claim(now, limit)]
 
     # ------------------------------------------------------------------ outcomes
-    async def _finish(
-        self, row_id: int, state: str, reason: str | None, sent_at: str | None
-    ) -> bool:
-        reminder_state = {"sent": "sent", "failed": "failed", "dropped": "cancelled"}[state]
-        async with self._conn.transaction() as conn:
-            updated = await conn.execute_fetchall(
-                "UPDATE outbox SET state = ?, last_error = ?, sent_at = ?, payload = NULL "
-                "WHERE id = ? AND state IN ('sending', 'pending') RETURNING reminder_id",
-                (state, reason, sent_at, row_id),
-            )
-            rows = list(updated)
-            changed = bool(rows)
-            if changed and rows[0][0] is not None:
-                await conn.execute(
-                    "UPDATE reminders SET state = ? WHERE id = ?", (reminder_state, rows[0][0])
-                )
-        return changed
-
     async def mark_sent(self, row_id: int, now: dt.datetime) -> bool:
         """Telegram accepted the message; forget its text."""
-        return await self._finish(row_id, "sent", None, to_db(now))
+        return await self._queue.mark_sent(row_id, now)
 
     async def mark_sent_many(self, row_ids: Iterable[int], now: dt.datetime) -> int:
         """Record many deliveries in one transaction (the sender batches its marks).
@@ -389,89 +282,31 @@ class Outbox:
         Returns how many rows changed; their texts are cleared and linked reminders
         become ``sent``.
         """
-        ids = [(row_id,) for row_id in row_ids]
-        if not ids:
-            return 0
-        stamp = to_db(now)
-        async with self._conn.transaction() as conn:
-            await conn.executemany(
-                "UPDATE reminders SET state = 'sent' WHERE id = (SELECT reminder_id FROM outbox "
-                "WHERE id = ? AND state IN ('sending', 'pending'))",
-                ids,
-            )
-            cur = await conn.executemany(
-                "UPDATE outbox SET state = 'sent', last_error = NULL, sent_at = ?, payload = NULL "
-                "WHERE id = ? AND state IN ('sending', 'pending')",
-                [(stamp, row_id) for (row_id,) in ids],
-            )
-            changed = max(cur.rowcount, 0)
-            await cur.close()
-        return changed
+        return await self._queue.mark_sent_many(list(row_ids), now)
 
     async def mark_failed(self, row_id: int, reason: str) -> bool:
         """Give up on a row (the reason is an error class/description, never message text)."""
-        return await self._finish(row_id, "failed", _reason(reason), None)
+        return await self._queue.mark_failed(row_id, _reason(reason))
 
     async def record_attempt(self, row_id: int, error: str) -> int:
         """Count one failed attempt; returns the new count (0 if the row is gone)."""
-        async with self._conn.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                (_reason(error), row_id),
-            )
-            async with conn.execute("SELECT attempts FROM outbox WHERE id = ?", (row_id,)) as cur:
-                row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._queue.record_attempt(row_id, _reason(error))
 
     async def release(self, row_ids: Iterable[int]) -> int:
         """Put claimed-but-unsent rows back to ``pending`` (no attempt is counted)."""
-        ids = [(row_id,) for row_id in row_ids]
-        if not ids:
-            return 0
-        async with self._conn.transaction() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET state = 'pending', claimed_at = NULL "
-                "WHERE id = ? AND state = 'sending'",
-                ids,
-            )
-        return len(ids)
-
-    async def _drop(self, where: str, params: tuple[object, ...], reason: str) -> int:
-        async with self._conn.transaction() as conn:
-            await conn.execute(
-                "UPDATE reminders SET state = 'cancelled' WHERE id IN "
-                f"(SELECT reminder_id FROM outbox WHERE {where} "
-                "AND state IN ('pending', 'sending') AND reminder_id IS NOT NULL)",
-                params,
-            )
-            cur = await conn.execute(
-                "UPDATE outbox SET state = 'dropped', last_error = ?, payload = NULL "
-                f"WHERE {where} AND state IN ('pending', 'sending')",
-                (_reason(reason), *params),
-            )
-            count = max(cur.rowcount, 0)
-            await cur.close()
-        return count
+        return await self._queue.release(list(row_ids))
 
     async def drop_for_user(self, user_id: int, reason: str = "user blocked the bot") -> int:
         """Drop every unsent row for the user (they blocked the bot, or opted out)."""
-        return await self._drop("user_id = ?", (user_id,), reason)
+        return await self._queue.drop_for_user(user_id, _reason(reason))
 
     async def drop_for_chat(self, chat_id: int, reason: str = "chat blocked the bot") -> int:
         """Drop every unsent row addressed to the chat."""
-        return await self._drop("chat_id = ?", (chat_id,), reason)
+        return await self._queue.drop_for_chat(chat_id, _reason(reason))
 
     async def cancel_broadcast(self, broadcast_id: int) -> int:
         """Stop a broadcast: its pending rows are dropped (in-flight ones still finish)."""
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE outbox SET state = 'dropped', last_error = 'broadcast cancelled', "
-                "payload = NULL WHERE broadcast_id = ? AND state = 'pending'",
-                (broadcast_id,),
-            )
-            count = max(cur.rowcount, 0)
-            await cur.close()
-        return count
+        return await self._queue.cancel_broadcast(broadcast_id)
 
     async def recover_in_flight(self, claimed_before: dt.datetime | None = None) -> int:
         """Re-queue rows left in ``sending`` (at-least-once; see the module docstring).
@@ -479,55 +314,22 @@ class Outbox:
         Run once at start before the sender. With several processes, pass
         ``claimed_before=now - lease`` so live claims of other processes are left alone.
         """
-        sql = "UPDATE outbox SET state = 'pending', claimed_at = NULL WHERE state = 'sending'"
-        params: tuple[object, ...] = ()
-        if claimed_before is not None:
-            sql += " AND claimed_at < ?"
-            params = (to_db(claimed_before),)
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(sql, params)
-            count = max(cur.rowcount, 0)
-            await cur.close()
+        count = await self._queue.recover_in_flight(claimed_before)
         if count:
             logger.warning("re-queued %d outbox rows left in flight by a previous run", count)
-            self._notify()
+            self.notify()
         return count
 
     # ------------------------------------------------------------------ reporting
     async def broadcast_progress(self, broadcast_id: int) -> BroadcastProgress:
         """Counts by state for one broadcast."""
-        async with (
-            self._conn.read() as conn,
-            conn.execute(
-                "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
-                (broadcast_id,),
-            ) as cur,
-        ):
-            counts = {str(state): int(n) for state, n in await cur.fetchall()}
-        return BroadcastProgress(broadcast_id, counts)
+        return BroadcastProgress(broadcast_id, await self._queue.broadcast_counts(broadcast_id))
 
     async def counts(self) -> dict[tuple[str, str], int]:
         """Rows by ``(kind, state)``."""
-        async with (
-            self._conn.read() as conn,
-            conn.execute("SELECT kind, state, COUNT(*) FROM outbox GROUP BY 1, 2") as cur,
-        ):
-            return {(str(k), str(s)): int(n) for k, s, n in await cur.fetchall()}
+        return await self._queue.counts()
 
     async def prune(self, finished_before: dt.datetime) -> int:
         """Delete finished rows created before ``finished_before`` (retention), and
         broadcasts with no rows left."""
-        async with self._conn.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM outbox WHERE state IN ('sent', 'failed', 'dropped') "
-                "AND created_at < ?",
-                (to_db(finished_before),),
-            )
-            count = max(cur.rowcount, 0)
-            await cur.close()
-            await conn.execute(
-                "DELETE FROM broadcasts WHERE created_at < ? AND NOT EXISTS "
-                "(SELECT 1 FROM outbox WHERE outbox.broadcast_id = broadcasts.id)",
-                (to_db(finished_before),),
-            )
-        return count
+        return await self._queue.prune(finished_before)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage import Database
+from bot.storage import open_storage
+from bot.storage.backup_check import DamagedCopyError, check_sqlite_copy
 
 
 class BackupError(RuntimeError):
@@ -46,18 +46,11 @@ def backup_target(dest: Path, now: dt.datetime) -> Path:
 
 def verify_copy(path: Path) -> BackupReport:
     """Open ``path`` read-only and check it; raises :class:`BackupError` if it is damaged."""
-    uri = f"file:{path.resolve().as_posix()}?mode=ro"
     try:
-        with sqlite3.connect(uri, uri=True) as conn:
-            (check,) = conn.execute("PRAGMA quick_check").fetchone()
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            (users,) = conn.execute("SELECT COUNT(*) FROM users").fetchone()
-        conn.close()
-    except sqlite3.Error as error:
-        raise BackupError(f"{path}: the copy cannot be read ({type(error).__name__})") from error
-    if check != "ok":
-        raise BackupError(f"{path}: quick_check says {check!r}")
-    return BackupReport(path, path.stat().st_size, int(version), int(users))
+        facts = check_sqlite_copy(path)
+    except DamagedCopyError as error:
+        raise BackupError(str(error)) from error
+    return BackupReport(path, path.stat().st_size, facts.schema_version, facts.users)
 
 
 async def backup_database(db_path: Path, dest: Path, now: dt.datetime) -> BackupReport:
@@ -67,7 +60,7 @@ async def backup_database(db_path: Path, dest: Path, now: dt.datetime) -> Backup
     target = backup_target(dest, now)
     if target.exists() and os.path.samefile(target, db_path):
         raise BackupError("the backup must not overwrite the database itself")
-    database = await Database.open(db_path)
+    database = await open_storage(db_path)
     try:
         written = await database.backup(target)
     finally:

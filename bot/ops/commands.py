@@ -71,21 +71,20 @@ async def backup(settings: Any, dest: Path) -> int:
 
 async def retention(settings: Any) -> int:
     from bot.delivery.clock import SYSTEM_CLOCK
-    from bot.ops.retention import outbox_pruner, run_retention
-    from bot.storage import Database
+    from bot.ops.retention import run_retention
+    from bot.storage import open_storage
 
     db_path = Path(settings.db_path)
     if not db_path.is_file():
         print(f"no database at {db_path} (set HAMROH_DB_PATH)", file=sys.stderr)
         return 1
-    database = await Database.open(db_path)
+    database = await open_storage(db_path)
     try:
         report = await run_retention(
             database,
             SYSTEM_CLOCK.now(),
             inactive_days=settings.inactive_days,
             outbox_keep_days=settings.outbox_keep_days,
-            prune_outbox=outbox_pruner(database),
         )
     finally:
         await database.close()

@@ -9,7 +9,7 @@ What is deleted each run:
 * users whose last message to the bot is older than ``inactive_days``, with their
   answers, interview state, reminders and outbox rows (``Storage.purge_inactive``);
 * finished outbox rows (sent, failed, dropped) older than ``outbox_keep_days``,
-  and broadcasts with no rows left (``Outbox.prune``). Their texts are already
+  and broadcasts with no rows left (``Storage.queue.prune``). Their texts are already
   cleared on delivery; what remains is "chat X got something at time T", which is
   worth keeping only a few days for /stats and broadcast progress.
 
@@ -38,16 +38,12 @@ from dataclasses import dataclass
 from bot.delivery.clock import Clock
 from bot.ops.periodic import Periodic
 from bot.storage import Storage
-from bot.storage.timestamps import from_db, to_db
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTBOX_KEEP_DAYS = 7
 BATCH = 2000
 """Users deleted per transaction (about 0.2 s of holding the connection at 1M users)."""
-_NTH_OLDEST = (
-    "SELECT last_seen_at FROM users WHERE last_seen_at < ? ORDER BY last_seen_at LIMIT 1 OFFSET ?"
-)
 RUN_EVERY = dt.timedelta(days=1)
 FIRST_RUN_AFTER = dt.timedelta(minutes=1)
 """Not at once: a restart loop must not turn into a purge loop, and start-up stays quick."""
@@ -76,7 +72,7 @@ async def run_retention(
 ) -> RetentionReport:
     """Delete inactive users and old finished outbox rows once; returns the counts.
 
-    ``prune_outbox`` is ``Outbox.prune`` when the storage has an outbox (SQLite does);
+    ``prune_outbox`` defaults to the storage's own send queue (``storage.queue.prune``);
     users go first so their outbox rows go with them whatever their state.
     """
     if inactive_days < 1 or outbox_keep_days < 0:
@@ -84,7 +80,8 @@ async def run_retention(
     users_cutoff = now - dt.timedelta(days=inactive_days)
     outbox_cutoff = now - dt.timedelta(days=outbox_keep_days)
     users = await purge_in_batches(storage, users_cutoff, batch)
-    pruned = await prune_outbox(outbox_cutoff) if prune_outbox is not None else 0
+    prune = storage.queue.prune if prune_outbox is None else prune_outbox
+    pruned = await prune(outbox_cutoff)
     logger.info(
         "retention: deleted %d users inactive for %d days, pruned %d finished outbox rows",
         users,
@@ -99,21 +96,14 @@ async def purge_in_batches(storage: Storage, cutoff: dt.datetime, batch: int = B
 
     Each step purges below the last-seen time of the ``batch``-th oldest stale user,
     so it deletes fewer than ``batch`` (ties on that exact time wait for the next
-    step). Storages without a SQLite connection are purged in one call.
+    step).
     """
     if batch < 1:
         raise ValueError("batch must be >= 1")
-    connection = getattr(storage, "connection", None)
-    if connection is None:
-        return await storage.purge_inactive(cutoff)
     total = 0
     while True:
-        async with (
-            connection.read() as conn,
-            conn.execute(_NTH_OLDEST, (to_db(cutoff), batch - 1)) as cursor,
-        ):
-            row = await cursor.fetchone()
-        step = cutoff if row is None else min(cutoff, from_db(row[0]))
+        boundary = await storage.nth_stale_last_seen(cutoff, batch - 1)
+        step = cutoff if boundary is None else min(cutoff, boundary)
         deleted = await storage.purge_inactive(step)
         total += deleted
         if step >= cutoff:
@@ -123,13 +113,9 @@ async def purge_in_batches(storage: Storage, cutoff: dt.datetime, batch: int = B
         await asyncio.sleep(0)  # let waiting handlers have the connection
 
 
-def outbox_pruner(storage: Storage) -> PruneOutbox | None:
-    """``Outbox(storage).prune`` for the SQLite storage, ``None`` for others."""
-    if not hasattr(storage, "connection"):
-        return None
-    from bot.delivery.outbox import Outbox
-
-    return Outbox(storage).prune  # type: ignore[arg-type]
+def outbox_pruner(storage: Storage) -> PruneOutbox:
+    """The storage's own send-queue pruning (kept for callers that pass it explicitly)."""
+    return storage.queue.prune
 
 
 class RetentionJob:

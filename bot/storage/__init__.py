@@ -1,4 +1,4 @@
-"""Storage adapter: SQLite via aiosqlite behind the :class:`Storage` protocol.
+"""Storage behind the :class:`Storage` protocol: SQLite via aiosqlite (one process).
 
 Only Telegram ids, the chosen locale, questionnaire answers, reminder dates and
 queued outgoing messages are stored; see :mod:`bot.storage.migrations`.
@@ -6,7 +6,8 @@ queued outgoing messages are stored; see :mod:`bot.storage.migrations`.
 
 from bot.storage.connection import SchemaTooNewError, SqliteConnection
 from bot.storage.errors import UnknownUserError
-from bot.storage.interface import Storage
+from bot.storage.factory import describe_target, is_postgres_url, open_storage
+from bot.storage.interface import CampaignRecords, SendQueue, Storage
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.models import (
     DueReminder,
@@ -23,6 +24,7 @@ from bot.storage.sqlite import Database
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "CampaignRecords",
     "Database",
     "DueReminder",
     "Interview",
@@ -31,9 +33,13 @@ __all__ = [
     "ReminderKind",
     "ReminderState",
     "SchemaTooNewError",
+    "SendQueue",
     "SqliteConnection",
     "Stats",
     "Storage",
     "UnknownUserError",
     "User",
+    "describe_target",
+    "is_postgres_url",
+    "open_storage",
 ]

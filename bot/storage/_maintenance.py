@@ -17,7 +17,7 @@ import aiosqlite
 from bot.storage._validate import check_int
 from bot.storage.connection import SqliteConnection
 from bot.storage.models import Stats
-from bot.storage.timestamps import to_db
+from bot.storage.timestamps import from_db, to_db
 
 _UNKNOWN = "none"
 
@@ -120,6 +120,20 @@ class MaintenanceMixin:
         if deleted:
             await self._conn.checkpoint()
         return deleted
+
+    async def nth_stale_last_seen(self, older_than: dt.datetime, n: int) -> dt.datetime | None:
+        """The last-seen time of the ``n``-th least recently seen stale user (0-based)."""
+        rows = await self._conn.fetch(
+            "SELECT last_seen_at FROM users WHERE last_seen_at < ? "
+            "ORDER BY last_seen_at LIMIT 1 OFFSET ?",
+            (to_db(older_than), n),
+        )
+        return from_db(rows[0][0]) if rows else None
+
+    async def count_users(self) -> int:
+        """How many user rows there are."""
+        rows = await self._conn.fetch("SELECT COUNT(*) FROM users")
+        return int(rows[0][0])
 
     async def backup(self, dest_path: str | Path) -> Path:
         """Consistent online copy of the database (SQLite backup API), owner-only file."""

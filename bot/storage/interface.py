@@ -19,8 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from bot.storage.campaign_models import (
+    AudienceSpec,
+    Campaign,
+    CampaignPart,
+    CampaignProgress,
+    CampaignState,
+)
 from bot.storage.models import (
     DueReminder,
     Interview,
@@ -30,14 +37,177 @@ from bot.storage.models import (
     Stats,
     User,
 )
+from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage
+
+
+class SendQueue(Protocol):
+    """The durable send queue (``outbox`` rows and ``broadcasts``), as storage keeps it.
+
+    :class:`bot.delivery.outbox.Outbox` drives it: it encodes payloads, wakes the
+    sender and documents the delivery policy. Row life cycle: ``pending → sending →
+    sent | failed | dropped``; a row's payload is cleared when it reaches a final state.
+    """
+
+    async def insert_one(self, message: QueuedMessage, now: dt.datetime) -> int:
+        """Queue one message; returns its row id."""
+
+    async def insert_many(self, messages: Iterable[QueuedMessage], now: dt.datetime) -> int:
+        """Queue many messages in one transaction; returns how many."""
+
+    async def create_broadcast(
+        self,
+        payload: str,
+        recipients: Iterable[tuple[int, int | None]] | Audience,
+        *,
+        priority: int,
+        paid: bool,
+        not_before: dt.datetime,
+        now: dt.datetime,
+        campaign_id: int | None = None,
+    ) -> tuple[int, int]:
+        """Store the text once and one row per recipient (``(chat_id, user_id)`` pairs,
+        or an :class:`Audience` selected inside the database); returns the broadcast id
+        and the number of rows."""
+
+    async def queue_reminders(
+        self, items: Iterable[tuple[int, QueuedMessage]], now: dt.datetime
+    ) -> int:
+        """For each ``(reminder id, message)``: if the reminder is still ``scheduled``,
+        mark it ``queued`` and queue the message, atomically; returns how many."""
+
+    async def claim(self, now: dt.datetime, limit: int) -> list[ClaimedMessage]:
+        """Move up to ``limit`` due rows ``pending → sending`` (priority, then time, then
+        id); a row is never claimed by two callers at once."""
+
+    async def mark_sent(self, row_id: int, now: dt.datetime) -> bool:
+        """``sending|pending → sent`` (a linked reminder becomes ``sent``)."""
+
+    async def mark_sent_many(self, row_ids: Iterable[int], now: dt.datetime) -> int:
+        """``mark_sent`` for many rows in one transaction; returns how many changed."""
+
+    async def mark_failed(self, row_id: int, reason: str) -> bool:
+        """``→ failed`` with a short reason (a linked reminder becomes ``failed``)."""
+
+    async def record_attempt(self, row_id: int, error: str) -> int:
+        """Count one failed attempt; the new count (0 if the row is gone)."""
+
+    async def release(self, row_ids: Iterable[int]) -> int:
+        """``sending → pending`` without counting an attempt."""
+
+    async def drop_for_user(self, user_id: int, reason: str) -> int:
+        """``→ dropped`` for the user's unsent rows (linked reminders are cancelled)."""
+
+    async def drop_for_chat(self, chat_id: int, reason: str) -> int:
+        """``→ dropped`` for the chat's unsent rows (linked reminders are cancelled)."""
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Drop the broadcast's ``pending`` rows; returns how many."""
+
+    async def recover_in_flight(self, claimed_before: dt.datetime | None = None) -> int:
+        """``sending → pending`` for rows claimed before ``claimed_before`` (all if
+        ``None``): work a dead process had claimed."""
+
+    async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
+        """The broadcast's rows by state."""
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """All rows by ``(kind, state)``."""
+
+    async def states_of_chat(self, chat_id: int) -> list[str]:
+        """The states of the rows addressed to a chat, oldest first (for checks)."""
+
+    async def prune(self, finished_before: dt.datetime) -> int:
+        """Delete final rows created before the cut-off, and broadcasts left empty."""
+
+
+class CampaignRecords(Protocol):
+    """Stored admin campaigns (see :mod:`bot.delivery.campaigns` for the workflow)."""
+
+    async def insert(
+        self,
+        *,
+        state: CampaignState,
+        created_by: int | None,
+        admin_chat_id: int | None,
+        texts: Mapping[str, str],
+        spec: AudienceSpec,
+        send_at: dt.datetime | None,
+        awaiting: str | None,
+        paid: bool,
+        now: dt.datetime,
+    ) -> Campaign:
+        """Store a new campaign and return it."""
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        """One campaign, or ``None``."""
+
+    async def draft_of(self, admin_id: int) -> Campaign | None:
+        """The admin's newest draft."""
+
+    async def update_draft(self, campaign_id: int, changes: Mapping[str, Any]) -> None:
+        """Change ``texts``/``audience``/``send_at``/``awaiting``/``paid`` of a draft
+        (nothing happens to a campaign that is no longer a draft)."""
+
+    async def schedule(self, campaign_id: int, send_at: dt.datetime) -> bool:
+        """``draft → scheduled`` at ``send_at``; ``False`` if it was not a draft."""
+
+    async def count_audience(self, audience: Audience) -> int:
+        """How many users ``audience`` selects now."""
+
+    async def due(self, now: dt.datetime) -> list[Campaign]:
+        """Scheduled campaigns with ``send_at <= now``, oldest first."""
+
+    async def start(
+        self,
+        campaign_id: int,
+        parts: Sequence[CampaignPart],
+        *,
+        priority: int,
+        paid: bool,
+        now: dt.datetime,
+    ) -> int | None:
+        """``scheduled → sending`` with one broadcast per part, atomically; the number of
+        recipients (the campaign is ``done`` at once with none), ``None`` if it was not
+        scheduled (someone else started it)."""
+
+    async def progress(self, campaign_id: int) -> CampaignProgress:
+        """Live counts of the campaign's outbox rows."""
+
+    async def in_progress(self) -> list[Campaign]:
+        """Campaigns in ``sending``, by id."""
+
+    async def finish(self, campaign_id: int, progress: CampaignProgress, now: dt.datetime) -> None:
+        """Copy final counts in (``sending → done``; a cancelled one keeps its state)."""
+
+    async def mark_reported(self, campaign_id: int, now: dt.datetime) -> None:
+        """Remember when the admin was last told about progress."""
+
+    async def cancel(self, campaign_id: int, now: dt.datetime) -> int | None:
+        """``→ cancelled`` and drop its pending rows; how many were dropped, ``None`` if
+        it was already finished or unknown."""
+
+    async def recent(self, limit: int) -> list[Campaign]:
+        """Sending, then scheduled (soonest first), then the latest others; no drafts."""
 
 
 @runtime_checkable
 class Storage(Protocol):
-    """Users, questionnaire state, reminders, aggregates and privacy operations."""
+    """Users, questionnaire state, reminders, aggregates and privacy operations, plus the
+    send queue and campaigns on the same database."""
+
+    @property
+    def queue(self) -> SendQueue:
+        """The send queue on this database."""
+
+    @property
+    def campaigns(self) -> CampaignRecords:
+        """Admin campaigns on this database."""
 
     async def close(self) -> None:
         """Release the connection(s)."""
+
+    async def schema_version(self) -> int:
+        """The applied migration count of this backend's own migrations."""
 
     # users ---------------------------------------------------------------------------
     async def get_user(self, user_id: int) -> User | None:
@@ -153,6 +323,14 @@ class Storage(Protocol):
 
     async def purge_inactive(self, older_than: dt.datetime) -> int:
         """Delete users last seen before ``older_than`` with everything about them."""
+
+    async def nth_stale_last_seen(self, older_than: dt.datetime, n: int) -> dt.datetime | None:
+        """The last-seen time of the ``n``-th (0-based) least recently seen user among
+        those last seen before ``older_than``; ``None`` if there are not that many.
+        Retention purges in batches below it."""
+
+    async def count_users(self) -> int:
+        """How many users are stored (a backup's report)."""
 
     async def backup(self, dest_path: str | Path) -> Path:
         """Write a consistent copy of the database to ``dest_path``."""

@@ -17,8 +17,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from bot.storage._campaigns import SqliteCampaigns
 from bot.storage._interviews import InterviewsMixin
 from bot.storage._maintenance import MaintenanceMixin
+from bot.storage._outbox import SqliteSendQueue
 from bot.storage._reminders import RemindersMixin
 from bot.storage._state import StateMixin
 from bot.storage._users import UsersMixin
@@ -27,10 +29,16 @@ from bot.storage.migrations import MIGRATIONS
 
 
 class Database(UsersMixin, InterviewsMixin, RemindersMixin, StateMixin, MaintenanceMixin):
-    """SQLite storage for users, interviews, reminders; shares its connection with the outbox."""
+    """SQLite storage for users, interviews, reminders, the send queue and campaigns.
+
+    One connection (and its lock) serves every table, so the outbox and the handlers
+    never fight over SQLite's single writer lock.
+    """
 
     def __init__(self, conn: SqliteConnection) -> None:
         self._conn = conn
+        self._queue = SqliteSendQueue(conn)
+        self._campaigns = SqliteCampaigns(conn)
 
     @classmethod
     async def open(
@@ -44,8 +52,18 @@ class Database(UsersMixin, InterviewsMixin, RemindersMixin, StateMixin, Maintena
 
     @property
     def connection(self) -> SqliteConnection:
-        """The shared connection; the delivery outbox runs its SQL through it."""
+        """The connection (SQLite-specific tests and tools inspect the file through it)."""
         return self._conn
+
+    @property
+    def queue(self) -> SqliteSendQueue:
+        """The send queue, on the same connection and lock as everything else."""
+        return self._queue
+
+    @property
+    def campaigns(self) -> SqliteCampaigns:
+        """Admin campaigns, on the same connection."""
+        return self._campaigns
 
     async def schema_version(self) -> int:
         """The file's ``PRAGMA user_version``."""

@@ -29,7 +29,7 @@ from bot.delivery import BudgetRateLimiter, SendBudget, raw_api
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
-from bot.storage import Database, Storage
+from bot.storage import Storage, open_storage
 from bot.telegram import handlers
 from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
@@ -144,7 +144,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     """Open storage if none was given, open the send queue on it, set the command menus."""
     services = services_of(application)
     if services.store is None:
-        services.store = await Database.open(services.settings.db_path)
+        services.store = await open_storage(services.settings.db_path)
         services.owns_storage = True
     open_send_queue(services)
     await set_menus(application.bot, services.catalogs)

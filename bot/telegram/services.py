@@ -76,16 +76,14 @@ class Services:
         return self.clock.now().astimezone(LEGAL_TIMEZONE).date()
 
     def open_send_queue(self) -> CampaignStore | None:
-        """The outbox and broadcast store on the storage's connection (SQLite only).
+        """The outbox and broadcast store on the storage's database.
 
         Opened in ``post_init``, or on first use by a handler; handlers enqueue through
-        it even when no sender runs in this process (rows wait in SQLite for one).
+        it even when no sender runs in this process (rows wait in the database for one).
         """
         if self.outbox is None and self.store is not None:
-            connection = getattr(self.store, "connection", None)
-            if connection is not None:
-                self.outbox = Outbox(connection)
-                self.campaigns = CampaignStore(self.outbox)
+            self.outbox = Outbox(self.store)
+            self.campaigns = CampaignStore(self.outbox)
         return self.campaigns
 
     def is_admin(self, user_id: int) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from bot.delivery import MessagePayload, Outbox, OutboxItem
 from bot.delivery.outbox import OutboxStore
 from bot.storage import Database, NewReminder
+from bot.storage._outbox import _CLAIM_SELECT
 from bot.testing import FakeClock
 
 TEXT = MessagePayload("Eslatma: patent to'lovi")
@@ -226,7 +227,7 @@ def test_bad_items_are_refused() -> None:
 async def test_claim_walks_the_due_index(db: Database) -> None:
     async with (
         db.connection.read() as conn,
-        conn.execute("EXPLAIN QUERY PLAN " + Outbox._CLAIM_SELECT, ("2025-01-01", 10)) as cur,
+        conn.execute("EXPLAIN QUERY PLAN " + _CLAIM_SELECT, ("2025-01-01", 10)) as cur,
     ):
         plan = " | ".join(str(row[3]) for row in await cur.fetchall())
     assert "USING INDEX outbox_due" in plan, plan

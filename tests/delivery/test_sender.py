@@ -210,10 +210,10 @@ async def test_crash_mid_broadcast_then_recovery_delivers_everything(
     in_flight = (await outbox.broadcast_progress(bid))["sending"]
     assert in_flight > 0  # the crash left rows in 'sending'
 
-    recovered = await Outbox(outbox._conn).recover_in_flight()
+    recovered = await Outbox(outbox.storage).recover_in_flight()
     assert recovered == in_flight
     async with Bot(api.token, request=api.request()) as new_bot:
-        await Sender(Outbox(outbox._conn), new_bot, rate=500, clock=clock).run(until_idle=True)
+        await Sender(Outbox(outbox.storage), new_bot, rate=500, clock=clock).run(until_idle=True)
 
     delivered = copies(api, NEWS.text)
     assert set(delivered) == set(chats)  # every chat at least once

@@ -11,6 +11,7 @@ import pytest
 from bot.delivery import Audience, Outbox
 from bot.storage import MIGRATIONS, Database, NewReminder
 from bot.storage._state import KEEP_SNAPSHOTS
+from bot.storage.audience_sql import SQLITE, audience_where
 
 
 async def test_v2_file_upgrades_and_new_users_start_without_reminders(tmp_path: Path, now) -> None:
@@ -54,7 +55,8 @@ async def test_summary_deadlines_are_replaced_and_select_an_audience(db: Databas
     assert await db.deadlines_of(1) == {"registration": day}  # replaced, not added
 
     audience = Audience(deadline_between=(dt.date(2025, 3, 5), dt.date(2025, 3, 12)))
-    where, params = audience.where()
+    assert await db.campaigns.count_audience(audience) == 1
+    where, params = audience_where(audience, SQLITE)
     async with (
         db.connection.read() as conn,
         conn.execute(f"SELECT user_id FROM users WHERE {where}", params) as cur,

@@ -9,8 +9,9 @@ import pytest
 from bot.storage import Database, Storage, UnknownUserError
 
 
-def test_database_implements_the_storage_protocol() -> None:
-    assert issubclass(Database, Storage)
+def test_database_implements_the_storage_protocol(db: Database) -> None:
+    storage: Storage = db  # mypy checks the structure; this checks it at run time
+    assert isinstance(storage, Storage)
 
 
 async def test_upsert_creates_then_refreshes_without_overwriting_locale(db: Database, now) -> None:
