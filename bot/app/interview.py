@@ -14,7 +14,7 @@ a stateful caller stores its summary (and replans reminders when it is not brief
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from bot.core import interview as core
 from bot.core.card import build_card, build_official_sheet
@@ -29,6 +29,7 @@ from bot.core.rules.present import (
     format_day,
     serves,
 )
+from bot.export import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, calendar_file
 from bot.i18n import parse_error_message, question_hint
 
 from .context import Context
@@ -38,6 +39,7 @@ from .screens import (
     AnswerItem,
     AnswerList,
     Back,
+    CalendarFile,
     ChangeAnswer,
     Choice,
     Contacts,
@@ -184,7 +186,7 @@ def outcome_blocks(shown: Presentation) -> tuple[OutcomeBlock, ...]:
 def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
     """The details of a result one tap away, then what the person can do with it:
     Why?, Every step, Law and sources, Contacts, Remind me (only with deadlines),
-    Show to an official, Change an answer — in this order."""
+    Add to calendar (with deadlines), Show to an official, Change an answer — in this order."""
     _ = ctx._
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
@@ -194,6 +196,7 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
     ]
     if shown.deadlines:
         actions.append(Choice(_("Remind me"), RemindMe(), icon="🔔"))
+        actions.append(Choice(_("Add to calendar"), ShowDetail("calendar"), icon="📅"))
     actions.append(Choice(_("Show to an official"), ShowDetail("official"), icon="🪪"))
     actions.append(Choice(_("Change an answer"), ListAnswers(), icon="✏️"))
     return tuple(actions)
@@ -270,6 +273,18 @@ def steps_screen(ctx: Context, shown: Presentation) -> Steps:
         deadlines=shown.deadlines,
         deadlines_heading=_("Deadlines"),
         scam_warning=warning,
+    )
+
+
+def calendar_screen(ctx: Context, assessment: Assessment) -> CalendarFile:
+    """The deadlines as a calendar file, with neutral titles (a phone's calendar is
+    seen by others). It is dated by the legal day: use cases never read the clock."""
+    made_at = datetime.combine(ctx.today, time(), UTC)
+    return CalendarFile(
+        CALENDAR_FILENAME,
+        CALENDAR_MEDIA_TYPE,
+        calendar_file(assessment, ctx.ruleset, ctx.locale, made_at=made_at, catalogs=ctx.catalogs),
+        ctx._("Open this file to add your deadlines to the phone's calendar."),
     )
 
 
@@ -480,6 +495,8 @@ def detail(ctx: Context, state: Interview, section: DetailSection) -> Step:
     screen: Screen
     if section == "official":
         screen = official_screen(ctx, assessment)
+    elif section == "calendar":
+        screen = calendar_screen(ctx, assessment)
     elif section == "why":
         screen = explanation_screen(ctx, shown)
     elif section == "steps":

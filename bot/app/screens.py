@@ -63,9 +63,9 @@ class ChangeAnswer:
     question: str
 
 
-DetailSection = Literal["why", "steps", "sources", "contacts", "official"]
+DetailSection = Literal["why", "steps", "sources", "contacts", "official", "calendar"]
 """The parts of a result one tap away: why, every step, legal basis and sources, contacts,
-and the summary to show an official (in Russian)."""
+the summary to show an official (in Russian) and the deadlines as a calendar file."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +308,16 @@ class Official:
 
 
 @dataclass(frozen=True)
+class CalendarFile:
+    """The deadlines as a calendar file (:mod:`bot.export`) to open on the phone."""
+
+    filename: str
+    media_type: str
+    content: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
 class Sources:
     """The "legal basis and sources" detail of each outcome."""
 
@@ -416,6 +426,7 @@ Screen = (
     | Explanation
     | Steps
     | Official
+    | CalendarFile
     | Sources
     | Contacts
     | AnswerList
@@ -467,7 +478,14 @@ class Reply:
 
 # --------------------------------------------------------------------------- actions as text
 
-_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts", "official")
+_SECTIONS: tuple[DetailSection, ...] = (
+    "why",
+    "steps",
+    "sources",
+    "contacts",
+    "official",
+    "calendar",
+)
 _REPLIES: tuple[ReminderReplyKind, ...] = ("paid", "done", "notyet")
 
 

@@ -281,15 +281,13 @@ class OfficialSheet:
     facts_heading: str
 
 
-def build_official_sheet(
-    assessment: Assessment, ruleset: Ruleset, russian: Translator
-) -> OfficialSheet:
-    """The sheet for an official; `russian` is the Russian translator."""
+def build_official_sheet(assessment: Assessment, ruleset: Ruleset, _: Translator) -> OfficialSheet:
+    """The sheet for an official; `_` must be the Russian translator."""
     return OfficialSheet(
-        card=build_card(assessment, ruleset, "ru", russian),
+        card=build_card(assessment, ruleset, "ru", _),
         facts=official_facts(assessment, ruleset),
-        heading=russian("Summary for an official (in Russian)"),
-        facts_heading=russian("Answers the summary is based on"),
+        heading=_("Summary for an official (in Russian)"),
+        facts_heading=_("Answers the summary is based on"),
     )
 
 
