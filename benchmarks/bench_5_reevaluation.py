@@ -10,7 +10,7 @@ the usual cases: in Russia, not on the registry, patent or EAEU contract). Then:
 * all cores: the same through ``bot.ops.reevaluate.judge_all`` (worker processes,
   results checked equal to the one-process run);
 * the running bot's re-check of opted-in users (``Recheck`` in
-  ``bot/telegram/rules_update.py``: judge under the new and the old ruleset, store
+  ``bot/app/rules_update.py``: judge under the new and the old ruleset, store
   summary and reminders, queue a notice on change), users/s, for comparison.
 
 Target: >= 5,000 assessments/s.
@@ -162,7 +162,7 @@ async def bot_recheck(path: Path, ruleset: Ruleset, users: int) -> float:
     """The running bot's re-check over the first ``users`` opted-in users of a copy."""
     from _apps import ours
 
-    from bot.telegram.rules_update import Recheck
+    from bot.app.rules_update import Recheck
     from bot.telegram.services import services_of
     from bot.testing import FakeBotAPI
 

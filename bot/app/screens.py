@@ -373,6 +373,26 @@ class ReminderSettings:
     toggle: Choice
 
 
+@dataclass(frozen=True)
+class ReminderDue:
+    """A reminder of a deadline, worded when it is sent (or the day-after follow-up)."""
+
+    title: str
+    lines: tuple[str, ...]
+    choices: tuple[Choice, ...]
+    footer: str
+    followup: bool
+
+
+@dataclass(frozen=True)
+class RulesChanged:
+    """After a rules update: what changed for this person (sent through the queue)."""
+
+    title: str
+    lines: tuple[str, ...]
+    footer: str
+
+
 NoticeTone = Literal["info", "warning", "done", "deleted", "reminders", "waiting"]
 
 
@@ -398,6 +418,7 @@ class TextPage:
 
     title: str
     paragraphs: tuple[tuple[str, ...], ...]
+    icon: str = ""
 
 
 @dataclass(frozen=True)
@@ -431,6 +452,8 @@ Screen = (
     | Contacts
     | AnswerList
     | ReminderSettings
+    | ReminderDue
+    | RulesChanged
     | Notice
     | Confirm
     | TextPage
@@ -441,7 +464,7 @@ Screen = (
 
 def actions_of(screen: Screen) -> tuple[Choice, ...]:
     """Every choice a screen offers, in reading order (the terminal numbers these)."""
-    if isinstance(screen, LanguagePicker | Confirm):
+    if isinstance(screen, LanguagePicker | Confirm | ReminderDue):
         return screen.choices
     if isinstance(screen, Question):
         return (*screen.options, *screen.navigation)

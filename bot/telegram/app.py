@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
+from bot.app.reminders import ReminderPlanner, make_planner, plan_nothing
 from bot.core.rules import Ruleset, load_ruleset
 from bot.delivery import BudgetRateLimiter, SendBudget, raw_api
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
@@ -33,7 +34,6 @@ from bot.storage import Storage, open_storage
 from bot.telegram import handlers
 from bot.telegram.commands import set_menus
 from bot.telegram.processor import PerChatUpdateProcessor
-from bot.telegram.reminders import ReminderPlanner, make_planner, plan_nothing
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def build_application(
     ``storage=None`` opens ``settings.db_path`` in ``post_init`` (and closes it on
     shutdown); pass a storage to share one (tests do). ``ruleset=None`` loads
     ``settings.rules_dir`` now, so a broken ruleset stops the bot before it starts.
-    ``reminder_planner=None`` stores real reminders (``bot.telegram.reminders``).
+    ``reminder_planner=None`` stores real reminders (``bot.app.reminders``).
 
     Every reply goes through :class:`BudgetRateLimiter`, which charges it to the same
     :class:`SendBudget` (``send_rate`` msg/s) the send queue's sender paces against, so
@@ -118,7 +118,7 @@ def build_application(
         on_shutdown=tuple(on_shutdown),
     )
     if reminder_planner is None:
-        services.reminder_planner = make_planner(services)
+        services.reminder_planner = make_planner(lambda: services.storage, services.now)
     builder = (
         ApplicationBuilder()
         .token(token)

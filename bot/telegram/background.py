@@ -8,7 +8,7 @@ On start, in this order:
 
 1. ``Outbox.recover_in_flight()`` — rows a crash left in ``sending`` go back to
    ``pending`` (at-least-once: a message in flight at a crash may arrive twice);
-2. the ruleset check (:func:`bot.telegram.rules_update.pick_up_on_start`);
+2. the ruleset check (:func:`bot.app.rules_update.pick_up_on_start`);
 3. the sender (one per process), sharing the PTB rate limiter's :class:`SendBudget`;
 4. the tick, every minute: queue due reminders (out of the user's night), start
    due broadcasts, report broadcast progress to admins.
@@ -29,12 +29,13 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.admin.broadcasts import BroadcastService
+from bot.app.reminders import quiet_hours
+from bot.app.rules_update import pick_up_on_start
 from bot.delivery import OutboxItem, Sender, mark_inactive, queue_due_reminders
 from bot.delivery.payload import MessagePayload
 from bot.storage import DueReminder
-from bot.telegram.reminders import quiet_hours, render_reminder
+from bot.telegram.reminders import render_reminder
 from bot.telegram.render import esc
-from bot.telegram.rules_update import pick_up_on_start
 from bot.telegram.services import LifecycleHook, Services, services_of
 
 logger = logging.getLogger(__name__)

@@ -23,10 +23,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.app.screens import (
+    Action,
+    AdminAction,
+    Answer,
+    Back,
+    ChangeAnswer,
+    Forget,
+    ListAnswers,
+    PickLanguage,
+    ReminderReply,
+    Reminders,
+    RemindMe,
+    ShowDetail,
+    WhyAsk,
+)
+
 MAX_BYTES = 64
 _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
-RESULT_ACTIONS = ("why", "change", "remind", "contacts")
+RESULT_ACTIONS = ("why", "change", "remind", "contacts", "steps", "sources")
+"""``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details."""
+REMINDER_REPLIES = ("paid", "done", "notyet")
 
 
 @dataclass(frozen=True)
@@ -58,3 +76,70 @@ def decode(data: str | None) -> Callback | None:
     if _ARITY.get(kind) != len(fields) or not all(_FIELD.match(f) for f in fields):
         return None
     return Callback(kind, tuple(fields))
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def encode_action(action: Action, token: str) -> str:
+    """Callback data for a screen's action; ``token`` is the state the screen was drawn for."""
+    if isinstance(action, PickLanguage):
+        return encode("L", action.locale)
+    if isinstance(action, Answer):
+        return encode("A", token, action.question, action.value)
+    if isinstance(action, Back):
+        return encode("B", token)
+    if isinstance(action, WhyAsk):
+        return encode("W", token, action.question)
+    if isinstance(action, ChangeAnswer):
+        return encode("C", token, action.question)
+    if isinstance(action, ListAnswers):
+        return encode("R", token, "change")
+    if isinstance(action, ShowDetail):
+        return encode("R", token, action.section)
+    if isinstance(action, RemindMe):
+        return encode("R", token, "remind")
+    if isinstance(action, Reminders):
+        return encode("M", "on" if action.on else "off")
+    if isinstance(action, Forget):
+        return encode("F", "yes" if action.confirmed else "no")
+    if isinstance(action, ReminderReply):
+        return encode("D", str(action.reminder_id), action.reply)
+    return encode("X", str(action.campaign), action.action, action.value)
+
+
+def decode_action(data: str | None) -> tuple[Action, str | None] | None:
+    """The action of a button and the state token it carries (``None``: not ours)."""
+    callback = decode(data)
+    if callback is None:
+        return None
+    kind, fields = callback.kind, callback.fields
+    action: Action | None = None
+    if kind == "L":
+        action = PickLanguage(fields[0])
+    elif kind == "A":
+        action = Answer(fields[1], fields[2])
+    elif kind == "B":
+        action = Back()
+    elif kind == "W":
+        action = WhyAsk(fields[1])
+    elif kind == "C":
+        action = ChangeAnswer(fields[1])
+    elif kind == "R" and fields[1] in RESULT_ACTIONS:
+        name = fields[1]
+        if name == "change":
+            action = ListAnswers()
+        elif name == "remind":
+            action = RemindMe()
+        elif name in ("why", "contacts", "steps", "sources"):
+            action = ShowDetail(name)
+    elif kind == "M" and fields[0] in ("on", "off"):
+        action = Reminders(fields[0] == "on")
+    elif kind == "F" and fields[0] in ("yes", "no"):
+        action = Forget(fields[0] == "yes")
+    elif kind == "D" and fields[0].isdigit() and fields[1] in REMINDER_REPLIES:
+        reply = "paid" if fields[1] == "paid" else "done" if fields[1] == "done" else "notyet"
+        action = ReminderReply(int(fields[0]), reply)
+    elif kind == "X" and fields[0].isdigit():
+        action = AdminAction(int(fields[0]), fields[1], fields[2])
+    return (action, callback.token) if action is not None else None

@@ -1,36 +1,50 @@
-"""One turn of the conversation: who is writing, in which language, and what to show next.
+"""One turn of the conversation in Telegram: who is writing, in which language, and
+how a use case's reply reaches the chat.
 
 Why a small object per update: every handler starts the same way (load the user
-from storage, pick their language, note the activity) and ends the same way (show
-the current question or the result). Keeping that here leaves the handlers as
-short decisions, and keeps the rule "state is read from storage on every update"
-in one place.
+from storage, pick their language, note the activity) and ends the same way (draw
+the reply's screens as messages). The decisions are the use cases'
+(:mod:`bot.app.interview`, :mod:`bot.app.person`); this is the Telegram glue:
+editing the tapped message, answering the callback query, the chat's command menu.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
 
-from telegram import Bot, BotCommandScopeChat, Message, Update
+from telegram import Bot, BotCommandScopeChat, CallbackQuery, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core.interview import Interview, current_question
-from bot.core.rules import Assessment, Ruleset, evaluate, present
+from bot.app.context import Context
+from bot.app.interview import Step
+from bot.app.screens import Answered, LanguageChosen, Screen
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
-from bot.storage import Reminder, Storage, User
+from bot.storage import Storage, User
 from bot.telegram import bot_api, render
 from bot.telegram.commands import bot_commands
 from bot.telegram.render import View
-from bot.telegram.services import LEGAL_TIMEZONE, Services, services_of
-from bot.telegram.state import load_state, state_token
+from bot.telegram.services import Services, services_of
+from bot.telegram.state import state_token
 
 logger = logging.getLogger(__name__)
+
+RECORDS = (Answered, LanguageChosen)
+"""Screens that only record what was tapped: if the tapped message cannot be edited
+into one, nothing is sent instead."""
+
+
+async def answer_query(query: CallbackQuery | None, text: str | None = None) -> None:
+    """Stop the button's spinner; a query older than Telegram's window just fails quietly."""
+    if query is None:
+        return
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        logger.info("answerCallbackQuery failed: %s", type(error).__name__)
 
 
 @dataclass
@@ -43,7 +57,6 @@ class Turn:
     chat_id: int
     user: User | None
     locale: str
-    _: Translator
     guessed_locale: str
     """From Telegram's ``language_code``: only preselects the picker."""
 
@@ -52,16 +65,17 @@ class Turn:
         return self.services.storage
 
     @property
-    def today(self) -> date:
-        return self.services.today()
+    def ctx(self) -> Context:
+        """The use cases' view: served ruleset, today's legal day, this user's language."""
+        services = self.services
+        return Context(services.ruleset, services.today(), self.locale, services.catalogs)
 
     @property
-    def now(self) -> datetime:
-        return self.services.now()
+    def _(self) -> Translator:
+        return self.services.catalogs.gettext(self.locale)
 
     def use_locale(self, locale: str) -> None:
         self.locale = normalize_locale(locale)
-        self._ = self.services.catalogs.gettext(self.locale)
 
     # ----------------------------------------------------------------- sending
 
@@ -69,6 +83,36 @@ class Turn:
         """Send one or more views in order."""
         for item in [view] if isinstance(view, View) else view:
             await bot_api.send_html(self.bot, self.chat_id, item.text, item.keyboard)
+
+    async def show(self, screens: Sequence[Screen], token: str = "") -> None:
+        """Draw screens as messages and send them in order."""
+        for screen in screens:
+            await self.send(render.draw(screen, token))
+
+    async def deliver(
+        self,
+        step: Step,
+        query: CallbackQuery | None = None,
+        *,
+        before_screens: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """A use case's reply in the chat: answer the tap (with its toast), drop or edit
+        the tapped message, then send the new screens; buttons carry ``step.state``'s token."""
+        reply = step.reply
+        token = state_token(step.state)
+        message = query.message if query is not None else None
+        tapped = message if isinstance(message, Message) else None
+        await answer_query(query, reply.toast)
+        if reply.stale or reply.drop_actions:
+            await self.drop_buttons(tapped)
+        if reply.replace is not None:
+            views = render.draw(reply.replace, token)
+            edited = len(views) == 1 and await self.edit(tapped, views[0])
+            if not edited and not isinstance(reply.replace, RECORDS):
+                await self.send(views)
+        if before_screens is not None:
+            await before_screens()
+        await self.show(reply.screens, token)
 
     async def edit(self, message: Message | None, view: View) -> bool:
         """Replace a bot message's text and buttons; ``False`` if it cannot be edited.
@@ -94,101 +138,7 @@ class Turn:
                     chat_id=self.chat_id, message_id=message.message_id, reply_markup=None
                 )
 
-    # ----------------------------------------------------------------- state views
-
-    async def state(self) -> Interview:
-        return await load_state(self.storage, self.services.ruleset, self.user_id)
-
-    def question_view(
-        self, state: Interview, *, notice: str | None = None, show_why: bool = False
-    ) -> View | None:
-        ruleset = self.services.ruleset
-        item = current_question(state, ruleset, self.today)
-        if item is None:
-            return None
-        return render.question(
-            item,
-            state,
-            ruleset,
-            self.today,
-            self.locale,
-            self._,
-            self.services.catalogs,
-            state_token(state),
-            notice=notice,
-            show_why=show_why,
-        )
-
-    def assess(self, state: Interview) -> tuple[Assessment, dict[str, object]]:
-        assessment = evaluate(state.answers, self.today, self.services.ruleset)
-        return assessment, present(assessment, self.services.ruleset, self.locale).to_json()
-
-    async def show_current(
-        self, state: Interview | None = None, *, notice: str | None = None, brief: bool = True
-    ) -> None:
-        """Show where the user is: the current question, or the result when all is answered.
-
-        ``brief`` shows a finished interview as the status line with its buttons
-        instead of the whole result again (for stale buttons and stray input).
-        """
-        if state is None:
-            state = await self.state()
-        view = self.question_view(state, notice=notice)
-        if view is not None:
-            await self.send(view)
-            return
-        if notice:
-            await self.send(View("⚠️ " + render.esc(notice)))
-        await self.show_result(state, brief=brief)
-
-    async def show_next(self, state: Interview) -> None:
-        """After an answer: the next question, or the result at once when all is answered."""
-        view = self.question_view(state)
-        if view is not None:
-            await self.send(view)
-        else:
-            await self.show_result(state)
-
-    async def show_result(self, state: Interview, *, brief: bool = False) -> Assessment:
-        """Evaluate today's answers, store the summary, hand it to the planner, show it."""
-        assessment, data = self.assess(state)
-        token = state_token(state)
-        citizenship = assessment.answers.get("citizenship")
-        await self.storage.save_summary(
-            self.user_id,
-            citizenship if isinstance(citizenship, str) else None,
-            assessment.status,
-            assessment.ruleset_version,
-            self.now,
-            deadlines=[(d.id, d.date) for d in assessment.deadlines],
-        )
-        if brief:
-            await self.send(render.result_brief(data, self.locale, self._, token))
-            return assessment
-        user = await self.storage.get_user(self.user_id)
-        if user is not None and user.reminders_opt_in:
-            await self.services.reminder_planner(self.user_id, assessment)
-        await self.send(render.result(data, self.locale, self._, token))
-        return assessment
-
-    def reminders_view(self, opted_in: bool, stored: Sequence[Reminder]) -> View:
-        return render.reminders(
-            opted_in, stored, self.services.ruleset, self.locale, self._, LEGAL_TIMEZONE
-        )
-
-    async def send_contacts(self) -> None:
-        """Contacts of the outcomes that fired, else all; for the user's citizenship."""
-        ruleset = self.services.ruleset
-        state = await self.state() if self.user is not None else Interview()
-        ids: list[str] = []
-        if state.answers and current_question(state, ruleset, self.today) is None:
-            assessment, _data = self.assess(state)
-            for fired in assessment.outcomes:
-                ids += [c for c in fired.outcome.contacts if c not in ids]
-        if not ids:
-            ids = list(ruleset.contacts)
-        items = contact_items(ruleset, ids, state.answers.get("citizenship"), self.locale)
-        await self.send(render.contacts(items, self._))
+    # ----------------------------------------------------------------- menus
 
     async def set_chat_menu(self) -> None:
         """Show the command menu in the chosen locale in this chat (Uzbek Cyrillic too).
@@ -210,34 +160,6 @@ class Turn:
             logger.warning("deleteMyCommands for a chat failed: %s", type(error).__name__)
 
 
-def contact_items(
-    ruleset: Ruleset, ids: Sequence[str], citizenship: object, locale: str
-) -> list[dict[str, Any]]:
-    """Contacts in ``locale``. One meant for some citizenships only (an embassy) is
-    left out when the user gave another citizenship, and kept when it is unknown."""
-    items = []
-    for contact_id in ids:
-        contact = ruleset.contacts.get(contact_id)
-        if contact is None:
-            continue
-        if (
-            contact.for_citizenship
-            and citizenship is not None
-            and citizenship not in contact.for_citizenship
-        ):
-            continue
-        items.append(
-            {
-                "name": contact.name.get(locale),
-                "how": contact.how.get(locale),
-                "url": contact.url,
-                "phone": contact.phone,
-                "hours": contact.hours,
-            }
-        )
-    return items
-
-
 async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
     """Load the user of ``update`` (and note the activity); ``None`` for updates without one."""
     services = services_of(context)
@@ -254,6 +176,5 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
         chat_id=chat.id,
         user=user,
         locale=locale,
-        _=services.catalogs.gettext(locale),
         guessed_locale=guessed,
     )

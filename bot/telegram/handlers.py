@@ -11,6 +11,7 @@ Never log message texts or answers here: users may be undocumented.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -24,15 +25,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.interview import Interview, answer_text, current_question, next_question
-from bot.i18n import gettext, locale_from_telegram, parse_error_message
-from bot.telegram import admin, keyboards, render
+from bot.app import interview, pages, person
+from bot.i18n import gettext, locale_from_telegram
+from bot.telegram import admin
 from bot.telegram.buttons import on_button
 from bot.telegram.conversation import Turn, open_turn
 from bot.telegram.errors import on_error
-from bot.telegram.render import View, esc
+from bot.telegram.render import esc
 from bot.telegram.services import services_of
-from bot.telegram.state import save_state, state_token
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +46,15 @@ async def _known_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Tur
     if turn is None:
         return None
     if turn.user is None:
-        await turn.send(render.language_picker(turn.guessed_locale))
+        await turn.show([pages.language_picker(turn.guessed_locale)])
         return None
     return turn
+
+
+async def _where_you_are(turn: Turn, notice: str | None = None) -> None:
+    await turn.deliver(
+        await person.where_you_are(turn.services, turn.ctx, turn.user_id, notice=notice)
+    )
 
 
 # --------------------------------------------------------------------------- commands
@@ -60,7 +66,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn is None:
         return
     selected = turn.user.locale if turn.user is not None else turn.guessed_locale
-    await turn.send(render.language_picker(selected))
+    await turn.show([pages.language_picker(selected)])
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,73 +76,49 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The stored answers judged again today (deadlines move, laws change)."""
     turn = await _known_user(update, context)
-    if turn is None:
-        return
-    state = await turn.state()
-    if next_question(state.answers, turn.services.ruleset, turn.today) is not None:
-        await turn.show_current(state, notice=turn._("You have not answered all questions yet."))
-        return
-    if state.pending is not None:  # a change left half-way: the stored answers stand
-        state = Interview(answers=state.answers)
-        await save_state(turn.storage, turn.user_id, state, turn.now)
-    await turn.show_result(state)
+    if turn is not None:
+        await turn.deliver(await person.status(turn.services, turn.ctx, turn.user_id))
 
 
 async def on_answers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await _known_user(update, context)
-    if turn is None:
-        return
-    state = await turn.state()
-    view = render.answers_list(
-        state, turn.services.ruleset, turn.today, turn.locale, turn._, state_token(state)
-    )
-    await turn.send(view)
-    if not state.answers:
-        await turn.show_current(state)
+    if turn is not None:
+        await turn.deliver(await person.answers(turn.services, turn.ctx, turn.user_id))
 
 
 async def on_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await _known_user(update, context)
     if turn is None or turn.user is None:
         return
-    stored = await turn.storage.reminders_for(turn.user_id)
-    await turn.send(turn.reminders_view(turn.user.reminders_opt_in, stored))
+    await turn.deliver(await person.show_reminders(turn.services, turn.ctx, turn.user))
 
 
 async def on_contacts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await open_turn(update, context)
     if turn is None:
         return
-    await turn.send_contacts()
+    user_id = turn.user_id if turn.user is not None else None
+    await turn.deliver(await person.contacts(turn.services, turn.ctx, user_id))
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await open_turn(update, context)
     if turn is not None:
-        await turn.send(render.help_text(turn._))
+        await turn.show([pages.help_page(turn.ctx)])
 
 
 async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await open_turn(update, context)
     if turn is not None:
-        await turn.send(render.privacy_text(turn._, turn.services.settings.inactive_days))
+        days = turn.services.settings.inactive_days
+        await turn.show([pages.privacy_page(turn.ctx, days)])
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ask before deleting: the buttons carry the decision (see ``buttons.on_forget``)."""
+    """Ask before deleting: the buttons carry the decision (see ``buttons``)."""
     turn = await open_turn(update, context)
-    if turn is None:
-        return
-    if turn.user is None:
-        await turn.send(View(esc(turn._("I keep nothing about you."))))
-        return
-    text = esc(
-        turn._(
-            "Delete everything I keep about you: your language and all your answers? "
-            "This cannot be undone."
-        )
-    )
-    await turn.send(View(text, keyboards.forget(turn._)))
+    if turn is not None:
+        await turn.show([person.forget_prompt(turn.ctx, turn.user)])
 
 
 COMMAND_HANDLERS = {
@@ -152,10 +134,26 @@ COMMAND_HANDLERS = {
 }
 
 
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def admins_only(handler: Handler) -> Handler:
+    """Non-admins get exactly the reply to an unknown command: the command stays invisible."""
+
+    async def gated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is not None and services_of(context).is_admin(user.id):
+            await handler(update, context)
+        else:
+            await on_unknown_command(update, context)
+
+    return gated
+
+
 ADMIN_HANDLERS = {
-    "broadcast": admin.on_broadcast,
-    "reload": admin.on_reload,
-    "stats": admin.on_stats,
+    "broadcast": admins_only(admin.on_broadcast),
+    "reload": admins_only(admin.on_reload),
+    "stats": admins_only(admin.on_stats),
 }
 
 
@@ -178,18 +176,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if turn is None or message is None or message.text is None:
         return
-    ruleset = turn.services.ruleset
-    state = await turn.state()
-    if current_question(state, ruleset, turn.today) is None:
-        await turn.show_current(state)
-        return
-    new_state, error = answer_text(state, message.text, ruleset, turn.today)
-    if error is not None:
-        notice = parse_error_message(error, turn.locale, turn.services.catalogs)
-        await turn.show_current(state, notice=notice)
-        return
-    await save_state(turn.storage, turn.user_id, new_state, turn.now)
-    await turn.show_next(new_state)
+    services = turn.services
+    state = await person.load(services, turn.user_id)
+    step = interview.answer_typed(turn.ctx, state, message.text)
+    await turn.deliver(await person.commit(services, turn.user_id, step))
 
 
 def _unsupported_notice(turn: Turn, message: Message) -> str:
@@ -213,23 +203,22 @@ async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     if turn is None or message is None:
         return
-    await turn.show_current(notice=_unsupported_notice(turn, message))
+    await _where_you_are(turn, _unsupported_notice(turn, message))
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await _known_user(update, context)
     if turn is not None:
-        await turn.show_current(notice=turn._("I do not know this command. All commands: /help"))
+        await _where_you_are(turn, turn._("I do not know this command. All commands: /help"))
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message is never taken as an answer: the answer it replaced may be in use."""
     turn = await _known_user(update, context)
     if turn is not None:
-        await turn.show_current(
-            notice=turn._(
-                "I do not read edited messages. Please send the answer again as a new message."
-            )
+        await _where_you_are(
+            turn,
+            turn._("I do not read edited messages. Please send the answer again as a new message."),
         )
 
 

@@ -18,23 +18,26 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
+from bot.app.reminders import ReminderPlanner
+from bot.app.screens import RulesChanged
+from bot.core.locales import today_in_law
 from bot.core.rules import Ruleset
 from bot.delivery import Outbox, SendBudget, Sender
 from bot.delivery.campaigns import CampaignStore
 from bot.delivery.clock import Clock
+from bot.delivery.items import OutboxItem
 from bot.i18n import Catalogs
 from bot.settings import Settings
-from bot.storage import Storage
-from bot.telegram.reminders import ReminderPlanner
+from bot.storage import Storage, User
+from bot.telegram.render.pages import rules_changed
 
 logger = logging.getLogger(__name__)
 
 SERVICES_KEY = "hamroh"
+PRIORITY_RULES_NOTICE = 15
+"""After reminders (10), before ordinary broadcasts (20): it concerns this user's deadlines."""
 LifecycleHook = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
 """Extra start/stop work given to ``build_application`` (send queue, reminder job)."""
-LEGAL_TIMEZONE = dt.timezone(dt.timedelta(hours=3), "MSK")
-"""Deadlines are counted in calendar days in Russia; Moscow time (UTC+3, no DST) is
-the day most users live by and the one the MVD offices around Moscow count in."""
 
 
 @dataclass
@@ -72,8 +75,8 @@ class Services:
         return self.clock.now()
 
     def today(self) -> dt.date:
-        """The day answers are judged on (``as_of``): today in Moscow time."""
-        return self.clock.now().astimezone(LEGAL_TIMEZONE).date()
+        """The day answers are judged on (``as_of``): the legal day (Moscow time)."""
+        return today_in_law(self.clock.now())
 
     def open_send_queue(self) -> CampaignStore | None:
         """The outbox and broadcast store on the storage's database.
@@ -85,6 +88,24 @@ class Services:
             self.outbox = Outbox(self.store)
             self.campaigns = CampaignStore(self.outbox)
         return self.campaigns
+
+    async def send_notice(self, user: User, notice: RulesChanged, not_before: dt.datetime) -> bool:
+        """Queue a "the rules changed for you" message (drawn now, sent at ``not_before``)."""
+        self.open_send_queue()
+        if self.outbox is None:
+            return False
+        await self.outbox.enqueue(
+            OutboxItem(
+                user.chat_id,
+                rules_changed(notice),
+                "notice",
+                user.user_id,
+                priority=PRIORITY_RULES_NOTICE,
+                not_before=not_before,
+            ),
+            now=self.now(),
+        )
+        return True
 
     def is_admin(self, user_id: int) -> bool:
         """Admins are the Telegram user ids in ``HAMROH_ADMIN_IDS``."""

@@ -65,3 +65,54 @@ def test_back_and_why_buttons(rules_dir):
     assert "Hozir Rossiyadamisiz?" in text
     # in_russia has Ha / Yoʻq, then Back (3) and Why (4): Back shows citizenship again.
     assert text.count("Qaysi davlat fuqarosisiz?") == 2
+
+
+KYRGYZ_PATENT_WORKER = [
+    "Өзбекстан", "ооба", "Текшердим, мен жокмун", "10.01.2025", "иш", "Башка аймак",
+    "Патент", "31.01.2025", "30 июн 2025", "2",
+]  # fmt: skip
+
+
+def _bot_result_buttons(rules_dir) -> list[str]:
+    """The labels of the bot's buttons under the same result, in reading order."""
+    from bot.app import interview
+    from bot.app.context import Context
+    from bot.app.screens import Question
+    from bot.core.interview import Interview
+    from bot.core.rules import load_ruleset
+    from bot.i18n import load_catalogs
+    from bot.telegram import render
+
+    ctx = Context(load_ruleset(rules_dir), d("2025-06-01"), "ky", load_catalogs())
+    step = interview.current(ctx, Interview())
+    for text in KYRGYZ_PATENT_WORKER:
+        screen = step.reply.screens[-1]
+        if isinstance(screen, Question) and screen.options and text.isdigit():
+            step = interview.act(ctx, step.state, screen.options[int(text) - 1].action)
+        else:
+            step = interview.answer_typed(ctx, step.state, text)
+    keyboard = render.draw(step.reply.screens[-1], "tok")[-1].keyboard
+    assert keyboard is not None
+    return [button["text"] for row in keyboard["inline_keyboard"] for button in row]
+
+
+def test_the_result_buttons_are_the_bots_and_each_number_does_what_it_says(rules_dir):
+    """The chat once dropped "Remind me" but kept its number: [4] did nothing and
+    [3] showed the contacts. Now it numbers exactly the bot's buttons."""
+    from bot.i18n import gettext
+
+    _ = gettext("ky")
+    bot_buttons = _bot_result_buttons(rules_dir)
+    assert bot_buttons[3:5] == ["📞 " + _("Contacts"), "🔔 " + _("Remind me")]  # has deadlines
+    out: list[str] = []
+    ask = typing([*KYRGYZ_PATENT_WORKER, "1", "4", "5", "1"])
+    assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append) == 0
+    result_at = next(i for i, line in enumerate(out) if "Патент жарактуу" in line)
+    numbered = [line for line in out[result_at:] if line.startswith("  [")][: len(bot_buttons)]
+    assert numbered == [f"  [{n}] {label}" for n, label in enumerate(bot_buttons, 1)]
+    after = "\n".join(out[result_at + len(bot_buttons) + 1 :])
+    why_at = after.index(_("Why this result"))  # [1] is Why?
+    contacts_at = after.index(_("Where to get help"))  # then [4] is Contacts
+    reminders_at = after.index(_("Reminders are on."))  # [5] is Remind me
+    stopped_at = after.index(_("Reminders are off."))  # [1] of its screen: Stop reminders
+    assert why_at < contacts_at < reminders_at < stopped_at

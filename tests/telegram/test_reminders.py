@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.app.reminders import next_daytime, zone_of
 from bot.core.rules import Ruleset
 from bot.core.rules.present import format_day
 from bot.storage import NewReminder
-from bot.telegram.reminders import next_daytime, zone_of
 from bot.testing import FakeBotAPI, FakeClock
 from tests.telegram.conftest import PATENT_ANSWERS, BotUser
 from tests.telegram.helpers import answer_all, start

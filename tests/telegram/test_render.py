@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.app.context import Context
+from bot.app.interview import result_screen
 from bot.core.rules import evaluate, load_ruleset, present
-from bot.i18n import gettext
+from bot.i18n import load_catalogs
 from bot.telegram import render
 from tests.conftest import RULES
 
@@ -19,8 +21,8 @@ def test_a_deadline_in_a_year_without_official_holidays_carries_a_warning():
         "contract_copy_filed": "yes", "registered": "yes", "biometrics_done": "yes",
         "medical_date": "2026-06-05", "children": "no",
     }  # fmt: skip
-    data = present(evaluate(answers, date(2026, 12, 20), ruleset), ruleset, "tg").to_json()
-    text = "\n".join(
-        render.plain_text(v.text) for v in render.result(data, "tg", gettext("tg"), "tok")
-    )
+    today = date(2026, 12, 20)
+    shown = present(evaluate(answers, today, ruleset), ruleset, "tg")
+    screen = result_screen(Context(ruleset, today, "tg", load_catalogs()), shown)
+    text = "\n".join(render.plain_text(v.text) for v in render.draw(screen, "tok"))
     assert ruleset.header.calendar_note.tg in text

@@ -4,11 +4,22 @@ without logging anything the user wrote."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import pytest
 
+from bot.app.context import Context
+from bot.app.interview import result_screen
+from bot.app.screens import Result
 from bot.core.rules import Ruleset
-from bot.i18n import gettext
+from bot.core.rules.present import (
+    DeadlineText,
+    ExplanationText,
+    OutcomeText,
+    Presentation,
+    SourceLink,
+)
+from bot.i18n import gettext, load_catalogs
 from bot.settings import Settings
 from bot.telegram import callbacks, render
 from bot.telegram.render import MAX_MESSAGE, pack, utf16_len
@@ -18,38 +29,45 @@ from tests.telegram.conftest import PATENT_ANSWERS, BotUser
 from tests.telegram.helpers import answer, answer_all, start
 
 
-def _data(outcomes: int, steps: int) -> dict:
+def _result(ruleset: Ruleset, outcomes: int, steps: int) -> Result:
     step = "Сходите в МВД <по адресу> & возьмите «справку» 🙂 " * 4
-    return {
-        "status": "action_needed",
-        "status_title": "Нужно <действовать>",
-        "status_summary": "Скоро срок & штраф.",
-        "as_of": "2025-03-05",
-        "outcomes": [
-            {
-                "id": f"o{i}",
-                "title": f"Правило {i} <b>",
-                "steps": [step] * steps,
-                "legal_basis": "115-ФЗ",
-                "sources": [{"title": "МВД <сайт>", "url": 'https://мвд.рф/?a=1&b="2"'}],
-                "scam_warning": None,
-                "uncertain": None,
-            }
+    shown = Presentation(
+        status="action_needed",
+        status_title="Нужно <действовать>",
+        status_summary="Скоро срок & штраф.",
+        outcomes=tuple(
+            OutcomeText(
+                id=f"o{i}",
+                status="action_needed",
+                title=f"Правило {i} <b>",
+                steps=(step,) * steps,
+                legal_basis="115-ФЗ",
+                sources=(SourceLink("S1", "МВД <сайт>", 'https://мвд.рф/?a=1&b="2"'),),
+                last_reviewed="2026-11-25",
+                uncertain=None,
+                scam_warning=None,
+                contacts=(),
+            )
             for i in range(outcomes)
-        ],
-        "explanation": [
-            {"outcome": f"o{i}", "because": ["потому что <так>"], "answers": []}
-            for i in range(outcomes)
-        ],
-        "deadlines": [{"date_text": "5 марта 2025 г.", "label": "Срок <1>"}],
-        "disclaimer": "Не юридическая консультация.",
-        "content_reviewed": "2026-11-25",
-    }
+        ),
+        deadlines=(
+            DeadlineText("d", "2025-03-05", "5 марта 2025 г.", "Срок <1>", "o0", (3,), None),
+        ),
+        explanation=tuple(
+            ExplanationText(f"o{i}", ("потому что <так>",), ()) for i in range(outcomes)
+        ),
+        disclaimer="Не юридическая консультация.",
+        content_reviewed="2026-11-25",
+        ruleset_version="1",
+        ruleset_fingerprint="f",
+        as_of="2025-03-05",
+        locale="ru",
+    )
+    return result_screen(Context(ruleset, date(2025, 3, 5), "ru", load_catalogs()), shown)
 
 
-def test_a_long_result_is_split_into_valid_messages():
-    _ = gettext("ru")
-    views = render.result(_data(outcomes=12, steps=8), "ru", _, "abc123")
+def test_a_long_result_is_split_into_valid_messages(fixture_ruleset: Ruleset):
+    views = render.draw(_result(fixture_ruleset, outcomes=12, steps=8), "abc123")
     assert len(views) > 2
     for view in views:
         assert utf16_len(view.text) <= MAX_MESSAGE

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.rules_update import SERVED, pick_up_on_start, wait_for_tasks
 from bot.core.rules import Ruleset, load_ruleset
 from bot.core.rules.present import format_day
 from bot.settings import Settings
-from bot.telegram.rules_update import SERVED, pick_up_on_start, wait_for_tasks
 from bot.telegram.services import services_of
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI
 from tests.core.conftest import make_rules_dir

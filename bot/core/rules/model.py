@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    create_model,
+    field_validator,
+)
 
 from bot.core.locales import LOCALES as LOCALES  # re-exported: the rules schema names them
 
@@ -43,41 +51,53 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class Text(Strict):
-    """One user-visible text in every locale. None may be missing or empty."""
-
-    ru: StrictStr = Field(min_length=1)
-    ky: StrictStr = Field(min_length=1)
-    tg: StrictStr = Field(min_length=1)
-    uz: StrictStr = Field(min_length=1)
-    uz_Cyrl: StrictStr = Field(min_length=1)
-
+class _TextBase(Strict):
     def get(self, locale: str) -> str:
         return str(getattr(self, locale if locale in LOCALES else "ru"))
 
 
-class TextList(Strict):
-    """A list of user-visible lines (next steps) in every locale, same length in each."""
-
-    ru: list[Annotated[StrictStr, Field(min_length=1)]] = Field(min_length=1)
-    ky: list[Annotated[StrictStr, Field(min_length=1)]] = Field(min_length=1)
-    tg: list[Annotated[StrictStr, Field(min_length=1)]] = Field(min_length=1)
-    uz: list[Annotated[StrictStr, Field(min_length=1)]] = Field(min_length=1)
-    uz_Cyrl: list[Annotated[StrictStr, Field(min_length=1)]] = Field(min_length=1)
-
-    @field_validator("ky", "tg", "uz", "uz_Cyrl")
-    @classmethod
-    def _same_length(cls, value: list[str], info: object) -> list[str]:
-        data = getattr(info, "data", {})
-        russian = data.get("ru")
-        if russian is not None and len(value) != len(russian):
-            raise ValueError(
-                f"has {len(value)} steps but ru has {len(russian)}; every locale needs the same steps"
-            )
-        return value
-
+class _TextListBase(Strict):
     def get(self, locale: str) -> list[str]:
         return list(getattr(self, locale if locale in LOCALES else "ru"))
+
+
+def _same_length(cls: type[BaseModel], value: list[str], info: object) -> list[str]:
+    data = getattr(info, "data", {})
+    russian = data.get("ru")
+    if russian is not None and len(value) != len(russian):
+        raise ValueError(
+            f"has {len(value)} steps but ru has {len(russian)}; every locale needs the same steps"
+        )
+    return value
+
+
+# One field per locale of the registry (bot/core/locales.py): a new language needs no
+# change here, only its texts in rules/.
+if TYPE_CHECKING:
+
+    class Text(_TextBase):
+        """One user-visible text in every locale. None may be missing or empty."""
+
+    class TextList(_TextListBase):
+        """A list of user-visible lines (next steps) in every locale, same length in each."""
+
+else:
+    Text = create_model(
+        "Text",
+        __base__=_TextBase,
+        __doc__="One user-visible text in every locale. None may be missing or empty.",
+        **{code: (StrictStr, Field(min_length=1)) for code in LOCALES},
+    )
+    TextList = create_model(
+        "TextList",
+        __base__=_TextListBase,
+        __doc__="A list of user-visible lines (next steps) in every locale, same length in each.",
+        __validators__={"_same_length": field_validator(*LOCALES[1:])(classmethod(_same_length))},
+        **{
+            code: (list[Annotated[StrictStr, Field(min_length=1)]], Field(min_length=1))
+            for code in LOCALES
+        },
+    )
 
 
 # --------------------------------------------------------------------------- ruleset.yaml

@@ -35,16 +35,15 @@ from bot.core.interview import next_question
 from bot.core.rules import Assessment, RuleProblem, Ruleset, check_ruleset, evaluate, run_rule_tests
 from bot.core.rules.diff import Change, compare
 from bot.core.rules.present import format_day
-from bot.delivery.items import OutboxItem
-from bot.delivery.payload import MessagePayload
-from bot.i18n import normalize_locale
-from bot.storage import User
-from bot.telegram.reminders import next_daytime, planned_rows, zone_of
-from bot.telegram.render import esc
-from bot.telegram.state import load_state
+from bot.i18n import Catalogs, normalize_locale
+from bot.storage.models import User
+
+from .reminders import next_daytime, planned_rows, zone_of
+from .screens import RulesChanged
+from .state import load_state
 
 if TYPE_CHECKING:
-    from bot.telegram.services import Services
+    from .services import RulesServices as Services
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +52,6 @@ RECHECK_OLD = "recheck.old"
 RECHECK_NEW = "recheck.new"
 RECHECK_CURSOR = "recheck.cursor"
 RECHECK_BATCH = 200
-PRIORITY_RULES_NOTICE = 15
-"""After reminders (10), before ordinary broadcasts (20): it concerns this user's deadlines."""
 MAX_PROBLEMS_SHOWN = 30
 
 
@@ -135,11 +132,11 @@ def problem_lines(problems: list[RuleProblem], limit: int = MAX_PROBLEMS_SHOWN) 
 
 
 def change_notice(
-    user: User, change: Change, old: Ruleset, new: Ruleset, services: Services, incomplete: bool
-) -> MessagePayload:
+    user: User, change: Change, old: Ruleset, new: Ruleset, catalogs: Catalogs, incomplete: bool
+) -> RulesChanged:
     """One message in the user's language: what the new rules changed for them."""
     locale = normalize_locale(user.locale)
-    _ = services.catalogs.gettext(locale)
+    _ = catalogs.gettext(locale)
 
     def status_title(status: str) -> str:
         text = new.header.statuses.get(status) or old.header.statuses.get(status)
@@ -149,41 +146,36 @@ def change_notice(
         kind = new.header.deadlines.get(deadline_id) or old.header.deadlines.get(deadline_id)
         return kind.label.get(locale) if kind is not None else deadline_id
 
-    lines = [
-        "ℹ️ <b>" + esc(_("The rules in the bot were updated. Your result has changed.")) + "</b>"
-    ]
+    lines = []
     if change.status_changed:
         lines.append(
-            esc(
-                _("Status: {old} → {new}").format(
-                    old=status_title(change.old_status), new=status_title(change.new_status)
-                )
+            _("Status: {old} → {new}").format(
+                old=status_title(change.old_status), new=status_title(change.new_status)
             )
         )
     for deadline_id, day in change.added:
         lines.append(
-            esc(
-                _("New deadline: {date} — {label}").format(
-                    date=format_day(day, locale), label=label(deadline_id)
-                )
+            _("New deadline: {date} — {label}").format(
+                date=format_day(day, locale), label=label(deadline_id)
             )
         )
     for deadline_id, before, after in change.moved:
         lines.append(
-            esc(
-                _("Deadline moved: {label}: {old} → {new}").format(
-                    label=label(deadline_id),
-                    old=format_day(before, locale),
-                    new=format_day(after, locale),
-                )
+            _("Deadline moved: {label}: {old} → {new}").format(
+                label=label(deadline_id),
+                old=format_day(before, locale),
+                new=format_day(after, locale),
             )
         )
     for deadline_id, _day in change.removed:
-        lines.append(esc(_("No longer a deadline: {label}").format(label=label(deadline_id))))
+        lines.append(_("No longer a deadline: {label}").format(label=label(deadline_id)))
     if incomplete:
-        lines.append(esc(_("I have a new question for you: /status")))
-    lines += ["", esc(_("Your full result: /status. To change an answer: /answers"))]
-    return MessagePayload("\n".join(lines), parse_mode="HTML")
+        lines.append(_("I have a new question for you: /status"))
+    return RulesChanged(
+        title=_("The rules in the bot were updated. Your result has changed."),
+        lines=tuple(lines),
+        footer=_("Your full result: /status. To change an answer: /answers"),
+    )
 
 
 # --------------------------------------------------------------------------- re-check
@@ -256,24 +248,10 @@ class Recheck:
         if not change.any:
             return
         incomplete = next_question(state.answers, new, today) is not None
-        payload = change_notice(user, change, old, new, services, incomplete)
+        notice = change_notice(user, change, old, new, services.catalogs, incomplete)
         not_before = next_daytime(now, zone_of(None)) or now
-        services.open_send_queue()
-        outbox = services.outbox
-        if outbox is None:
-            return
-        await outbox.enqueue(
-            OutboxItem(
-                user.chat_id,
-                payload,
-                "notice",
-                user.user_id,
-                priority=PRIORITY_RULES_NOTICE,
-                not_before=not_before,
-            ),
-            now=now,
-        )
-        self.notified += 1
+        if await services.send_notice(user, notice, not_before):
+            self.notified += 1
 
 
 # --------------------------------------------------------------------------- swapping

@@ -1,0 +1,149 @@
+"""`hamroh chat`: the whole interview in a terminal, with the bot's own words and buttons.
+
+For admins trying a rule change before publishing it, and for anyone trying
+Hamroh without Telegram. It calls the same use cases as the bot
+(:mod:`bot.app.interview`) and draws the same screens as plain text
+(:mod:`bot.chat.render`), the bot's buttons numbered in the bot's order. Nothing is
+stored: the state lives in a variable, and "Remind me" shows the reminders the bot
+would plan instead of planning them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.app import interview, pages, person
+from bot.app.context import Context
+from bot.app.interview import Step
+from bot.app.reminders import planned_rows
+from bot.app.screens import (
+    Answered,
+    Choice,
+    InterviewAction,
+    LanguageChosen,
+    Notice,
+    PickLanguage,
+    Reminders,
+    RemindMe,
+    Reply,
+    Screen,
+    actions_of,
+)
+from bot.core.interview import Interview
+from bot.core.locales import LEGAL_TIMEZONE
+from bot.core.rules import RulesetInvalid, evaluate, load_ruleset
+from bot.i18n import load_catalogs
+
+from .render import numbered, text_lines
+
+QUIT_WORDS = {"q", "quit", "exit", "/exit", "/quit"}
+
+Ask = Callable[[str], str]
+Say = Callable[[str], None]
+
+
+def show(say: Say, screens: Sequence[Screen]) -> list[Choice]:
+    """Print screens; return the choices of the last one that has any, numbered on screen."""
+    choices: list[Choice] = []
+    for screen in screens:
+        say("\n".join(text_lines(screen)))
+        offered = actions_of(screen)
+        if offered:
+            choices = list(offered)
+            for line in numbered(choices):
+                say(line)
+    return choices
+
+
+def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The choice whose number was typed, or ``None``."""
+    text = text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1]
+    return None
+
+
+def choose_language(ask: Ask, say: Say) -> str | None:
+    choices = show(say, [pages.language_picker(None)])
+    while True:
+        try:
+            text = ask("> ").strip()
+        except EOFError:
+            return None
+        if text.lower() in QUIT_WORDS:
+            return None
+        choice = pick(text, choices)
+        if choice is not None and isinstance(choice.action, PickLanguage):
+            return choice.action.locale
+
+
+def _reminder_preview(ctx: Context, state: Interview, on: bool) -> list[Screen]:
+    """What the bot would plan: its "Remind me" screens, from the plan, nothing stored."""
+    noon = dt.datetime.combine(ctx.today, dt.time(12), tzinfo=LEGAL_TIMEZONE)
+    rows = planned_rows(evaluate(state.answers, ctx.today, ctx.ruleset), noon) if on else []
+    planned = [(row.remind_at, row.deadline_id) for row in rows]
+    return [person.reminder_settings(ctx, on, planned)]
+
+
+def _screens(reply: Reply) -> list[Screen]:
+    """A reply's screens for a terminal: the toast as a notice, the replaced screen first
+    (a record of a tap is left out: the terminal already shows what was typed)."""
+    screens: list[Screen] = []
+    if reply.toast:
+        screens.append(Notice(reply.toast, "warning"))
+    if reply.replace is not None and not isinstance(reply.replace, Answered | LanguageChosen):
+        screens.append(reply.replace)
+    return [*screens, *reply.screens]
+
+
+def run_chat(
+    rules_dir: str,
+    today: date,
+    locale: str | None,
+    ask: Ask = input,
+    say: Say = print,
+) -> int:
+    """Run the interview until the user quits (q, or end of input). Returns an exit code."""
+    try:
+        ruleset = load_ruleset(rules_dir)
+    except RulesetInvalid as error:
+        for problem in error.problems:
+            say(str(problem))
+        return 1
+    if locale is None:
+        locale = choose_language(ask, say)
+        if locale is None:
+            return 0
+    ctx = Context(ruleset, today, locale, load_catalogs())
+    step: Step = interview.start(ctx, Interview())
+    choices = show(say, _screens(step.reply))
+    while True:
+        state = step.state
+        try:
+            text = ask("> ")
+        except EOFError:
+            return 0
+        if text.strip().lower() in QUIT_WORDS:
+            return 0
+        choice = pick(text, choices)
+        action = choice.action if choice is not None else None
+        screens: list[Screen]
+        if isinstance(action, RemindMe | Reminders):
+            on = action.on if isinstance(action, Reminders) else True
+            screens = _reminder_preview(ctx, state, on)
+        elif action is not None and isinstance(action, InterviewAction):
+            step = interview.act(ctx, state, action)
+            screens = _screens(step.reply)
+        elif action is None:
+            step = interview.answer_typed(ctx, state, text)
+            screens = _screens(step.reply)
+        else:
+            continue
+        offered = show(say, screens)
+        if offered:
+            choices = offered
+        elif choices:  # a detail screen: the result's choices are still there
+            for line in numbered(choices):
+                say(line)
