@@ -298,8 +298,18 @@ def official_screen(ctx: Context, assessment: Assessment) -> Official:
 
 
 def sources_screen(ctx: Context, shown: Presentation) -> Sources:
+    """The law and the sources of every outcome, the whole disclaimer and the day the
+    rules were last checked against the law."""
     _ = ctx._
-    return Sources(_("Legal basis:"), outcome_blocks(shown), _("Legal basis:"), _("Sources:"))
+    reviewed = format_day(date.fromisoformat(shown.content_reviewed), ctx.locale)
+    return Sources(
+        _("Legal basis:"),
+        outcome_blocks(shown),
+        _("Legal basis:"),
+        _("Sources:"),
+        disclaimer=shown.disclaimer,
+        rules_checked=_("Rules last checked: {date}").format(date=reviewed),
+    )
 
 
 def contacts_for(ctx: Context, state: Interview) -> tuple[ContactText, ...]:

@@ -325,6 +325,10 @@ class Sources:
     outcomes: tuple[OutcomeBlock, ...]
     legal_basis: str
     sources: str
+    disclaimer: str = ""
+    """The whole disclaimer (the card has its first sentence)."""
+    rules_checked: str = ""
+    """"Rules last checked: <date>", filled in."""
 
 
 @dataclass(frozen=True)

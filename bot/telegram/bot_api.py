@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 
 from bot.delivery import raw_api
@@ -40,4 +40,13 @@ async def edit_html(
         bot,
         "editMessageText",
         {"chat_id": chat_id, "message_id": message_id, **_params(text, keyboard)},
+    )
+
+
+async def send_file(
+    bot: Bot, chat_id: int, filename: str, content: bytes, caption: str | None = None
+) -> None:
+    """``sendDocument``: a file to open on the phone (the calendar file), with a caption."""
+    await bot.send_document(
+        chat_id, document=InputFile(content, filename=filename), caption=caption
     )

@@ -11,7 +11,7 @@ Kinds that act on the interview carry the token of the state they were drawn for
 | ``B`` | token | Back |
 | ``W`` | token, question id | Why we ask this? |
 | ``C`` | token, question id | change this answer |
-| ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts`` |
+| ``R`` | token, action | result: ``change``, ``remind`` or a detail (``DETAILS``) |
 | ``M`` | ``on`` / ``off`` | reminders on or off |
 | ``F`` | ``yes`` / ``no`` | confirm /forget |
 | ``D`` | reminder id, action | a reminder's ``paid``, ``done``, ``notyet`` |
@@ -42,8 +42,10 @@ from bot.app.screens import (
 MAX_BYTES = 64
 _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
-RESULT_ACTIONS = ("why", "change", "remind", "contacts", "steps", "sources")
-"""``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details."""
+DETAILS = ("why", "contacts", "steps", "sources", "official", "calendar")
+"""The result's details one tap away (``ShowDetail``)."""
+RESULT_ACTIONS = ("change", "remind", *DETAILS)
+"""``change`` lists the answers, ``remind`` turns reminders on; the rest are details."""
 REMINDER_REPLIES = ("paid", "done", "notyet")
 
 
@@ -131,8 +133,8 @@ def decode_action(data: str | None) -> tuple[Action, str | None] | None:
             action = ListAnswers()
         elif name == "remind":
             action = RemindMe()
-        elif name in ("why", "contacts", "steps", "sources"):
-            action = ShowDetail(name)
+        else:
+            action = next((ShowDetail(d) for d in DETAILS if d == name), None)
     elif kind == "M" and fields[0] in ("on", "off"):
         action = Reminders(fields[0] == "on")
     elif kind == "F" and fields[0] in ("yes", "no"):

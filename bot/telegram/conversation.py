@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.app.context import Context
 from bot.app.interview import Step
-from bot.app.screens import Answered, LanguageChosen, Screen
+from bot.app.screens import Answered, CalendarFile, LanguageChosen, Screen
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
 from bot.storage import Storage, User
 from bot.telegram import bot_api, render
@@ -87,6 +87,11 @@ class Turn:
     async def show(self, screens: Sequence[Screen], token: str = "") -> None:
         """Draw screens as messages and send them in order."""
         for screen in screens:
+            if isinstance(screen, CalendarFile):  # a file, not a message text
+                await bot_api.send_file(
+                    self.bot, self.chat_id, screen.filename, screen.content, screen.caption
+                )
+                continue
             await self.send(render.draw(screen, token))
 
     async def deliver(

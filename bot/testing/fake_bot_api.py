@@ -51,6 +51,7 @@ from bot.testing.fake_model import (
     ApiCall,
     Fail,
     SentMessage,
+    UploadedFile,
     bad,
     buttons,
     normalize_params,
@@ -148,6 +149,7 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
                 "getMe": self._get_me,
                 "getUpdates": self._get_updates,
                 "sendMessage": self._send_message,
+                "sendDocument": self._send_document,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "answerCallbackQuery": self._answer_callback_query,
@@ -464,7 +466,14 @@ class FakeRequest(BaseRequest):
         match = _URL_RE.search(url.split("?", 1)[0])
         if match is None:
             return 404, json.dumps(NOT_FOUND.body()).encode()
-        params = request_data.parameters if request_data is not None else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            for name, value in request_data.multipart_data.items():
+                if isinstance(value, tuple):  # (filename, bytes or a file, mime type)
+                    filename, content, *rest = value
+                    data = content if isinstance(content, bytes) else content.read()
+                    mime_type = str(rest[0]) if rest else "application/octet-stream"
+                    params[name] = UploadedFile(str(filename), data, mime_type)
         try:
             status, body = await self._api.handle(
                 match.group("method"), params, token=match.group("token")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.testing.fake_errors import ApiError
-from bot.testing.fake_model import Fail, SentMessage, bad
+from bot.testing.fake_model import Fail, SentMessage, UploadedFile, bad
 from bot.testing.fake_text import TextError, check_reply_markup, visible_text
 
 _CHAT_ACTIONS: Final = frozenset(
@@ -85,6 +85,34 @@ class BotApiMethods:
         )
         self._transcripts[chat_id].append(message)
         self.messages_sent += 1
+        return message.to_api()
+
+    def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file upload with an optional caption (the calendar file)."""
+        chat_id = self._check_chat(params)
+        document = params.get("document")
+        if not isinstance(document, UploadedFile) or not document.content:
+            raise Fail(ApiError(400, "Bad Request: there is no document in the request"))
+        caption = ""
+        if params.get("caption"):
+            try:
+                caption = visible_text(params["caption"], params.get("parse_mode"))
+            except TextError as exc:
+                raise Fail(ApiError(400, str(exc))) from None
+        self._check_send_rate(chat_id)
+        self._record_send(chat_id)
+        message = SentMessage(
+            chat=self.chat_dict(chat_id),
+            message_id=self.next_message_id(chat_id),
+            date=self._timestamp(),
+            text=caption,
+            raw_text=str(params.get("caption") or ""),
+            from_user=self.bot_user(),
+            parse_mode=params.get("parse_mode"),
+            params={k: v for k, v in params.items() if k != "document"},
+            document=document,
+        )
+        self._transcripts[chat_id].append(message)
         return message.to_api()
 
     def _editable(self, params: dict[str, Any], verb: str) -> SentMessage | None:

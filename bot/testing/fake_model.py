@@ -74,6 +74,15 @@ def normalize_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file the bot uploaded (multipart), as the fake received it."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
 @dataclass
 class SentMessage:
     """A message the bot sent, as the fake keeps it (edits applied in place).
@@ -94,6 +103,8 @@ class SentMessage:
     edits: list[str] = field(default_factory=list)
     deleted: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    document: UploadedFile | None = None
+    """The file of a ``sendDocument`` (its caption is ``text``)."""
 
     @property
     def chat_id(self) -> int:
@@ -111,8 +122,18 @@ class SentMessage:
             "from": self.from_user,
             "chat": self.chat,
             "date": self.date,
-            "text": self.text,
         }
+        if self.document is None:
+            message["text"] = self.text
+        else:
+            message["caption"] = self.text
+            message["document"] = {
+                "file_id": f"doc{self.message_id}",
+                "file_unique_id": f"u{self.message_id}",
+                "file_name": self.document.filename,
+                "mime_type": self.document.mime_type,
+                "file_size": len(self.document.content),
+            }
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
         if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
