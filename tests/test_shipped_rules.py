@@ -55,3 +55,63 @@ def test_every_deadline_says_which_answer_done_changes():
         assert kind.answer is not None and RULESET.has_question(kind.answer), deadline_id
     payments = [k for k, v in RULESET.header.deadlines.items() if v.payment]
     assert payments == ["patent_payment"]
+
+
+def test_a_2027_deadline_says_in_the_users_language_how_far_it_may_move():
+    """Arrival on 28 Dec 2026: the registration term runs into 2027, whose decree is
+    not in calendar.yaml; the note names the days. A 2026-only term has no note."""
+    from datetime import date
+
+    from bot.core.rules import evaluate, present
+
+    assert RULESET is not None
+    answers = {
+        "citizenship": "OTHER", "in_russia": "yes", "in_registry": "no",
+        "entry_date": "2026-12-28", "days_in_russia_this_year": 0, "purpose": "tourism",
+        "region": "other", "document": "none", "registered": "no", "children": "no",
+    }  # fmt: skip
+    assessment = evaluate(answers, date(2026, 12, 29), RULESET)
+    registration = assessment.deadline("registration")
+    assert registration is not None and registration.may_move_days == 4
+    stay_limit = assessment.deadline("stay_limit")
+    assert stay_limit is not None and stay_limit.may_move_days is None  # 90 days: no roll
+    for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
+        shown = present(assessment, RULESET, locale)
+        note = next(d.note for d in shown.deadlines if d.id == "registration")
+        assert note == RULESET.header.calendar_note.get(locale).format(days=4)
+        assert "4" in note
+    earlier = evaluate({**answers, "entry_date": "2026-10-05"}, date(2026, 10, 6), RULESET)
+    registration = earlier.deadline("registration")
+    assert registration is not None and registration.may_move_days is None
+
+
+def test_outcomes_marked_pending_say_so_and_have_a_review_date():
+    assert RULESET is not None
+    pending = [o for o in RULESET.outcomes if o.id.startswith("pending_")]
+    assert len(pending) >= 3
+    for outcome in pending:
+        assert outcome.review_by is not None, outcome.id
+        assert "не закон" in outcome.title.ru, outcome.id
+
+
+def test_an_unchecked_registry_leads_the_result_with_the_free_official_check():
+    """A lawful patent holder who has not checked the registry is not told 'legal';
+    the first outcome shown is how to check, and it names the official service."""
+    from datetime import date
+
+    from bot.core.rules import evaluate, present
+
+    assert RULESET is not None
+    answers = {
+        "citizenship": "TJ", "in_russia": "yes", "in_registry": "unknown",
+        "entry_date": "2026-03-02", "purpose": "work", "region": "other", "document": "patent",
+        "patent_issue_date": "2026-03-20", "patent_paid_until": "2026-12-19",
+        "contract_copy_filed": "yes", "registered": "yes", "biometrics_done": "yes",
+        "medical_date": "2026-03-10", "children": "no",
+    }  # fmt: skip
+    shown = present(evaluate(answers, date(2026, 12, 1), RULESET), RULESET, "ru")
+    assert shown.status == "unclear"
+    first = shown.outcomes[0]
+    assert first.id == "registry_check_unknown"
+    assert "бесплатно" in first.title
+    assert [c.id for c in first.contacts] == ["mvd_registry_check"]

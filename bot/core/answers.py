@@ -18,6 +18,7 @@ from typing import Any
 
 from babel.dates import get_month_names
 
+from .locales import REGISTRY
 from .rules.model import LOCALES, Question
 from .rules.ruleset import Ruleset
 
@@ -166,7 +167,7 @@ _EXTRA_MONTHS = {
 @lru_cache(maxsize=1)
 def _month_words() -> dict[str, int]:
     words: dict[str, int] = {}
-    for locale in ("ru", "ky", "tg", "uz_Latn", "uz_Cyrl", "en"):
+    for locale in (*(known.babel for known in REGISTRY), "en"):
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, locale=locale).items():

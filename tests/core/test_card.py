@@ -14,7 +14,8 @@ import bot.core.card as card_module
 from bot.core.card import MAX_VISIBLE, build_card, build_official_sheet
 from bot.core.locales import LOCALES
 from bot.core.rules import Ruleset, evaluate
-from bot.core.rules.present import format_day
+from bot.core.rules.engine import DeadlineDate
+from bot.core.rules.present import deadline_notes, format_day
 from bot.i18n import gettext
 
 from .conftest import d
@@ -117,20 +118,30 @@ def test_a_deadline_today_says_so(shipped_ruleset):
     assert f"{format_day(case.as_of, 'ky')} ({gettext('ky')('today')})" in card.text()
 
 
-def test_a_year_without_holidays_adds_its_warning_beside_the_rules_note(shipped_ruleset):
+def test_a_year_without_its_decree_adds_the_holiday_warning_beside_the_rules_note(
+    shipped_ruleset,
+):
+    """The holiday note used to replace the rules' note; now it is added after it."""
+    ruleset = shipped_ruleset
     answers = {
-        "citizenship": "UZ", "in_russia": "yes", "in_registry": "no",
-        "entry_date": "2027-01-10", "purpose": "work", "region": "other",
-        "document": "patent", "patent_issue_date": "2027-01-20",
-        "patent_paid_until": "2027-02-19", "contract_copy_filed": "yes",
-        "registered": "yes", "biometrics_done": "yes", "medical_date": "2027-01-15",
+        "citizenship": "OTHER", "in_russia": "yes", "in_registry": "no",
+        "entry_date": "2027-04-28", "purpose": "private", "region": "other",
+        "document": "none", "days_in_russia_this_year": 0, "registered": "no",
     }  # fmt: skip
-    assert 2027 not in shipped_ruleset.calendar.years
-    assessment = evaluate(answers, date(2027, 2, 1), shipped_ruleset)
-    card = build_card(assessment, shipped_ruleset, "tg", gettext("tg"))
-    payment = next(i for i in card.actions if i.deadline_id == "patent_payment")
-    holiday = shipped_ruleset.header.calendar_note.tg
-    assert len(payment.notes) == 2 and payment.notes[-1] == holiday
+    assert 2027 not in ruleset.calendar.years
+    assessment = evaluate(answers, date(2027, 4, 29), ruleset)
+    registration = assessment.deadline("registration")
+    assert registration is not None and registration.may_move_days  # 7 working days in May
+    card = build_card(assessment, ruleset, "tg", gettext("tg"))
+    item = next(i for i in card.actions if i.deadline_id == "registration")
+    holiday = ruleset.header.calendar_note.tg.format(days=registration.may_move_days)
+    assert item.notes[-1] == holiday and holiday in card.text()
+
+    payment = next(o for o in ruleset.outcomes if o.id == "patent_valid")
+    written = next(dl for dl in payment.deadlines if dl.id == "patent_payment")
+    moved = DeadlineDate("patent_payment", date(2027, 5, 10), "patent_valid", (), 2)
+    notes = deadline_notes(moved, ruleset, assessment.values, "uz")
+    assert notes == (written.note.uz, ruleset.header.calendar_note.uz.format(days=2))
 
 
 def test_the_card_drops_the_least_needed_parts_to_fit(shipped_ruleset, monkeypatch):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import main
+from bot.core.rules import load_ruleset
 
 from .test_loader_errors import break_file
 
@@ -108,7 +109,10 @@ def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, c
     break_file(
         new_dir, "outcomes/fixture.yaml", "patent_paid_until < as_of", "patent_paid_until <= as_of"
     )
-    break_file(new_dir, "ruleset.yaml", 'version: "1.0.0"', 'version: "1.0.1"')
+    version = load_ruleset(rules_dir).version  # the shipped one, whatever it is now
+    major, minor, patch = version.split(".")
+    bumped = f"{major}.{minor}.{int(patch) + 1}"
+    break_file(new_dir, "ruleset.yaml", f'version: "{version}"', f'version: "{bumped}"')
     assert main(["rules", "diff", str(rules_dir), str(new_dir)]) == 0
     out = capsys.readouterr().out
     assert "2 checked, 1 unchanged, 1 change status" in out

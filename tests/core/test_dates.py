@@ -65,9 +65,10 @@ def test_negative_working_days_count_backwards(ruleset):
     assert calendar.add_working_days(d("2026-01-30"), -10) == d("2026-01-16")
 
 
-def test_years_without_a_calendar_fall_back_to_weekends():
+def test_years_without_a_decree_still_have_the_labour_code_holidays():
     calendar = WorkingCalendar()
-    assert calendar.next_working_day(d("2030-01-05")) == d("2030-01-07")  # Sat → Mon
+    assert calendar.next_working_day(d("2030-01-05")) == d("2030-01-09")  # 1-8 Jan are holidays
+    assert calendar.next_working_day(d("2030-01-12")) == d("2030-01-14")  # Sat → Mon
 
 
 @pytest.mark.parametrize(

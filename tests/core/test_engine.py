@@ -212,9 +212,20 @@ def test_lazy_and_eager_evaluation_agree_on_every_rule_case(shipped_ruleset):
 
 
 def test_a_deadline_beyond_the_official_calendar_says_it_may_move(ruleset):
-    answers = {**PATENT_WORKER, "patent_paid_until": "2027-01-10"}
-    shown = present(evaluate(answers, d("2026-12-20"), ruleset), ruleset, "ru")
+    """Only a term counted in working days over a year without a decree may move,
+    and the note says by how much; a paid-until date never moves."""
+    answers = {
+        **PATENT_WORKER, "document": "none", "registered": "no",
+        "citizenship": "OTHER", "entry_date": "2026-12-28",
+    }  # fmt: skip
+    shown = present(evaluate(answers, d("2026-12-29"), ruleset), ruleset, "ru")
+    registration = next(x for x in shown.deadlines if x.id == "registration")
+    assert registration.date == "2027-01-15"  # 7 working days, New Year holidays skipped
+    assert registration.may_move_days == 4
+    assert registration.note == ruleset.header.calendar_note.ru.format(days=4)
+    paid = {**PATENT_WORKER, "patent_paid_until": "2027-01-10"}
+    shown = present(evaluate(paid, d("2026-12-20"), ruleset), ruleset, "ru")
     payment = next(x for x in shown.deadlines if x.id == "patent_payment")
-    assert payment.note == ruleset.header.calendar_note.ru
+    assert payment.note is None and payment.may_move_days is None
     earlier = present(evaluate(PATENT_WORKER, d("2025-06-01"), ruleset), ruleset, "ru")
     assert all(x.note is None for x in earlier.deadlines)

@@ -47,7 +47,7 @@ def edit(rules: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def add_deadline(rules: Path, version: str = "1.1.0") -> None:
+def add_deadline(rules: Path, version: str = "1.2.0") -> None:
     """A change that matters to patent holders: a new deadline on their outcome."""
     edit(
         rules,
@@ -55,7 +55,7 @@ def add_deadline(rules: Path, version: str = "1.1.0") -> None:
         '      - id: patent_reissue\n        date: "patent_reissue_deadline"\n',
         NEW_DEADLINE,
     )
-    edit(rules, "ruleset.yaml", 'version: "1.0.0"', f'version: "{version}"')
+    edit(rules, "ruleset.yaml", 'version: "1.1.0"', f'version: "{version}"')
 
 
 async def _people(app, api: FakeBotAPI, ruleset: Ruleset) -> tuple[BotUser, BotUser]:
@@ -79,7 +79,7 @@ async def test_a_broken_ruleset_is_rejected_and_the_old_one_keeps_serving(
     edit(rules_copy, "outcomes/fixture.yaml", "status: legal", "status: legal\n    colour: green")
     await admin.say("/reload")
     reply = admin.last().text
-    assert reply.startswith(f"Ruleset rejected. Still serving 1.0.0 ({served.fingerprint}).")
+    assert reply.startswith(f"Ruleset rejected. Still serving 1.1.0 ({served.fingerprint}).")
     assert "rules/outcomes/fixture.yaml:5: unknown key 'colour'" in reply
     assert services_of(app).ruleset is served
     await user.say("/status")  # the bot keeps answering with the old rules
@@ -124,9 +124,9 @@ async def test_a_good_ruleset_is_swapped_in_and_affected_users_are_told_once(
     await admin.say("/reload")
     reply = admin.last().text
     new = services_of(app).ruleset
-    assert new is not served and new.version == "1.1.0"
+    assert new is not served and new.version == "1.2.0"
     assert reply.startswith(
-        f"Now serving ruleset 1.1.0 ({new.fingerprint}), was 1.0.0 ({served.fingerprint})."
+        f"Now serving ruleset 1.2.0 ({new.fingerprint}), was 1.1.0 ({served.fingerprint})."
     )
     assert "rule tests passed" in reply
     await wait_for_tasks(services_of(app))
@@ -144,7 +144,7 @@ async def test_a_good_ruleset_is_swapped_in_and_affected_users_are_told_once(
         if r.state == "scheduled"
     }
     assert ("medical_renewal", 2, msk(2025, 6, 28, 10)) in planned
-    assert (await db.get_user(reminded.user_id)).ruleset_version == "1.1.0"
+    assert (await db.get_user(reminded.user_id)).ruleset_version == "1.2.0"
     assert await db.get_state(SERVED) == new.fingerprint
 
     await admin.say("/reload")  # the same again: nobody is told twice
@@ -183,7 +183,7 @@ async def test_a_changed_ruleset_is_picked_up_on_start(
         "patent_paid_until >= as_of",
         "patent_paid_until > as_of",
     )
-    edit(rules_copy, "ruleset.yaml", 'version: "1.1.0"', 'version: "1.2.0"')
+    edit(rules_copy, "ruleset.yaml", 'version: "1.2.0"', 'version: "1.3.0"')
     broken = load_ruleset(rules_copy)  # loads, but fails its own tests
     app, db = await make_app(ruleset=broken)
     await pick_up_on_start(services_of(app))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .dates import Span
 from .expressions import Compiled, to_cel
 from .model import STATUSES, Outcome, Question
 from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason
@@ -56,6 +57,9 @@ class DeadlineDate:
     date: date
     outcome_id: str
     remind_days_before: tuple[int, ...]
+    may_move_days: int | None = None
+    """Up to how many days the date may move once a missing yearly decree of
+    transfers is published (None: it cannot, every count it rests on is decreed)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,8 @@ class _Values:
         self.errors: list[EvaluationError] = []
         self.hidden: dict[str, EvaluationError | None] = {}
         """Derived values computed but not yet read, with the error computing each gave."""
+        self.spans: dict[str, tuple[Span, ...]] = {}
+        """The working-day counts each derived value was computed with."""
 
     def derive_all(self, levels: tuple[tuple[tuple[str, Compiled], ...], ...]) -> None:
         for level in levels:
@@ -203,6 +209,9 @@ class _Values:
             for name, compiled in level:
                 errors: list[EvaluationError] = []
                 result = _run(compiled, self.context.cel, self.known, errors)
+                spans = self.context.trace.take()
+                if spans:
+                    self.spans[name] = spans
                 self.known[name] = result
                 self.hidden[name] = errors[0] if errors else None
                 update[name] = to_cel(result)
@@ -220,6 +229,16 @@ class _Values:
     def run(self, expression: ExpressionPlan) -> Any:
         self.show(expression.read_derived)
         return _run(expression.compiled, self.context.cel, self.known, self.errors)
+
+    def run_counted(self, expression: ExpressionPlan) -> tuple[Any, tuple[Span, ...]]:
+        """`run`, with the working-day counts the value rests on (its own and those of
+        the derived values it reads)."""
+        self.context.trace.take()
+        value = self.run(expression)
+        spans = list(self.context.trace.take())
+        for name in expression.read_derived:
+            spans.extend(self.spans.get(name, ()))
+        return value, tuple(spans)
 
     def holds(self, expression: ExpressionPlan) -> Any:
         """The value of a condition, or False as soon as a guard fails."""
@@ -272,10 +291,13 @@ def evaluate(
         fired.append(FiredOutcome(outcome, outcome_plan.reasons, outcome_plan.questions_read))
         state.show(outcome_plan.text_derived)
         for deadline in outcome_plan.deadlines:
-            when = state.run(deadline.date)
+            when, spans = state.run_counted(deadline.date)
             if isinstance(when, date):
+                may_move = ruleset.calendar.may_move_days(when, spans) if spans else None
                 deadlines.append(
-                    DeadlineDate(deadline.id, when, outcome.id, deadline.remind_days_before)
+                    DeadlineDate(
+                        deadline.id, when, outcome.id, deadline.remind_days_before, may_move
+                    )
                 )
 
     statuses = {o.status for o in fired if o.status != "info"}

@@ -25,6 +25,7 @@ import cel
 
 from .dates import (
     MONTH_END_RULES,
+    Span,
     WorkingCalendar,
     add_months,
     days_between,
@@ -70,8 +71,39 @@ def _as_int(value: Any) -> int | None:
     return value
 
 
-def date_functions(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
-    """The functions rule authors may call, bound to the ruleset's working-day calendar."""
+class WorkingDayTrace:
+    """The working-day counts an evaluation made, so a deadline can say how far a
+    year's missing decree could move it (`WorkingCalendar.may_move_days`).
+
+    One per CEL context (per thread); the engine takes the spans after each run.
+    """
+
+    __slots__ = ("spans",)
+
+    def __init__(self) -> None:
+        self.spans: list[Span] = []
+
+    def record(self, start: date, end: date) -> None:
+        if end >= start:
+            self.spans.append(Span(start, end))
+        else:
+            self.spans.append(Span(end, start, backwards=True))
+
+    def take(self) -> tuple[Span, ...]:
+        if not self.spans:
+            return ()
+        spans = tuple(self.spans)
+        self.spans.clear()
+        return spans
+
+
+def date_functions(
+    calendar: WorkingCalendar, trace: WorkingDayTrace | None = None
+) -> dict[str, Callable[..., Any]]:
+    """The functions rule authors may call, bound to the ruleset's working-day calendar.
+
+    With a `trace`, each working-day count is recorded in it.
+    """
 
     def dated(fn: Callable[..., date | None]) -> Callable[..., Any]:
         def wrapper(*args: Any) -> Any:
@@ -93,12 +125,22 @@ def date_functions(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
     @dated
     def add_working_days(day: Any, count: Any) -> date | None:
         d, n = _as_date(day), _as_int(count)
-        return None if d is None or n is None else calendar.add_working_days(d, n)
+        if d is None or n is None:
+            return None
+        result = calendar.add_working_days(d, n)
+        if trace is not None:
+            trace.record(d, result)
+        return result
 
     @dated
     def next_working_day(day: Any) -> date | None:
         d = _as_date(day)
-        return None if d is None else calendar.next_working_day(d)
+        if d is None:
+            return None
+        result = calendar.next_working_day(d)
+        if trace is not None:
+            trace.record(d, result)
+        return result
 
     @dated
     def add_months_(day: Any, count: Any, rule: Any) -> date | None:

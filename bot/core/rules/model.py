@@ -136,7 +136,7 @@ class RulesetHeader(Strict):
     scam_warning: Text
     uncertain_note: Text
     calendar_note: Text
-    """Shown by a deadline in a year whose official holidays are not in calendar.yaml."""
+    """Shown by a deadline that a year's missing decree could move; `{days}` is how far."""
 
     @field_validator("statuses")
     @classmethod
@@ -178,12 +178,27 @@ class SourcesFile(Strict):
 # --------------------------------------------------------------------------- calendar
 
 
+class CalendarTransfer(Strict):
+    """One transfer of a decree: the day off of `from` (a weekend day) moves to `to`."""
+
+    from_day: date = Field(alias="from")
+    to_day: date = Field(alias="to")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class CalendarYear(Strict):
-    """Official non-working days and transferred working days of one year."""
+    """The government's decree for one year: its transfers of days off.
+
+    The holidays themselves come from the Labour Code (computed in `dates.py`).
+    `non_working` and `working_weekends` are the lists as published, optional,
+    checked against the computed calendar.
+    """
 
     decree: StrictStr = Field(min_length=1)
     sources: list[Annotated[str, Field(pattern=r"^https?://\S+$")]] = Field(min_length=1)
-    non_working: list[StrictStr | date] = Field(min_length=1)
+    transfers: list[CalendarTransfer] = Field(default_factory=list)
+    non_working: list[StrictStr | date] = Field(default_factory=list)
     """Dates (`2025-01-01`) or inclusive ranges (`2025-01-01..2025-01-08`)."""
     working_weekends: list[date] = Field(default_factory=list)
 
@@ -363,6 +378,9 @@ class Outcome(Strict):
     valid_until: date | None = None
     uncertain: Text | None = None
     """Set where the reference marks a fact uncertain: shown with the official check."""
+    review_by: date | None = None
+    """For a draft or pending bill: the day to check it again (`rules check` warns
+    once `content_reviewed` has passed it)."""
     scam_warning: bool = False
     contacts: list[Ident] = Field(default_factory=list)
     overdue: bool = False
@@ -396,6 +414,8 @@ class RuleTestExpect(Strict):
     excludes: list[Ident] = Field(default_factory=list)
     deadlines: dict[Ident, date | None] = Field(default_factory=dict)
     """Deadline id → expected date; `null` means the deadline must be absent."""
+    may_move: dict[Ident, int | None] = Field(default_factory=dict)
+    """Deadline id → up to how many days a missing decree may move it; `null`: it cannot."""
 
 
 class RuleTest(Strict):

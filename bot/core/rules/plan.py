@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import cel
 
-from .expressions import DATE_PROBE, DATE_PROBE_VALUE, Compiled, to_cel
+from .expressions import (
+    DATE_PROBE,
+    DATE_PROBE_VALUE,
+    Compiled,
+    WorkingDayTrace,
+    date_functions,
+    to_cel,
+)
 from .model import Clause, Outcome, Question
 
 if TYPE_CHECKING:
@@ -126,6 +133,7 @@ class EvaluationPlan:
             earlier.add(question.id)
         self.all_questions_unknown: dict[str, Any] = dict.fromkeys(self.question_ids)
         self._functions = dict(ruleset.functions)
+        self._calendar = ruleset.calendar
         self._parameter_values: Callable[[date, str | None], dict[str, Any]] = (
             ruleset.parameter_values
         )
@@ -270,7 +278,9 @@ class EvaluationPlan:
                 contexts.clear()
             base = {**self.all_questions_unknown, "as_of": to_cel(as_of)}
             base[DATE_PROBE] = DATE_PROBE_VALUE
-            context = contexts[as_of] = CelContext(base, self._functions)
+            trace = WorkingDayTrace()
+            functions = {**self._functions, **date_functions(self._calendar, trace)}
+            context = contexts[as_of] = CelContext(base, functions, trace)
         try:
             context.set({**self.all_questions_unknown, **values})
         except Exception:
@@ -287,11 +297,18 @@ class CelContext:
     `set` compares with what the context already holds and updates in one call.
     """
 
-    __slots__ = ("_held", "cel")
+    __slots__ = ("_held", "cel", "trace")
 
-    def __init__(self, values: dict[str, Any], functions: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(
+        self,
+        values: dict[str, Any],
+        functions: Mapping[str, Callable[..., Any]],
+        trace: WorkingDayTrace | None = None,
+    ) -> None:
         self.cel = cel.Context(values, dict(functions))
         self._held = dict(values)
+        self.trace = trace if trace is not None else WorkingDayTrace()
+        """Working-day counts made by runs in this context (see `WorkingDayTrace`)."""
 
     def set(self, values: Mapping[str, Any]) -> None:
         held = self._held

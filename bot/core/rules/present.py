@@ -80,9 +80,11 @@ class DeadlineText:
     remind_days_before: tuple[int, ...]
     note: str | None
     """All of `notes` in one text; None without any."""
+    may_move_days: int | None = None
+    """How many days the missing decree of a year could move it (None: it cannot move)."""
     notes: tuple[str, ...] = ()
-    """What the rules wrote for this deadline, then the holiday-calendar warning
-    when the year's official holidays are not in the calendar yet."""
+    """What the rules wrote for this deadline, then the holiday-calendar warning when
+    the date may move because its year's decree is not in the calendar yet."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
             label=header.deadlines[d.id].label.get(locale),
             outcome=d.outcome_id,
             remind_days_before=tuple(d.remind_days_before),
+            may_move_days=d.may_move_days,
             note=" ".join(notes) or None,
             notes=notes,
         )
@@ -233,8 +236,8 @@ def deadline_notes(
     deadline: DeadlineDate, ruleset: Ruleset, values: Mapping[str, Any], locale: str
 ) -> tuple[str, ...]:
     """What the rules wrote for this deadline, then the holiday-calendar warning when
-    the deadline's year has no official holidays in `calendar.yaml` yet (added to
-    the rules' note, never put in its place)."""
+    the date may move because its year's decree is not in `calendar.yaml` yet (added
+    to the rules' note, never put in its place)."""
     notes: list[str] = []
     for outcome in ruleset.outcomes:
         if outcome.id != deadline.outcome_id:
@@ -242,9 +245,8 @@ def deadline_notes(
         for written in outcome.deadlines:
             if written.id == deadline.id and written.note is not None:
                 notes.append(fill(written.note, dict(values), ruleset, locale))
-    years = ruleset.calendar.years
-    if years and deadline.date.year not in years:
-        notes.append(ruleset.header.calendar_note.get(locale))
+    if deadline.may_move_days is not None:
+        notes.append(ruleset.header.calendar_note.get(locale).format(days=deadline.may_move_days))
     return tuple(notes)
 
 

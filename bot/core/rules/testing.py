@@ -50,6 +50,14 @@ def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
             problems.append(
                 f"deadline {deadline_id}: expected {expected.isoformat()}, got {actual.date.isoformat()}"
             )
+    for deadline_id, days in expect.may_move.items():
+        found = assessment.deadline(deadline_id)
+        if found is None:
+            problems.append(f"deadline {deadline_id}: expected (may move {days}), got none")
+        elif found.may_move_days != days:
+            problems.append(
+                f"deadline {deadline_id}: may move {found.may_move_days} days, expected {days}"
+            )
     for error in assessment.errors:
         problems.append(f"rule error in `{error.expression}`: {error.message}")
     return [RuleProblem(test.file, test.line, f"test {case.name!r}: {p}") for p in problems]
