@@ -368,6 +368,18 @@ class CrossChecker:
                         self.outcome_reads |= compiled.variables
                     if deadline.note:
                         self.placeholders(file, (*d_path, "note"), deadline.note)
+                for number, condition in outcome.step_if.items():
+                    s_path = (*path, "step_if", number)
+                    if number > len(outcome.steps.get("ru")):
+                        self.out.add(
+                            file,
+                            file.line(s_path),
+                            f"step_if names step {number}, but the outcome has "
+                            f"{len(outcome.steps.get('ru'))} steps",
+                        )
+                    # answers only: steps are worded after the evaluation, from the answers
+                    answers_only = frozenset(self.question_ids | RESERVED_NAMES)
+                    self.compile(file, s_path, condition, answers_only)
                 self.check_sources(file, (*path, "sources"), outcome.sources)
                 for c_index, contact in enumerate(outcome.contacts):
                     if contact not in self.contact_ids:

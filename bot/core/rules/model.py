@@ -386,6 +386,9 @@ class Outcome(Strict):
     overdue: bool = False
     """The outcome says a deadline has already passed (registration late, patent
     lapsed): the result card says it first, before any status that reads calmer."""
+    step_if: dict[Annotated[int, Field(ge=1)], Expression] = Field(default_factory=dict)
+    """Step number (from 1) → condition on the answers: the step is shown only when it
+    holds (the Belarus exemption only to Belarusians, Moscow rules only in Moscow)."""
 
     @field_validator("deadlines")
     @classmethod

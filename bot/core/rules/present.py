@@ -18,6 +18,7 @@ from babel.dates import format_date
 from bot.core.locales import babel_locale, normalize_locale
 
 from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
+from .expressions import to_cel
 from .model import Text
 from .ruleset import Ruleset
 
@@ -184,7 +185,9 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
     status_text = header.statuses[assessment.status]
     citizenship = assessment.answers.get("citizenship")
     ordered = sorted(assessment.outcomes, key=_display_order)
-    outcomes = tuple(_outcome(fired, ruleset, values, locale, citizenship) for fired in ordered)
+    outcomes = tuple(
+        _outcome(fired, ruleset, values, locale, citizenship, assessment) for fired in ordered
+    )
     deadlines = tuple(
         DeadlineText(
             id=d.id,
@@ -261,14 +264,23 @@ def _outcome(
     values: dict[str, Any],
     locale: str,
     citizenship: object = None,
+    assessment: Assessment | None = None,
 ) -> OutcomeText:
     outcome = fired.outcome
     header = ruleset.header
+    steps = outcome.steps.get(locale)
+    if outcome.step_if and assessment is not None:
+        steps = [
+            step
+            for number, step in enumerate(steps, 1)
+            if number not in outcome.step_if
+            or _step_applies(ruleset, outcome.step_if[number], assessment)
+        ]
     return OutcomeText(
         id=outcome.id,
         status=outcome.status,
         title=fill(outcome.title, values, ruleset, locale),
-        steps=tuple(fill(step, values, ruleset, locale) for step in outcome.steps.get(locale)),
+        steps=tuple(fill(step, values, ruleset, locale) for step in steps),
         legal_basis=fill(outcome.legal_basis, values, ruleset, locale),
         sources=tuple(
             SourceLink(id=s, title=ruleset.sources[s].title, url=ruleset.sources[s].url)
@@ -289,6 +301,23 @@ def _outcome(
             if serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
         ),
     )
+
+
+def _step_applies(ruleset: Ruleset, condition: str, assessment: Assessment) -> bool:
+    """Whether a step's `step_if` holds for the counted answers; a condition that
+    cannot be decided (an answer is missing) shows the step: one step too many is
+    better than a missing one."""
+    compiled = ruleset.compiled[condition]
+    answers = assessment.answers
+    if any(answers.get(name) is None for name in compiled.variables if ruleset.has_question(name)):
+        return True
+    context = ruleset.plan.context(
+        assessment.as_of, {qid: to_cel(value) for qid, value in answers.items()}
+    )
+    try:
+        return compiled.run(context.cel) is not False
+    except Exception:  # a type error on an odd answer: undecided
+        return True
 
 
 def serves(for_citizenship: list[str] | None, citizenship: object) -> bool:
