@@ -58,8 +58,34 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         length = self._likely.get(key)
         if length is None:
-            length = self._likely[key] = likely_length(self.answers, ruleset, as_of)
+            length = self._likely[key] = _shared_likely_length(self.answers, ruleset, as_of)
         return length
+
+
+_LIKELY: dict[tuple[str, date, frozenset[tuple[str, str]]], int] = {}
+_LIKELY_LIMIT = 4096
+
+
+def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
+    """`likely_length`, shared by everyone who gave the same deciding answers.
+
+    Why it can be shared: only the answers some `ask_if` or option `only_if` reads
+    change which questions are asked, so the likely length depends on those alone
+    (most people share a few prefixes: "UZ, in Russia, patent"). A walk ahead costs
+    about 0.7 ms; a step of the bot costs about 1.5 ms in all (BENCHMARKS.md, 1).
+    """
+    readers = _deciding_questions(ruleset) | _option_condition_reads(ruleset)
+    key = (
+        ruleset.fingerprint,
+        as_of,
+        frozenset((qid, str(answers[qid])) for qid in readers if qid in answers),
+    )
+    length = _LIKELY.get(key)
+    if length is None:
+        if len(_LIKELY) >= _LIKELY_LIMIT:
+            _LIKELY.clear()
+        length = _LIKELY[key] = likely_length(answers, ruleset, as_of)
+    return length
 
 
 def next_question(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> Question | None:
@@ -235,6 +261,17 @@ def _deciding_questions(ruleset: Ruleset) -> frozenset[str]:
         for question in ruleset.questions
         if question.ask_if is not None
         for name in ruleset.compiled[question.ask_if].variables
+    )
+
+
+def _option_condition_reads(ruleset: Ruleset) -> frozenset[str]:
+    """Questions read by some option's `only_if`: they change which options are offered."""
+    return frozenset(
+        name
+        for question in ruleset.questions
+        for option in question.options
+        if option.only_if is not None
+        for name in ruleset.compiled[option.only_if].variables
     )
 
 

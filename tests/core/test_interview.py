@@ -368,3 +368,18 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
     current_question(moved, ruleset, TODAY)
     assert len(walks) == 3
     assert Interview({"citizenship": "UZ"}) == state  # the cache is not part of equality
+
+
+def test_the_shared_likely_length_equals_the_walk_for_every_persona_prefix(shipped_ruleset):
+    """Shared by deciding answers only: every prefix of every rule-test persona, with
+    its other answers present or not, gives what walking ahead gives."""
+    from bot.core.interview import _shared_likely_length, likely_length
+
+    ruleset = shipped_ruleset
+    for located in ruleset.tests:
+        case = located.case
+        order = [q.id for q in ruleset.questions if q.id in case.answers]
+        for end in range(len(order) + 1):
+            answers = {qid: case.answers[qid] for qid in order[:end]}
+            walked = likely_length(answers, ruleset, case.as_of)
+            assert _shared_likely_length(answers, ruleset, case.as_of) == walked, case.name
