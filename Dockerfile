@@ -10,6 +10,12 @@
 #   -e HAMROH_WEBHOOK_SECRET=<1-256 of A-Z a-z 0-9 _ -> -p 127.0.0.1:8443:8443
 # and let the proxy forward https://bot.example.org/hook/<random> unchanged to port 8443.
 #
+# The web pages (hamroh web: no token, no volume, nothing stored; see README "On the web"):
+#   docker run -d --name hamroh-web --restart unless-stopped -p 127.0.0.1:8080:8080 \
+#       --health-cmd "hamroh web --check --port 8080" hamroh hamroh web --host 0.0.0.0 --port 8080
+# and put a TLS proxy in front of 127.0.0.1:8080. The bot's heartbeat check below does
+# not apply to the web: --health-cmd replaces it (GET /health answers "ok").
+#
 # Operations (inside the running container):
 #   docker exec hamroh hamroh health                       # 0 = heartbeat fresh
 #   docker exec hamroh hamroh db backup /data/backups/     # online, checked copy
@@ -59,6 +65,8 @@ USER 10001:10001
 VOLUME ["/data"]
 # Only used in webhook mode (HAMROH_WEBHOOK_URL set); publish it to the proxy.
 EXPOSE 8443
+# The web pages, when the container runs `hamroh web --host 0.0.0.0 --port 8080`.
+EXPOSE 8080
 # PTB stops on SIGTERM: no new updates, the ones taken are finished, then exit.
 STOPSIGNAL SIGTERM
 # Healthy while the heartbeat (written every 30 s while the bot runs and its database

@@ -32,7 +32,7 @@ from telegram.ext import (
 from bot.core.rules import Ruleset, load_ruleset
 from bot.i18n import LOCALES
 from bot.settings import Settings
-from bot.storage import Database
+from bot.storage import Storage, open_storage
 from bot.telegram.app import build_application, shutdown, startup
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI, FakeClock
@@ -44,32 +44,60 @@ def shipped_ruleset() -> Ruleset:
     return load_ruleset(ROOT / "rules")
 
 
+class RoundRobin:
+    """Feeds updates to several instances in turn, as a load balancer would."""
+
+    def __init__(self, drivers: list[Driver]) -> None:
+        self.drivers = drivers
+        self._next = itertools.cycle(drivers)
+
+    async def feed(self, data: dict[str, object]) -> None:
+        await next(self._next).feed(data)
+
+    @property
+    def updates(self) -> int:
+        return sum(driver.updates for driver in self.drivers)
+
+
 @contextlib.asynccontextmanager
 async def ours(
-    api: FakeBotAPI, ruleset: Ruleset, db_path: Path
-) -> AsyncIterator[tuple[Driver, Database]]:
-    """The real bot, started (update fetcher running), with its database."""
-    database = await Database.open(db_path)
-    settings = Settings(bot_token=DEFAULT_TOKEN, db_path=db_path, rules_dir=ROOT / "rules")
-    application = build_application(
-        settings,
-        storage=database,
-        ruleset=ruleset,
-        clock=FakeClock(NOW),
-        request=api.request(read_timeout=None),
-        get_updates_request=api.request(),
-    )
-    driver = Driver(application)
-    await application.initialize()
-    await startup(application)
-    await application.start()
+    api: FakeBotAPI, ruleset: Ruleset, target: Path | str, instances: int = 1
+) -> AsyncIterator[tuple[Driver | RoundRobin, Storage]]:
+    """The real bot, started (update fetcher running), with its database.
+
+    ``target``: a SQLite file, or a PostgreSQL URL; ``instances`` > 1 (PostgreSQL)
+    starts that many applications, each with its own connection pool, fed in turn.
+    """
+    if isinstance(target, Path):
+        settings = Settings(bot_token=DEFAULT_TOKEN, db_path=target, rules_dir=ROOT / "rules")
+    else:
+        settings = Settings(bot_token=DEFAULT_TOKEN, database_url=target, rules_dir=ROOT / "rules")
+    started: list[tuple[Application, Storage]] = []  # type: ignore[type-arg]
+    drivers = []
     try:
-        yield driver, database
+        for _ in range(instances):
+            database = await open_storage(target)
+            application = build_application(
+                settings,
+                storage=database,
+                ruleset=ruleset,
+                clock=FakeClock(NOW),
+                request=api.request(read_timeout=None),
+                get_updates_request=api.request(),
+            )
+            drivers.append(Driver(application))
+            await application.initialize()
+            await startup(application)
+            await application.start()
+            started.append((application, database))
+        driver: Driver | RoundRobin = drivers[0] if instances == 1 else RoundRobin(drivers)
+        yield driver, started[0][1]
     finally:
-        await application.stop()
-        await shutdown(application)
-        await application.shutdown()
-        await database.close()
+        for application, database in started:
+            await application.stop()
+            await shutdown(application)
+            await application.shutdown()
+            await database.close()
 
 
 async def _reply_ok(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,7 +168,7 @@ def assignment(index: int) -> tuple[str, str]:
 
 
 async def reference(
-    driver: Driver, api: FakeBotAPI, ruleset: Ruleset, db: Database
+    driver: Driver | RoundRobin, api: FakeBotAPI, ruleset: Ruleset, db: Storage
 ) -> dict[tuple[str, str], tuple[Outcome, dict[str, str]]]:
     """One sequential run per persona and language: what every run must reproduce."""
     expected = {}
@@ -152,16 +180,24 @@ async def reference(
 
 
 async def run_ours(
-    ruleset: Ruleset, users: int, first_id: int, latency: float = 0.0
+    ruleset: Ruleset,
+    users: int,
+    first_id: int,
+    latency: float = 0.0,
+    *,
+    database_url: str | None = None,
+    instances: int = 1,
 ) -> tuple[int, float, int, int]:
     """``(updates, seconds, correct, updates_per_user)`` for ``users`` concurrent people.
 
     The reference runs without latency (it is sequential); ``latency`` applies to the
-    timed run only.
+    timed run only. ``database_url``: on PostgreSQL (an emptied database) instead of a
+    fresh SQLite file, with ``instances`` applications.
     """
     api = FakeBotAPI()
     with tempfile.TemporaryDirectory() as tmp:
-        async with ours(api, ruleset, Path(tmp) / "bench.sqlite3") as (driver, db):
+        target: Path | str = database_url or Path(tmp) / "bench.sqlite3"
+        async with ours(api, ruleset, target, instances) as (driver, db):
             expected = await reference(driver, api, ruleset, db)
             api.latency = latency
             people = []

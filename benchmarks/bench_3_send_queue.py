@@ -31,7 +31,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot.delivery import MessagePayload, Outbox, OutboxItem, SendBudget, Sender
-from bot.storage import Database
+from bot.storage import Storage, open_storage
 from bot.testing import FakeBotAPI
 
 TARGET_UNPACED = 5000.0
@@ -45,7 +45,7 @@ async def _bot(api: FakeBotAPI) -> Bot:
     return bot
 
 
-async def _fill(db: Database, count: int, first_chat: int = 10_000) -> Outbox:
+async def _fill(db: Storage, count: int, first_chat: int = 10_000) -> Outbox:
     outbox = Outbox(db)
     now = dt.datetime.now(dt.UTC)
     items = [OutboxItem(first_chat + i, MessagePayload(TEXT), "reminder") for i in range(count)]
@@ -53,17 +53,19 @@ async def _fill(db: Database, count: int, first_chat: int = 10_000) -> Outbox:
     return outbox
 
 
-async def _states(db: Database) -> dict[str, int]:
-    async with (
-        db.connection.read() as conn,
-        conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state") as cur,
-    ):
-        return {str(state): int(n) for state, n in await cur.fetchall()}
+async def _states(db: Storage) -> dict[str, int]:
+    states: dict[str, int] = {}
+    for (_kind, state), n in (await db.queue.counts()).items():
+        states[state] = states.get(state, 0) + n
+    return states
 
 
-async def unpaced(count: int, tmp: Path) -> tuple[float, dict[str, int]]:
+async def unpaced(
+    count: int, tmp: Path, target: Path | str | None = None
+) -> tuple[float, dict[str, int]]:
+    """Pacing off; ``target`` is the database (default: a SQLite file in ``tmp``)."""
     api = FakeBotAPI()
-    db = await Database.open(tmp / "unpaced.sqlite3")
+    db = await open_storage(target or tmp / "unpaced.sqlite3")
     try:
         outbox = await _fill(db, count)
         bot = await _bot(api)
@@ -104,9 +106,11 @@ def _rate(api: FakeBotAPI) -> tuple[float, int]:
     return (len(sends) - 1) / span if span > 0 else float("inf"), floods
 
 
-async def paced(count: int, tmp: Path) -> tuple[float, int, dict[str, int]]:
+async def paced(
+    count: int, tmp: Path, target: Path | str | None = None
+) -> tuple[float, int, dict[str, int]]:
     api = FakeBotAPI(rate_limit_per_second=30)
-    db = await Database.open(tmp / "paced.sqlite3")
+    db = await open_storage(target or tmp / "paced.sqlite3")
     try:
         outbox = await _fill(db, count)
         bot = await _bot(api)

@@ -5,6 +5,7 @@
                                              --ics OUT.ics / --timeline OUT.png for the phone
     hamroh chat                              the whole interview in the terminal
     hamroh run                               the Telegram bot
+    hamroh web [--host H] [--port P]         the same interview as web pages (no token needed)
     hamroh broadcast new|list|show|cancel    admin broadcasts (see bot/admin/cli.py)
     hamroh health                            exit 0 only if the bot's heartbeat is fresh
     hamroh db backup PATH                    online copy of the database, checked
@@ -263,6 +264,76 @@ def rules_diff(old_dir: str, new_dir: str, as_of: date, db_path: str | None) -> 
     return 0
 
 
+# --------------------------------------------------------------------------- web
+
+
+def check_web(host: str, port: int) -> int:
+    """The container health check of the web service: ``GET /health`` answers ``ok``."""
+    import httpx
+
+    address = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    try:
+        response = httpx.get(f"http://{address}:{port}/health", timeout=5)
+    except httpx.HTTPError as error:
+        print(f"hamroh web --check: no answer from {address}:{port} ({error})", file=sys.stderr)
+        return 1
+    if response.status_code != 200 or response.text != "ok":
+        print(
+            f"hamroh web --check: {address}:{port} answered {response.status_code}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def run_web(host: str, port: int, as_of: str | None, access_log: bool) -> int:
+    """Serve the web channel with the settings of the environment (no token needed)."""
+    if not 1 <= port <= 65535:
+        print(f"hamroh web: --port {port} is not a port (1-65535)", file=sys.stderr)
+        return 2
+    from pydantic import ValidationError
+
+    from bot.core.rules import RulesetInvalid, load_ruleset
+    from bot.i18n import load_catalogs
+    from bot.ops.logs import configure_logging
+    from bot.settings import Settings
+    from bot.web.server import moscow_today, serve
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"hamroh web: {name}: {problem['msg']}", file=sys.stderr)
+        return 2
+    try:
+        ruleset = load_ruleset(settings.rules_dir)
+    except RulesetInvalid as error:
+        print(
+            f"hamroh web: the ruleset in {settings.rules_dir} has errors (run it in the "
+            "project folder, or set HAMROH_RULES_DIR):",
+            file=sys.stderr,
+        )
+        print(str(error), file=sys.stderr)
+        return 2
+    fixed = _as_of(as_of) if as_of else None
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        serve(
+            ruleset,
+            load_catalogs(settings.locales_dir),
+            host,
+            port,
+            today=(lambda: fixed) if fixed else moscow_today,
+            access_log=access_log,
+            log_level=settings.log_level,
+            font_dir=settings.font_dir,
+        )
+    except OSError as error:  # the port is taken, the address is not ours
+        print(f"hamroh web: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -303,6 +374,20 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--rules", default=DEFAULT_RULES, help="ruleset folder")
 
     sub.add_parser("run", help="run the Telegram bot (settings from the environment)")
+    web = sub.add_parser("web", help="serve the interview as web pages (no bot token needed)")
+    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    web.add_argument("--as-of", help="pretend today is this day (YYYY-MM-DD), for trying rules")
+    web.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log method, path, status and time of each request (never addresses or answers)",
+    )
+    web.add_argument(
+        "--check",
+        action="store_true",
+        help="do not serve: exit 0 only if a hamroh web at --host/--port answers /health",
+    )
     add_ops_parsers(sub)
     from bot.admin.cli import add_parser as add_broadcast_parser
 
@@ -340,9 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.core.rules import RulesetInvalid
+        from bot.storage import StorageUnavailableError
 
         try:
             run(settings)
+        except StorageUnavailableError as error:
+            print(f"hamroh run: {error}", file=sys.stderr)
+            return 1
         except RulesetInvalid as error:  # the bot does not start on a broken ruleset
             print(
                 f"hamroh run: the ruleset in {settings.rules_dir} has errors (run it in the "
@@ -365,6 +454,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 1
         return 0
+    if args.command == "web" and args.check:
+        return check_web(args.host, args.port)
+    if args.command == "web":
+        return run_web(args.host, args.port, args.as_of, args.access_log)
     if args.command in ("health", "db"):
         return run_ops_command(args)
     if args.command == "broadcast":

@@ -33,6 +33,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from bot.core import wording
 from bot.core.answers import ParseError
 from bot.core.locales import FALLBACK as FALLBACK
 from bot.core.locales import LANGUAGE_NAMES as LANGUAGE_NAMES
@@ -125,8 +126,31 @@ def _day(value: Any, locale: str) -> str:
     return format_day(value, locale) if isinstance(value, date) else str(value)
 
 
+def _sentence(text: str) -> str:
+    """`text` ending with a full stop, unless it already ends a sentence («… 2026 г.»)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def parse_error_message(error: ParseError, locale: str, catalogs: Catalogs | None = None) -> str:
-    """Why typed input was not understood, in the user's language (plain text)."""
+    """Why typed input was not understood, in the user's language: one sentence, with
+    its full stop (plain text). The hint is the adapter's to add, once."""
+    return _sentence(_parse_error_text(error, locale, catalogs))
+
+
+def understood_message(day: date, locale: str, catalogs: Catalogs | None = None) -> str:
+    """The date the bot understood, said back in the user's grammar: «Записал дату:
+    9 января 2027 г.», so a wrong guess of a missing year is seen at once."""
+    _ = gettext(locale, catalogs)
+    return _sentence(_("I wrote down the date: {date}").format(date=format_day(day, locale)))
+
+
+def days_count(number: int, locale: str) -> str:
+    """«1 день», «2 дня», «5 дней» in Russian; «5 күн», «5 рӯз», «5 kun» in the others."""
+    return wording.days_count(number, normalize_locale(locale))
+
+
+def _parse_error_text(error: ParseError, locale: str, catalogs: Catalogs | None) -> str:
     _ = gettext(locale, catalogs)
     params = error.params
     code = error.code
@@ -139,27 +163,25 @@ def parse_error_message(error: ParseError, locale: str, catalogs: Catalogs | Non
             typed = "?"
         return _("There is no such day in the calendar: {date}").format(date=typed)
     if code == "no_such_month":
-        return _("There is no month number {month}. A year has 12 months.").format(
+        return _("There is no month number {month}: a year has 12 months.").format(
             month=params.get("month", "?")
         )
     if code == "date_in_future":
-        return _("Please check the date. This day has not come yet: {date}").format(
-            date=_day(params.get("date"), locale)
-        )
+        return _("This day has not come yet: {date}").format(date=_day(params.get("date"), locale))
     if code == "date_in_past":
-        return _("Please check the date. This day has already passed: {date}").format(
+        return _("This day has already passed: {date}").format(
             date=_day(params.get("date"), locale)
         )
     if code == "date_too_early":
-        return _("Please check the year. This date is too long ago: {date}").format(
+        return _("This date is too long ago, please check the year: {date}").format(
             date=_day(params.get("date"), locale)
         )
     if code == "date_too_late":
-        return _("Please check the year. This date is too far ahead: {date}").format(
+        return _("This date is too far ahead, please check the year: {date}").format(
             date=_day(params.get("date"), locale)
         )
     if code == "not_a_number":
-        return _("Please write a number with digits, for example 25.")
+        return _("I could not read this number.")
     if code == "number_too_small":
         return _("The number cannot be less than {min}.").format(min=params.get("min", 0))
     if code == "number_too_large":

@@ -8,6 +8,7 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 |---|---|---|
 | ``HAMROH_BOT_TOKEN`` | (required to run) | token from @BotFather |
 | ``HAMROH_DB_PATH`` | ``data/hamroh.sqlite3`` | SQLite file (created with its folder) |
+| ``HAMROH_DATABASE_URL`` | unset (SQLite) | ``postgresql://user:password@host/db``: PostgreSQL instead, for several instances |
 | ``HAMROH_ADMIN_IDS`` | empty | comma-separated Telegram user ids of admins |
 | ``HAMROH_BOT_API_URL`` | ``https://api.telegram.org/bot`` | Bot API base URL |
 | ``HAMROH_RULES_DIR`` | ``rules`` | the ruleset folder |
@@ -47,10 +48,15 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr = SecretStr("")
     db_path: Path = Path("data/hamroh.sqlite3")
+    database_url: SecretStr | None = None
+    """PostgreSQL instead of the SQLite file (the URL may hold a password)."""
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     bot_api_url: str = DEFAULT_BOT_API_URL
     rules_dir: Path = Path("rules")
     locales_dir: Path = DEFAULT_LOCALES_DIR
+    font_dir: Path | None = None
+    """Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf for the timeline picture
+    (default: the usual places, see ``bot/export/fonts.py``)."""
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
@@ -86,6 +92,16 @@ class Settings(BaseSettings):
             raise ValueError("Telegram only sends webhooks to https:// URLs")
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if not value.startswith(("postgresql://", "postgres://")):
+                raise ValueError("use a postgresql:// URL (or unset it to use HAMROH_DB_PATH)")
+        return value
+
     @field_validator("webhook_secret", mode="before")
     @classmethod
     def _secret_shape(cls, value: object) -> object:
@@ -109,6 +125,13 @@ class Settings(BaseSettings):
     def heartbeat_file(self) -> Path:
         """``HAMROH_HEARTBEAT_PATH``, else ``heartbeat`` in the database's folder (the volume)."""
         return self.heartbeat_path or self.db_path.parent / "heartbeat"
+
+    @property
+    def storage_target(self) -> str | Path:
+        """What ``bot.storage.open_storage`` opens: the PostgreSQL URL if set, else the file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.db_path
 
     @property
     def use_webhook(self) -> bool:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 

@@ -33,7 +33,7 @@ from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
 from bot.i18n import LOCALES
-from bot.storage import Storage, open_storage
+from bot.storage import Storage, is_postgres_url, open_storage
 
 CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 """The case vocabulary's citizenship values (DESIGN.md)."""
@@ -42,7 +42,10 @@ CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``hamroh broadcast`` and its subcommands."""
     parser = sub.add_parser("broadcast", help="send or schedule a message to users (admins)")
-    parser.add_argument("--db", help="SQLite database (default: HAMROH_DB_PATH)")
+    parser.add_argument(
+        "--db",
+        help="SQLite file or postgresql:// URL (default: HAMROH_DATABASE_URL, else HAMROH_DB_PATH)",
+    )
     cmds = parser.add_subparsers(dest="broadcast_command", required=True)
     new = cmds.add_parser("new", help="preview, confirm and queue a broadcast")
     new.add_argument(
@@ -174,13 +177,14 @@ async def _show(db: Storage, campaign_id: int, wait: bool) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    target: str | Path
     if args.db:
-        path = Path(args.db)
+        target = args.db if is_postgres_url(args.db) else Path(args.db)
     else:
         from bot.settings import Settings
 
-        path = Settings().db_path
-    db = await open_storage(path)
+        target = Settings().storage_target
+    db = await open_storage(target)
     try:
         command = args.broadcast_command
         if command == "new":

@@ -14,7 +14,7 @@ a stateful caller stores its summary (and replans reminders when it is not brief
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from bot.core import interview as core
 from bot.core.card import build_card, build_official_sheet
@@ -29,17 +29,16 @@ from bot.core.rules.present import (
     format_day,
     serves,
 )
-from bot.export import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, calendar_file
-from bot.i18n import parse_error_message, question_hint
+from bot.i18n import parse_error_message, question_hint, understood_message
 
 from .context import Context
 from .screens import (
+    AddToCalendar,
     Answer,
     Answered,
     AnswerItem,
     AnswerList,
     Back,
-    CalendarFile,
     ChangeAnswer,
     Choice,
     Contacts,
@@ -58,6 +57,7 @@ from .screens import (
     ResultLabels,
     Screen,
     ShowDetail,
+    ShowTimeline,
     Sources,
     Steps,
     TypedInput,
@@ -185,8 +185,9 @@ def outcome_blocks(shown: Presentation) -> tuple[OutcomeBlock, ...]:
 
 def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
     """The details of a result one tap away, then what the person can do with it:
-    Why?, Every step, Law and sources, Contacts, Remind me (only with deadlines),
-    Add to calendar (with deadlines), Show to an official, Change an answer — in this order."""
+    Why?, Every step, Law and sources, Contacts, then (only with deadlines) Remind me,
+    Add to calendar and Timeline picture (see :mod:`bot.app.exports`), then Show to an
+    official and Change an answer — in this order."""
     _ = ctx._
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
@@ -196,7 +197,8 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
     ]
     if shown.deadlines:
         actions.append(Choice(_("Remind me"), RemindMe(), icon="🔔"))
-        actions.append(Choice(_("Add to calendar"), ShowDetail("calendar"), icon="📅"))
+        actions.append(Choice(_("Add to calendar"), AddToCalendar(), icon="📅"))
+        actions.append(Choice(_("Timeline picture"), ShowTimeline(), icon="🖼"))
     actions.append(Choice(_("Show to an official"), ShowDetail("official"), icon="🪪"))
     actions.append(Choice(_("Change an answer"), ListAnswers(), icon="✏️"))
     return tuple(actions)
@@ -273,18 +275,6 @@ def steps_screen(ctx: Context, shown: Presentation) -> Steps:
         deadlines=shown.deadlines,
         deadlines_heading=_("Deadlines"),
         scam_warning=warning,
-    )
-
-
-def calendar_screen(ctx: Context, assessment: Assessment) -> CalendarFile:
-    """The deadlines as a calendar file, with neutral titles (a phone's calendar is
-    seen by others). It is dated by the legal day: use cases never read the clock."""
-    made_at = datetime.combine(ctx.today, time(), UTC)
-    return CalendarFile(
-        CALENDAR_FILENAME,
-        CALENDAR_MEDIA_TYPE,
-        calendar_file(assessment, ctx.ruleset, ctx.locale, made_at=made_at, catalogs=ctx.catalogs),
-        ctx._("Open this file to add your deadlines to the phone's calendar."),
     )
 
 
@@ -427,10 +417,34 @@ def answer_typed(ctx: Context, state: Interview, text: str) -> Step:
     and the same question again. With nothing to answer: where the person is."""
     if current_question(state, ctx.ruleset, ctx.today) is None:
         return current(ctx, state)
-    new_state, error = core.answer_text(state, text, ctx.ruleset, ctx.today)
-    if error is not None:
-        return current(ctx, state, notice=parse_error_message(error, ctx.locale, ctx.catalogs))
-    return next_step(ctx, new_state)
+    typed = core.take_text(state, text, ctx.ruleset, ctx.today)
+    if typed.error is not None:
+        notice = parse_error_message(typed.error, ctx.locale, ctx.catalogs)
+        return current(ctx, state, notice=notice)
+    step = next_step(ctx, typed.state)
+    day = _typed_date(typed)
+    if day is None:
+        return step
+    said = understood_message(day, ctx.locale, ctx.catalogs)
+    first, *rest = step.reply.screens or (None,)
+    if isinstance(first, Question):
+        screens: tuple[Screen, ...] = (replace(first, understood=said), *rest)
+    else:
+        screens = (Notice(said, "done"), *step.reply.screens)
+    reply = Reply(screens, step.reply.replace, step.reply.toast)
+    return Step(step.state, reply, step.changed, step.assessment, step.full_result)
+
+
+def _typed_date(typed: core.Typed) -> date | None:
+    """The date a typed answer was understood as, if the answer was a date."""
+    if typed.went_back or typed.question is None or typed.question.type != "date":
+        return None
+    if isinstance(typed.value, date):
+        return typed.value
+    try:
+        return date.fromisoformat(str(typed.value))
+    except ValueError:
+        return None
 
 
 def act(ctx: Context, state: Interview, action: InterviewAction) -> Step:
@@ -505,8 +519,6 @@ def detail(ctx: Context, state: Interview, section: DetailSection) -> Step:
     screen: Screen
     if section == "official":
         screen = official_screen(ctx, assessment)
-    elif section == "calendar":
-        screen = calendar_screen(ctx, assessment)
     elif section == "why":
         screen = explanation_screen(ctx, shown)
     elif section == "steps":

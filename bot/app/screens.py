@@ -15,7 +15,7 @@ state travels separately (:class:`bot.app.state.FormState` for the stateless web
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.core.card import Card, OfficialSheet
@@ -63,9 +63,9 @@ class ChangeAnswer:
     question: str
 
 
-DetailSection = Literal["why", "steps", "sources", "contacts", "official", "calendar"]
+DetailSection = Literal["why", "steps", "sources", "contacts", "official"]
 """The parts of a result one tap away: why, every step, legal basis and sources, contacts,
-the summary to show an official (in Russian) and the deadlines as a calendar file."""
+and the summary to show an official (in Russian)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,22 @@ class ShowDetail:
 @dataclass(frozen=True)
 class RemindMe:
     """From a result: turn reminders on and plan them for its deadlines."""
+
+
+@dataclass(frozen=True)
+class AddToCalendar:
+    """From a result: its deadlines as a calendar file for the phone.
+
+    ``detailed`` names each deadline in the titles; the default is neutral words only
+    (phones are looked through at the border). See :mod:`bot.app.exports`.
+    """
+
+    detailed: bool = False
+
+
+@dataclass(frozen=True)
+class ShowTimeline:
+    """From a result: the timeline picture (entry, today, each deadline)."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,15 @@ InterviewAction = Answer | Back | WhyAsk | ListAnswers | ChangeAnswer | ShowDeta
 """Actions on the interview state alone: :func:`bot.app.interview.act` takes them."""
 
 Action = (
-    PickLanguage | InterviewAction | RemindMe | Reminders | Forget | ReminderReply | AdminAction
+    PickLanguage
+    | InterviewAction
+    | RemindMe
+    | AddToCalendar
+    | ShowTimeline
+    | Reminders
+    | Forget
+    | ReminderReply
+    | AdminAction
 )
 
 
@@ -192,6 +216,9 @@ class Question:
     """The kind of typed answer the question takes, or ``None`` for options only."""
     progress: str = ""
     """"Question 3 of about 12", translated: ``position`` and ``total`` in words."""
+    understood: str | None = None
+    """The previous typed answer as understood («I wrote down the date: 9 January 2027»),
+    shown first so a wrong guess (of a missing year, say) is seen at once."""
 
 
 @dataclass(frozen=True)
@@ -305,16 +332,6 @@ class Official:
 
     sheet: OfficialSheet
     note: str
-
-
-@dataclass(frozen=True)
-class CalendarFile:
-    """The deadlines as a calendar file (:mod:`bot.export`) to open on the phone."""
-
-    filename: str
-    media_type: str
-    content: bytes
-    caption: str
 
 
 @dataclass(frozen=True)
@@ -441,6 +458,23 @@ class RawPreview:
     html: str
 
 
+AttachmentKind = Literal["document", "photo"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file handed to the person: the calendar file (a document) or the timeline
+    picture (a photo). ``caption`` goes with it (for the picture, its text alternative);
+    ``choices`` are buttons under it (the other title mode of the calendar file)."""
+
+    kind: AttachmentKind
+    filename: str
+    media_type: str
+    content: bytes = field(repr=False)
+    caption: str
+    choices: tuple[Choice, ...] = ()
+
+
 Screen = (
     LanguagePicker
     | LanguageChosen
@@ -451,7 +485,6 @@ Screen = (
     | Explanation
     | Steps
     | Official
-    | CalendarFile
     | Sources
     | Contacts
     | AnswerList
@@ -463,12 +496,13 @@ Screen = (
     | TextPage
     | AdminPanel
     | RawPreview
+    | Attachment
 )
 
 
 def actions_of(screen: Screen) -> tuple[Choice, ...]:
     """Every choice a screen offers, in reading order (the terminal numbers these)."""
-    if isinstance(screen, LanguagePicker | Confirm | ReminderDue):
+    if isinstance(screen, LanguagePicker | Confirm | ReminderDue | Attachment):
         return screen.choices
     if isinstance(screen, Question):
         return (*screen.options, *screen.navigation)
@@ -505,14 +539,7 @@ class Reply:
 
 # --------------------------------------------------------------------------- actions as text
 
-_SECTIONS: tuple[DetailSection, ...] = (
-    "why",
-    "steps",
-    "sources",
-    "contacts",
-    "official",
-    "calendar",
-)
+_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts", "official")
 _REPLIES: tuple[ReminderReplyKind, ...] = ("paid", "done", "notyet")
 
 
@@ -535,6 +562,10 @@ def action_key(action: Action) -> str:
         return f"detail:{action.section}"
     if isinstance(action, RemindMe):
         return "remind"
+    if isinstance(action, AddToCalendar):
+        return "calendar:detailed" if action.detailed else "calendar"
+    if isinstance(action, ShowTimeline):
+        return "timeline"
     if isinstance(action, Reminders):
         return "reminders:on" if action.on else "reminders:off"
     if isinstance(action, Forget):
@@ -551,9 +582,17 @@ def parse_action_key(key: str) -> Action | None:
     """
     kind, _, rest = key.strip().partition(":")
     fields = rest.split(":") if rest else []
-    simple: dict[str, Action] = {"back": Back(), "answers": ListAnswers(), "remind": RemindMe()}
+    simple: dict[str, Action] = {
+        "back": Back(),
+        "answers": ListAnswers(),
+        "remind": RemindMe(),
+        "calendar": AddToCalendar(),
+        "timeline": ShowTimeline(),
+    }
     if not fields:
         return simple.get(kind)
+    if kind == "calendar" and fields == ["detailed"]:
+        return AddToCalendar(detailed=True)
     if kind == "language" and len(fields) == 1:
         return PickLanguage(fields[0])
     if kind == "answer" and len(fields) == 2:

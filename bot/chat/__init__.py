@@ -5,7 +5,8 @@ Hamroh without Telegram. It calls the same use cases as the bot
 (:mod:`bot.app.interview`) and draws the same screens as plain text
 (:mod:`bot.chat.render`), the bot's buttons numbered in the bot's order. Nothing is
 stored: the state lives in a variable, and "Remind me" shows the reminders the bot
-would plan instead of planning them.
+would plan instead of planning them. "Add to calendar" and "Timeline picture" write
+the file into the current folder.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
-from bot.app import interview, pages, person
+from bot.app import exports, interview, pages, person
 from bot.app.context import Context
 from bot.app.interview import Step
 from bot.app.reminders import planned_rows
 from bot.app.screens import (
+    AddToCalendar,
     Answered,
+    Attachment,
     Choice,
     InterviewAction,
     LanguageChosen,
@@ -29,11 +33,13 @@ from bot.app.screens import (
     RemindMe,
     Reply,
     Screen,
+    ShowTimeline,
     actions_of,
 )
 from bot.core.interview import Interview
 from bot.core.locales import LEGAL_TIMEZONE
 from bot.core.rules import RulesetInvalid, evaluate, load_ruleset
+from bot.export import FontNotFound, Fonts, find_fonts
 from bot.i18n import load_catalogs
 
 from .render import numbered, text_lines
@@ -98,14 +104,42 @@ def _screens(reply: Reply) -> list[Screen]:
     return [*screens, *reply.screens]
 
 
+def _fonts() -> Fonts | None:
+    try:
+        return find_fonts()
+    except FontNotFound:
+        return None  # the dates come as text instead
+
+
+def _save(ctx: Context, screens: Sequence[Screen], folder: Path) -> list[Screen]:
+    """Write each file a screen hands over into ``folder`` and say where it is."""
+    shown: list[Screen] = []
+    for screen in screens:
+        shown.append(screen)
+        if isinstance(screen, Attachment):
+            path = folder / screen.filename
+            try:
+                path.write_bytes(screen.content)
+            except OSError as error:
+                text = ctx._("Could not save {path}: {reason}")
+                shown.append(Notice(text.format(path=path, reason=error.strerror), "warning"))
+            else:
+                shown.append(Notice(ctx._("Saved to {path}").format(path=path), "done"))
+    return shown
+
+
 def run_chat(
     rules_dir: str,
     today: date,
     locale: str | None,
     ask: Ask = input,
     say: Say = print,
+    save_dir: Path | None = None,
 ) -> int:
-    """Run the interview until the user quits (q, or end of input). Returns an exit code."""
+    """Run the interview until the user quits (q, or end of input). Returns an exit code.
+
+    "Add to calendar" and "Timeline picture" write their files into ``save_dir``
+    (default: the current folder)."""
     try:
         ruleset = load_ruleset(rules_dir)
     except RulesetInvalid as error:
@@ -130,7 +164,11 @@ def run_chat(
         choice = pick(text, choices)
         action = choice.action if choice is not None else None
         screens: list[Screen]
-        if isinstance(action, RemindMe | Reminders):
+        if isinstance(action, AddToCalendar | ShowTimeline):
+            now = dt.datetime.now(dt.UTC)
+            step = exports.export(ctx, state, action, made_at=now, fonts=_fonts())
+            screens = _save(ctx, step.reply.screens, Path.cwd() if save_dir is None else save_dir)
+        elif isinstance(action, RemindMe | Reminders):
             on = action.on if isinstance(action, Reminders) else True
             screens = _reminder_preview(ctx, state, on)
         elif action is not None and isinstance(action, InterviewAction):

@@ -12,7 +12,7 @@ from bot.app.screens import (
     AdminPanel,
     Answered,
     AnswerList,
-    CalendarFile,
+    Attachment,
     Choice,
     Confirm,
     Contacts,
@@ -96,7 +96,8 @@ def _result(screen: Result) -> list[str]:
 
 
 def _question(screen: Question) -> list[str]:
-    lines = ["⚠️ " + screen.notice, ""] if screen.notice else []
+    lines = ["✅ " + screen.understood, ""] if screen.understood else []
+    lines += ["⚠️ " + screen.notice, ""] if screen.notice else []
     lines += [screen.progress or f"{screen.position}/{screen.total}", screen.text]
     if screen.current_answer:
         lines.append(screen.current_answer)
@@ -212,8 +213,6 @@ def text_lines(screen: Screen) -> list[str]:
         return _steps(screen)
     if isinstance(screen, Official):
         return _official(screen)
-    if isinstance(screen, CalendarFile):  # a terminal keeps no file: the file's text
-        return [f"📅 {screen.caption} ({screen.filename})", "", screen.content.decode("utf-8")]
     if isinstance(screen, Sources):
         return _sources(screen)
     if isinstance(screen, Contacts):
@@ -235,4 +234,6 @@ def text_lines(screen: Screen) -> list[str]:
         return list(screen.lines)
     if isinstance(screen, RawPreview):
         return [screen.html]
+    if isinstance(screen, Attachment):
+        return [f"📎 {screen.filename}", screen.caption]
     raise TypeError(f"no terminal drawing for {type(screen).__name__}")

@@ -91,11 +91,38 @@ _EXTRA_WORDS: dict[str, tuple[str, ...]] = {
     "yes": ("да", "ага", "ооба", "бале", "ҳа", "ha", "xa", "yes", "ok", "+"),
     "no": ("нет", "жок", "жоқ", "не", "йўқ", "yoʻq", "yoq", "no", "-"),
     "unknown": (
-        "не знаю", "незнаю", "билбейм", "намедонам", "намедонум", "bilmayman", "билмайман",
-        "?", "хз",
+        "не знаю", "незнаю", "не помню", "билбейм", "эсимде жок", "намедонам", "намедонум",
+        "дар ёдам нест", "bilmayman", "билмайман", "esimda yoʻq", "эсимда йўқ", "?", "хз",
     ),
 }  # fmt: skip
 """Common words for the shared options, beyond their labels."""
+
+_NOT_DONE_WORDS: tuple[str, ...] = (
+    "нет", "ещё нет", "еще нет", "пока нет", "не было", "не проходил", "не проходила",
+    "не проходил(а)", "ещё не проходил", "не получал", "не получала",
+    "жок", "али жок", "өткөн жокмун", "өтө элекмин", "өткөн эмесмин", "алган жокмун",
+    "нест", "ҳанӯз не", "нагузаштаам", "нагузаштам", "нагирифтаам",
+    "yoʻq", "yoq", "hali yoʻq", "oʻtmaganman", "olmaganman",
+    "йўқ", "ҳали йўқ", "ўтмаганман", "олмаганман", "not yet",
+)  # fmt: skip
+"""Words for "no / not done yet", which pick an option valued `none` («Ещё не
+проходил(а)», «Бессрочный договор», no document) on a question without a `no` option:
+asked "when did you get the medical certificate?", people type «нет» or «не проходил»."""
+
+_BACK_WORDS: frozenset[str] = frozenset(
+    key
+    for word in (
+        "назад", "вернуться", "обратно", "артка", "кайра артка", "бозгашт", "ба қафо", "қафо",
+        "orqaga", "ortga", "орқага", "ортга", "back",
+    )
+    for key in canonical_variants(word)
+)  # fmt: skip
+"""The Back button's label in every locale and the words people type for it."""
+
+
+def is_back(text: str) -> bool:
+    """Whether typed text asks to go back («назад», «артка», «бозгашт», «orqaga», …)."""
+    return bool(canonical_variants(text) & _BACK_WORDS)
 
 
 def _option_keys(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
@@ -103,6 +130,8 @@ def _option_keys(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
     for value in ruleset.option_values(question):
         label = ruleset.option_label(question, value)
         words = [value, *(label.get(locale) for locale in LOCALES), *_EXTRA_WORDS.get(value, ())]
+        if value == "none" and "no" not in ruleset.option_values(question):
+            words.extend(_NOT_DONE_WORDS)
         option = next((o for o in question.options if o.value == value), None)
         if option is not None:
             words.extend(option.aliases)
@@ -148,20 +177,97 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
 
 
 # --------------------------------------------------------------------------- dates
+#
+# Why a table-driven parser and not `dateparser` (PyPI, v1.5.0, measured on this
+# machine): it has no Tajik at all ("Unknown language(s): 'tg'"), it does not know
+# Kyrgyz «мурдагы күнү» or «3 жума мурун» nor Uzbek «oʻtgan kuni», it reads "20.11"
+# as the time 20:11, and the first call in a language takes ~150 ms while it loads
+# that language's data. The forms people type into a questionnaire are few; they
+# are the tables below, and every one is in tests/core/test_answers_dates.py.
+
+_DAY_OFFSETS: dict[int, tuple[str, ...]] = {
+    0: ("сегодня", "бүгүн", "имрӯз", "bugun", "бугун", "today"),
+    -1: ("вчера", "кечээ", "кече", "дирӯз", "kecha", "кеча", "yesterday"),
+    -2: (
+        "позавчера", "позавчера днём", "мурдагы күнү", "мурдагы күн", "мурунку күнү",
+        "парерӯз", "парирӯз", "парерӯзӣ", "oʻtgan kuni", "avvalgi kuni", "ўтган куни",
+        "аввалги куни", "the day before yesterday",
+    ),
+    1: ("завтра", "эртең", "фардо", "ertaga", "эртага", "tomorrow"),
+    2: ("послезавтра", "бүрсүгүнү", "пасфардо", "пас аз фардо", "indinga", "индинга"),
+}  # fmt: skip
+"""Words for a day near today, by its offset from today."""
+
+
+def _keys(words: tuple[str, ...]) -> set[str]:
+    return {key for word in words for key in canonical_variants(word)}
+
 
 _RELATIVE: dict[str, int] = {
-    canonical(word): offset
-    for offset, words in {
-        0: ("сегодня", "бүгүн", "имрӯз", "bugun", "бугун", "today"),
-        -1: ("вчера", "кечээ", "дирӯз", "kecha", "кеча", "yesterday"),
-    }.items()
-    for word in words
+    key: offset for offset, words in _DAY_OFFSETS.items() for key in _keys(words)
 }
+
+_UNITS: dict[str, tuple[str, ...]] = {
+    "day": ("день", "дня", "дней", "дн", "сутки", "суток", "күн", "рӯз", "kun", "кун", "day", "days"),
+    "week": (
+        "неделю", "неделя", "недели", "недель", "нед", "жума", "апта", "ҳафта", "hafta",
+        "ҳафта", "week", "weeks",
+    ),
+    "month": (
+        "месяц", "месяца", "месяцев", "мес", "ай", "моҳ", "oy", "ой", "month", "months",
+    ),
+    "year": ("год", "года", "лет", "жыл", "сол", "yil", "йил", "year", "years"),
+}  # fmt: skip
+"""Units of "N … ago", in the forms that follow a number in each language."""
+
+_UNIT_OF: dict[str, str] = {key: unit for unit, words in _UNITS.items() for key in _keys(words)}
+
+_AGO = _keys(("назад", "тому назад", "мурун", "мурда", "илгери", "пеш", "қабл", "oldin", "avval", "олдин", "аввал", "ago"))  # fmt: skip
+"""The word after "N units" that makes it the past."""
+
+_IN = _keys(("через", "спустя"))
+"""Russian puts "in N days" before the count."""
+
+_AFTER = _keys(("кийин", "keyin", "кейин", "баъд", "пас", "later"))
+"""Kyrgyz, Uzbek and Tajik put "in N days" after it («3 күндөн кийин», «3 рӯз баъд»)."""
+
+_ABLATIVE = ("dan", "den", "don", "tan", "ten", "ton")
+"""Kyrgyz and Uzbek ablative endings on the unit before кийин/keyin («күндөн», «kundan»)."""
+
+_NUMBER_WORDS: dict[str, int] = {
+    key: number
+    for number, words in {
+        1: ("один", "одна", "одну", "одни", "бир", "як", "bir", "one", "a"),
+        2: ("два", "две", "эки", "ду", "ikki", "икки", "two"),
+        3: ("три", "үч", "се", "uch", "уч", "three"),
+        4: ("четыре", "төрт", "чор", "toʻrt", "тўрт", "four"),
+        5: ("пять", "беш", "панҷ", "besh", "five"),
+        6: ("шесть", "алты", "шаш", "olti", "олти", "six"),
+        7: ("семь", "жети", "ҳафт", "yetti", "етти", "seven"),
+        8: ("восемь", "сегиз", "ҳашт", "sakkiz", "саккиз", "eight"),
+        9: ("девять", "тогуз", "нӯҳ", "toʻqqiz", "тўққиз", "nine"),
+        10: ("десять", "он", "даҳ", "oʻn", "ўн", "ten"),
+    }.items()
+    for key in _keys(words)
+}  # fmt: skip
+"""Counts written as words, 1–10 («неделю назад», «үч жума мурун», «bir oy oldin»)."""
+
+MAX_RELATIVE_DAYS = 366 * 100
+"""A longer "N … ago" cannot be a date any question asks about."""
 
 _EXTRA_MONTHS = {
     "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12, "iyun": 6, "iyul": 7,
     "fevral": 2, "aprel": 4, "avgust": 8, "yanvar": 1,
 }  # fmt: skip
+
+_YEAR_WORDS = r"(?:г|гг|год|года|ж|жыл|жылы|с|сол|соли|y|yil|йил|year)"
+"""What may follow a year typed in digits: «2026г», «2026-ж.», «2026 сол», «2026-yil»."""
+
+_SEPARATOR = r"\s*[-./,\\ ]\s*"
+_NUMERIC = re.compile(
+    rf"(\d{{1,2}}){_SEPARATOR}(\d{{1,2}})(?:{_SEPARATOR}(\d{{4}}|\d{{2}})(?:\s*-?\s*{_YEAR_WORDS}\.?)?)?\.?"
+)
+_ISO = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
 
 
 @lru_cache(maxsize=1)
@@ -199,24 +305,106 @@ def _year(number: str, today: date) -> int:
     return 2000 + two if two <= (today.year % 100) + 1 else 1900 + two
 
 
-def parse_date(text: str, today: date, allowed: str = "any") -> date | ParseError:
-    """A date typed in any usual form: 05.02.2025, 5.2.25, 2025-02-05, 5 февраля 2025.
+def _year_that_fits(day: int, month: int, today: date, allowed: str) -> date | ParseError:
+    """The date of a day and month typed without a year, in the year the question means.
 
-    `allowed` is the question's `dates` setting: "past" rejects future dates.
+    A question about the past takes the latest such day not after today (an entry
+    on "20.11" typed on 1 December is this 20 November); one about the future the
+    first not before today ("paid until 9.01" typed in December is next January);
+    any other the one nearest to today.
+    """
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return ParseError("no_such_day", {"day": day, "month": month, "year": today.year})
+    if allowed == "past":
+        past = [c for c in candidates if c <= today]
+        return past[-1] if past else candidates[0]
+    if allowed == "future":
+        future = [c for c in candidates if c >= today]
+        return future[0] if future else candidates[-1]
+    return min(candidates, key=lambda c: (abs((c - today).days), c < today))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError("no such month")  # unreachable: every month has 28 days
+
+
+def _relative(key: str, today: date) -> date | None:
+    """«3 недели назад», «3 жума мурун», «3 hafta oldin», «через 2 дня»: the date meant."""
+    tokens = key.split()
+    sign = -1
+    if tokens and tokens[-1] in _AGO:
+        tokens = tokens[:-1]
+    elif tokens and tokens[0] in _IN:
+        sign, tokens = 1, tokens[1:]
+    elif len(tokens) >= 2 and tokens[-1] in _AFTER:
+        sign, tokens = 1, tokens[:-1]
+        if tokens[-1] not in _UNIT_OF:
+            for ending in _ABLATIVE:
+                if tokens[-1].endswith(ending) and tokens[-1][: -len(ending)] in _UNIT_OF:
+                    tokens[-1] = tokens[-1][: -len(ending)]
+                    break
+    else:
+        return None
+    if not tokens or tokens[-1] not in _UNIT_OF:
+        return None
+    unit = _UNIT_OF[tokens[-1]]
+    if len(tokens) == 1:
+        count = 1
+    elif len(tokens) == 2 and tokens[0].isdigit() and len(tokens[0]) <= 5:
+        count = int(tokens[0])
+    elif len(tokens) == 2 and tokens[0] in _NUMBER_WORDS:
+        count = _NUMBER_WORDS[tokens[0]]
+    else:
+        return None
+    days = {"day": 1, "week": 7}.get(unit)
+    if days is not None:
+        if count * days > MAX_RELATIVE_DAYS:
+            return None
+        return today + timedelta(days=sign * count * days)
+    months = count * (12 if unit == "year" else 1)
+    if months * 31 > MAX_RELATIVE_DAYS:
+        return None
+    return _add_months(today, sign * months)
+
+
+def parse_date(text: str, today: date, allowed: str = "any") -> date | ParseError:
+    """A date typed in any usual form: 05.02.2025, 5.2.25, 20,11,2026, 10.11.2026г,
+    2025-02-05, 5 февраля 2025, 20.11 (no year), вчера, 3 недели назад.
+
+    `allowed` is the question's `dates` setting: "past" rejects future dates,
+    "future" rejects past ones, and both pick the year of a date typed without one.
     """
     raw = text.strip()
     if not raw or len(raw) > MAX_INPUT:
         return ParseError("not_a_date")
-    key = canonical(raw)
-    if key in _RELATIVE:
-        return _check_range(today + timedelta(days=_RELATIVE[key]), today, allowed)
+    for key in canonical_variants(raw):
+        if key in _RELATIVE:
+            return _check_range(today + timedelta(days=_RELATIVE[key]), today, allowed)
+        relative = _relative(key, today)
+        if relative is not None:
+            return _check_range(relative, today, allowed)
 
-    iso = re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", raw)
-    numeric = re.fullmatch(r"(\d{1,2})\s*[-./ ]\s*(\d{1,2})\s*[-./ ]\s*(\d{2}|\d{4})", raw)
+    iso = _ISO.fullmatch(raw)
+    numeric = _NUMERIC.fullmatch(raw.lower())
+    year: int | None
     if iso:
         year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
     elif numeric:
-        day, month, year = int(numeric[1]), int(numeric[2]), _year(numeric[3], today)
+        day, month = int(numeric[1]), int(numeric[2])
+        year = _year(numeric[3], today) if numeric[3] else None
     else:
         found = _parse_words(raw, today)
         if isinstance(found, ParseError):
@@ -224,6 +412,9 @@ def parse_date(text: str, today: date, allowed: str = "any") -> date | ParseErro
         day, month, year = found
     if not 1 <= month <= 12:
         return ParseError("no_such_month", {"month": month})
+    if year is None:
+        fitted = _year_that_fits(day, month, today, allowed)
+        return fitted if isinstance(fitted, ParseError) else _check_range(fitted, today, allowed)
     try:
         result = date(year, month, day)
     except ValueError:
@@ -231,7 +422,7 @@ def parse_date(text: str, today: date, allowed: str = "any") -> date | ParseErro
     return _check_range(result, today, allowed)
 
 
-def _parse_words(raw: str, today: date) -> tuple[int, int, int] | ParseError:
+def _parse_words(raw: str, today: date) -> tuple[int, int, int | None] | ParseError:
     tokens = re.findall(r"\d+|[^\W\d_]+(?:[ʻʼ'’`][^\W\d_]+)?", raw.lower())
     month = None
     numbers: list[str] = []
@@ -251,7 +442,7 @@ def _parse_words(raw: str, today: date) -> tuple[int, int, int] | ParseError:
     year = (
         int(year_tokens[0])
         if year_tokens
-        else (_year(day_tokens[1], today) if len(day_tokens) > 1 else today.year)
+        else (_year(day_tokens[1], today) if len(day_tokens) > 1 else None)
     )
     return int(day_tokens[0]), month, year
 
@@ -295,7 +486,12 @@ def parse_answer(question: Question, text: str, ruleset: Ruleset, today: date) -
 
 
 def parse_integer(question: Question, text: str) -> int | ParseError:
-    digits = text.strip().replace(" ", "")
+    """A count typed in digits, alone or with the word "day" after it («25», «25 дней», «25 күн»)."""
+    digits = text.strip()
+    number_and_word = re.fullmatch(r"([\d ]+?)\s*([^\W\d_]+)\.?", digits)
+    if number_and_word and _UNIT_OF.get(canonical(number_and_word[2])) == "day":
+        digits = number_and_word[1]
+    digits = digits.replace(" ", "")
     if not re.fullmatch(r"\d{1,6}", digits):
         return ParseError("not_a_number")
     number = int(digits)

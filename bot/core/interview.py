@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from .answers import ParseError, parse_answer
+from .answers import ParseError, is_back, parse_answer
 from .rules.engine import asked_questions, coerce_answer, effective_answers
 from .rules.expressions import to_cel
 from .rules.model import Question
@@ -167,19 +167,57 @@ def give_answer(state: Interview, question_id: str, value: Any) -> Interview:
     return Interview(answers=answers, pending=None)
 
 
-def answer_text(
-    state: Interview, text: str, ruleset: Ruleset, as_of: date
-) -> tuple[Interview, ParseError | None]:
-    """Answer the current question with typed text; on error the state is unchanged."""
+@dataclass(frozen=True)
+class Typed:
+    """What a typed message did: the new state and what was understood, or why not.
+
+    `value` is the stored value given to `question` (an ISO date for a date
+    question), so the adapter can repeat what was understood — «20.11» typed on
+    1 December is written back as 20 November of this year, and a wrong guess is
+    visible at once. `went_back` is set when the text was the word for Back.
+    """
+
+    state: Interview
+    question: Question | None = None
+    value: Any = None
+    error: ParseError | None = None
+    went_back: bool = False
+
+    @property
+    def understood_date(self) -> date | None:
+        """The date understood for a date question (None for an option or on error)."""
+        if self.error is not None or self.question is None or self.question.type != "date":
+            return None
+        try:
+            return date.fromisoformat(self.value) if isinstance(self.value, str) else None
+        except ValueError:
+            return None
+
+
+def take_text(state: Interview, text: str, ruleset: Ruleset, as_of: date) -> Typed:
+    """Typed text on the current question: Back, an answer, or an error (state unchanged)."""
     question = current_question(state, ruleset, as_of)
+    if is_back(text):
+        return Typed(back(state, ruleset, as_of), question, went_back=True)
     if question is None:
-        return state, ParseError("no_question")
+        return Typed(state, error=ParseError("no_question"))
     value = parse_answer(
         offered_question(question, state.answers, ruleset, as_of), text, ruleset, as_of
     )
     if isinstance(value, ParseError):
-        return state, value
-    return give_answer(state, question.id, value), None
+        return Typed(state, question, error=value)
+    return Typed(give_answer(state, question.id, value), question, value)
+
+
+def answer_text(
+    state: Interview, text: str, ruleset: Ruleset, as_of: date
+) -> tuple[Interview, ParseError | None]:
+    """Answer the current question with typed text; on error the state is unchanged.
+
+    The word for Back («назад», «артка», «бозгашт», «orqaga») goes back instead.
+    """
+    typed = take_text(state, text, ruleset, as_of)
+    return typed.state, typed.error
 
 
 def back(state: Interview, ruleset: Ruleset, as_of: date) -> Interview:

@@ -38,8 +38,9 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Final, Protocol
 
+from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.delivery.items import (
     DEFAULT_PRIORITY,
     KINDS,
@@ -61,6 +62,11 @@ from bot.storage.interface import SendQueue
 from bot.storage.queue_models import ClaimedMessage, QueuedMessage
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_LEASE: Final = dt.timedelta(minutes=6)
+"""How long a claim of another instance counts as alive on a shared database (longer
+than a live sender holds a row: a claim batch at its pace, a ``RetryAfter``, or the
+longest network back-off of 300 s)."""
 
 __all__ = [
     "DEFAULT_PRIORITY",
@@ -181,10 +187,15 @@ class Outbox:
     payloads, applies default priorities and wakes the local sender after each enqueue.
     """
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(
+        self, storage: Storage, *, clock: Clock = SYSTEM_CLOCK, lease: dt.timedelta = DEFAULT_LEASE
+    ) -> None:
+        """``clock`` and ``lease`` matter only on a database several instances share."""
         self._storage = storage
         self._queue: SendQueue = storage.queue
         self._listeners: list[Callable[[], None]] = []
+        self._clock = clock
+        self.lease = lease
 
     @property
     def storage(self) -> Storage:
@@ -311,9 +322,12 @@ class Outbox:
     async def recover_in_flight(self, claimed_before: dt.datetime | None = None) -> int:
         """Re-queue rows left in ``sending`` (at-least-once; see the module docstring).
 
-        Run once at start before the sender. With several processes, pass
-        ``claimed_before=now - lease`` so live claims of other processes are left alone.
+        Run once at start before the sender. On a database several instances share,
+        "everything" means rows claimed more than :attr:`lease` ago, so live claims of
+        other instances are left alone.
         """
+        if claimed_before is None and self._storage.coordination is not None:
+            claimed_before = self._clock.now() - self.lease
         count = await self._queue.recover_in_flight(claimed_before)
         if count:
             logger.warning("re-queued %d outbox rows left in flight by a previous run", count)

@@ -1,5 +1,9 @@
 """``hamroh db backup PATH``: an online copy of the database, checked after writing.
 
+On PostgreSQL (``HAMROH_DATABASE_URL``) the copy is ``pg_dump --format=custom``,
+checked with ``pg_restore --list``; restore it with ``pg_restore --dbname URL FILE``.
+The rest of this docstring is about the SQLite file.
+
 Why the SQLite backup API (``Storage.backup``) and not ``cp``: the bot keeps
 writing while the copy is made, and a plain file copy of a WAL database can catch
 the main file and the ``-wal`` file at different moments. The backup API copies a
@@ -21,7 +25,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage import open_storage
+from bot.storage import describe_target, is_postgres_url, open_storage
 from bot.storage.backup_check import DamagedCopyError, check_sqlite_copy
 
 
@@ -37,10 +41,10 @@ class BackupReport:
     users: int
 
 
-def backup_target(dest: Path, now: dt.datetime) -> Path:
+def backup_target(dest: Path, now: dt.datetime, suffix: str = ".sqlite3") -> Path:
     """``dest`` itself, or a time-stamped file inside it when ``dest`` is a folder."""
     if dest.is_dir():
-        return dest / f"hamroh-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.sqlite3"
+        return dest / f"hamroh-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}{suffix}"
     return dest
 
 
@@ -53,8 +57,12 @@ def verify_copy(path: Path) -> BackupReport:
     return BackupReport(path, path.stat().st_size, facts.schema_version, facts.users)
 
 
-async def backup_database(db_path: Path, dest: Path, now: dt.datetime) -> BackupReport:
-    """Copy the live database at ``db_path`` to ``dest`` (a file, or a folder) and check it."""
+async def backup_database(db_path: Path | str, dest: Path, now: dt.datetime) -> BackupReport:
+    """Copy the live database at ``db_path`` (a file or a PostgreSQL URL) to ``dest`` (a
+    file, or a folder) and check it."""
+    if isinstance(db_path, str) and is_postgres_url(db_path):
+        return await _backup_postgres(db_path, dest, now)
+    db_path = Path(db_path)
     if not db_path.is_file():
         raise BackupError(f"no database at {db_path} (set HAMROH_DB_PATH)")
     target = backup_target(dest, now)
@@ -66,3 +74,30 @@ async def backup_database(db_path: Path, dest: Path, now: dt.datetime) -> Backup
     finally:
         await database.close()
     return verify_copy(written)
+
+
+async def _backup_postgres(url: str, dest: Path, now: dt.datetime) -> BackupReport:
+    """``pg_dump`` through the backend, then ``pg_restore --list`` must read it."""
+    from bot.storage.postgres._maintenance import check_pg_dump
+
+    target = backup_target(dest, now, ".pgdump")
+    try:
+        database = await open_storage(url)
+    except Exception as error:
+        reason = f"cannot connect to {describe_target(url)} ({type(error).__name__})"
+        raise BackupError(reason) from error
+    try:
+        version = await database.schema_version()
+        users = await database.count_users()
+        written = await database.backup(target)
+    except RuntimeError as error:
+        raise BackupError(str(error)) from error
+    finally:
+        await database.close()
+    try:
+        tables, _ = await check_pg_dump(written)
+    except RuntimeError as error:
+        raise BackupError(f"{written}: the copy cannot be read ({error})") from error
+    if tables == 0:
+        raise BackupError(f"{written}: the copy holds no tables")
+    return BackupReport(written, written.stat().st_size, version, users)

@@ -58,13 +58,14 @@ async def backup(settings: Any, dest: Path) -> int:
     from bot.ops.backup import BackupError, backup_database
 
     try:
-        report = await backup_database(Path(settings.db_path), dest, SYSTEM_CLOCK.now())
+        report = await backup_database(settings.storage_target, dest, SYSTEM_CLOCK.now())
     except BackupError as error:
         print(f"backup failed: {error}", file=sys.stderr)
         return 1
+    check = "quick_check ok" if settings.database_url is None else "pg_restore --list ok"
     print(
         f"backup written to {report.path}: {report.size_bytes} bytes, "
-        f"schema version {report.schema_version}, {report.users} users, quick_check ok"
+        f"schema version {report.schema_version}, {report.users} users, {check}"
     )
     return 0
 
@@ -74,11 +75,11 @@ async def retention(settings: Any) -> int:
     from bot.ops.retention import run_retention
     from bot.storage import open_storage
 
-    db_path = Path(settings.db_path)
-    if not db_path.is_file():
-        print(f"no database at {db_path} (set HAMROH_DB_PATH)", file=sys.stderr)
+    target = settings.storage_target
+    if isinstance(target, Path) and not target.is_file():
+        print(f"no database at {target} (set HAMROH_DB_PATH)", file=sys.stderr)
         return 1
-    database = await open_storage(db_path)
+    database = await open_storage(target)
     try:
         report = await run_retention(
             database,

@@ -13,3 +13,8 @@ class UnknownUserError(LookupError):
     def __init__(self, user_id: int) -> None:
         super().__init__(f"no such user: {user_id}")
         self.user_id = user_id
+
+
+class StorageUnavailableError(RuntimeError):
+    """The database cannot be reached or opened; the message names it (never a password)
+    and the reason in one line, for an operator."""

@@ -23,7 +23,9 @@ def is_postgres_url(target: str | os.PathLike[str]) -> bool:
 async def open_storage(target: str | os.PathLike[str]) -> Storage:
     """Open (creating and migrating if needed) the database at ``target``."""
     if is_postgres_url(target):
-        raise ValueError("PostgreSQL storage is not available in this version")
+        from bot.storage.postgres import PostgresDatabase
+
+        return await PostgresDatabase.open(str(target))
     from bot.storage.sqlite import Database
 
     return await Database.open(Path(target))

@@ -190,6 +190,53 @@ class CampaignRecords(Protocol):
         """Sending, then scheduled (soonest first), then the latest others; no drafts."""
 
 
+class UpdateTurns(Protocol):
+    """Per-chat order of Telegram updates across instances (see ``bot.cluster.update_order``)."""
+
+    async def accept(self, update_id: int, chat_id: int, owner: str, now: dt.datetime) -> bool:
+        """Record a received update; ``False`` if it is already known (a duplicate)."""
+
+    async def accept_many(
+        self, updates: list[tuple[int, int]], owner: str, now: dt.datetime
+    ) -> set[int]:
+        """Record ``(update id, chat id)`` pairs in one trip; the update ids that were new."""
+
+    async def is_next(self, update_id: int, chat_id: int, stale_before: dt.datetime) -> bool:
+        """No earlier unfinished update of the chat, accepted since ``stale_before``, waits."""
+
+    async def finish(self, update_id: int, now: dt.datetime) -> None:
+        """The update was handled; later ones of its chat may go."""
+
+    async def prune(self, before: dt.datetime) -> int:
+        """Forget turns finished or abandoned before ``before``."""
+
+
+class Instances(Protocol):
+    """Live instances and their shared send halt (see ``bot.cluster.shared_budget``)."""
+
+    async def heartbeat(
+        self,
+        instance: str,
+        now: dt.datetime,
+        stale_before: dt.datetime,
+        halt_until: dt.datetime | None,
+    ) -> tuple[int, dt.datetime | None]:
+        """Mark alive (publishing a halt); how many are alive and the latest halt."""
+
+    async def leave(self, instance: str) -> None:
+        """Stop counting ``instance`` (clean shutdown)."""
+
+
+class Coordination(Protocol):
+    """What several instances on one database share beyond the data."""
+
+    @property
+    def turns(self) -> UpdateTurns: ...
+
+    @property
+    def instances(self) -> Instances: ...
+
+
 @runtime_checkable
 class Storage(Protocol):
     """Users, questionnaire state, reminders, aggregates and privacy operations, plus the
@@ -202,6 +249,11 @@ class Storage(Protocol):
     @property
     def campaigns(self) -> CampaignRecords:
         """Admin campaigns on this database."""
+
+    @property
+    def coordination(self) -> Coordination | None:
+        """Shared by several instances (PostgreSQL), or ``None``: one process owns the
+        database (SQLite), so in-memory order and pacing are enough."""
 
     async def close(self) -> None:
         """Release the connection(s)."""

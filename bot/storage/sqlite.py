@@ -65,6 +65,11 @@ class Database(UsersMixin, InterviewsMixin, RemindersMixin, StateMixin, Maintena
         """Admin campaigns, on the same connection."""
         return self._campaigns
 
+    @property
+    def coordination(self) -> None:
+        """One process owns a SQLite file: nothing to coordinate."""
+        return None
+
     async def schema_version(self) -> int:
         """The file's ``PRAGMA user_version``."""
         return await self._conn.user_version()

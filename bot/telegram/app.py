@@ -25,6 +25,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.app.reminders import ReminderPlanner, make_planner, plan_nothing
+from bot.cluster.update_order import update_processor
 from bot.core.rules import Ruleset, load_ruleset
 from bot.delivery import BudgetRateLimiter, SendBudget, raw_api
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
@@ -33,7 +34,6 @@ from bot.settings import Settings
 from bot.storage import Storage, open_storage
 from bot.telegram import handlers
 from bot.telegram.commands import set_menus
-from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,9 @@ def build_application(
         .token(token)
         .base_url(settings.bot_api_url)
         .base_file_url(file_url_for(settings.bot_api_url))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(
+            update_processor(settings.database_url is not None, lambda: services.storage, the_clock)
+        )
         .rate_limiter(BudgetRateLimiter(services.budget))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -144,7 +146,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     """Open storage if none was given, open the send queue on it, set the command menus."""
     services = services_of(application)
     if services.store is None:
-        services.store = await open_storage(services.settings.db_path)
+        services.store = await open_storage(services.settings.storage_target)
         services.owns_storage = True
     open_send_queue(services)
     await set_menus(application.bot, services.catalogs)
@@ -208,6 +210,7 @@ def run(settings: Settings | None = None) -> None:
 
     Blocking; PTB owns the event loop (``run_polling``/``run_webhook``).
     """
+    from bot.cluster.hooks import cluster_hooks  # several instances on PostgreSQL
     from bot.ops.hooks import ops_hooks  # heartbeat and retention jobs
     from bot.telegram.background import background_hooks  # send queue, reminders, broadcasts
 
@@ -215,11 +218,12 @@ def run(settings: Settings | None = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
     ops_startup, ops_shutdown = ops_hooks(settings)
     queue_startup, queue_shutdown = background_hooks()
+    cluster_startup, cluster_shutdown = cluster_hooks(settings.send_rate)
     application = build_application(
         settings,
         send_rate=settings.send_rate,
-        on_startup=[*queue_startup, *ops_startup],
-        on_shutdown=[*ops_shutdown, *queue_shutdown],
+        on_startup=[*cluster_startup, *queue_startup, *ops_startup],
+        on_shutdown=[*cluster_shutdown, *ops_shutdown, *queue_shutdown],
     )
     if settings.webhook_url is None:
         logger.info("starting with long polling")

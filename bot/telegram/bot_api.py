@@ -44,9 +44,20 @@ async def edit_html(
 
 
 async def send_file(
-    bot: Bot, chat_id: int, filename: str, content: bytes, caption: str | None = None
+    bot: Bot,
+    chat_id: int,
+    kind: str,
+    filename: str,
+    content: bytes,
+    caption: str,
+    keyboard: InlineKeyboard | None = None,
 ) -> None:
-    """``sendDocument``: a file to open on the phone (the calendar file), with a caption."""
-    await bot.send_document(
-        chat_id, document=InputFile(content, filename=filename), caption=caption
-    )
+    """``sendDocument`` (``kind="document"``) or ``sendPhoto`` with an uploaded file and a
+    plain-text caption (at most 1,024 characters; the caller keeps it so)."""
+    method = "sendPhoto" if kind == "photo" else "sendDocument"
+    params: dict[str, Any] = {"chat_id": chat_id, kind: InputFile(content, filename=filename)}
+    if caption:
+        params["caption"] = caption
+    if keyboard:
+        params["reply_markup"] = keyboard
+    await raw_api.call(bot, method, params)

@@ -15,15 +15,17 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.app import interview, pages, person
+from bot.app import exports, interview, pages, person
 from bot.app.screens import (
     Action,
+    AddToCalendar,
     AdminAction,
     Forget,
     PickLanguage,
     ReminderReply,
     Reminders,
     RemindMe,
+    ShowTimeline,
 )
 from bot.core.locales import LOCALES
 from bot.telegram import admin, callbacks
@@ -81,6 +83,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(action, RemindMe):
         await turn.deliver(await person.remind_me(services, ctx, turn.user_id, state), query)
+        return
+    if isinstance(action, AddToCalendar | ShowTimeline):
+        step = exports.export(ctx, state, action, made_at=services.now(), fonts=services.fonts())
+        await turn.deliver(step, query)
         return
     step = interview.act(ctx, state, action)
     await turn.deliver(await person.commit(services, turn.user_id, step), query)

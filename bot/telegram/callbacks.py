@@ -11,7 +11,7 @@ Kinds that act on the interview carry the token of the state they were drawn for
 | ``B`` | token | Back |
 | ``W`` | token, question id | Why we ask this? |
 | ``C`` | token, question id | change this answer |
-| ``R`` | token, action | result: ``change``, ``remind`` or a detail (``DETAILS``) |
+| ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts``, ``steps``, ``sources``, ``official``, ``calendar``, ``calendar_detailed``, ``timeline`` |
 | ``M`` | ``on`` / ``off`` | reminders on or off |
 | ``F`` | ``yes`` / ``no`` | confirm /forget |
 | ``D`` | reminder id, action | a reminder's ``paid``, ``done``, ``notyet`` |
@@ -25,28 +25,43 @@ from dataclasses import dataclass
 
 from bot.app.screens import (
     Action,
+    AddToCalendar,
     AdminAction,
     Answer,
     Back,
     ChangeAnswer,
+    DetailSection,
     Forget,
     ListAnswers,
     PickLanguage,
     ReminderReply,
+    ReminderReplyKind,
     Reminders,
     RemindMe,
     ShowDetail,
+    ShowTimeline,
     WhyAsk,
 )
 
 MAX_BYTES = 64
 _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
-DETAILS = ("why", "contacts", "steps", "sources", "official", "calendar")
-"""The result's details one tap away (``ShowDetail``)."""
-RESULT_ACTIONS = ("change", "remind", *DETAILS)
-"""``change`` lists the answers, ``remind`` turns reminders on; the rest are details."""
-REMINDER_REPLIES = ("paid", "done", "notyet")
+RESULT_ACTIONS = (
+    "why", "change", "remind", "contacts", "steps", "sources",
+    "calendar", "calendar_detailed", "timeline", "official",
+)  # fmt: skip
+"""``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details;
+``calendar``/``calendar_detailed`` send the calendar file, ``timeline`` the picture."""
+DETAILS: dict[str, DetailSection] = {
+    "why": "why", "contacts": "contacts", "steps": "steps", "sources": "sources",
+    "official": "official",
+}  # fmt: skip
+"""Result buttons that open a detail section, by their callback name."""
+REMINDER_REPLIES: dict[str, ReminderReplyKind] = {
+    "paid": "paid",
+    "done": "done",
+    "notyet": "notyet",
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,10 @@ def encode_action(action: Action, token: str) -> str:
         return encode("R", token, action.section)
     if isinstance(action, RemindMe):
         return encode("R", token, "remind")
+    if isinstance(action, AddToCalendar):
+        return encode("R", token, "calendar_detailed" if action.detailed else "calendar")
+    if isinstance(action, ShowTimeline):
+        return encode("R", token, "timeline")
     if isinstance(action, Reminders):
         return encode("M", "on" if action.on else "off")
     if isinstance(action, Forget):
@@ -133,15 +152,18 @@ def decode_action(data: str | None) -> tuple[Action, str | None] | None:
             action = ListAnswers()
         elif name == "remind":
             action = RemindMe()
-        else:
-            action = next((ShowDetail(d) for d in DETAILS if d == name), None)
+        elif name in ("calendar", "calendar_detailed"):
+            action = AddToCalendar(detailed=name == "calendar_detailed")
+        elif name == "timeline":
+            action = ShowTimeline()
+        elif name in DETAILS:
+            action = ShowDetail(DETAILS[name])
     elif kind == "M" and fields[0] in ("on", "off"):
         action = Reminders(fields[0] == "on")
     elif kind == "F" and fields[0] in ("yes", "no"):
         action = Forget(fields[0] == "yes")
     elif kind == "D" and fields[0].isdigit() and fields[1] in REMINDER_REPLIES:
-        reply = "paid" if fields[1] == "paid" else "done" if fields[1] == "done" else "notyet"
-        action = ReminderReply(int(fields[0]), reply)
+        action = ReminderReply(int(fields[0]), REMINDER_REPLIES[fields[1]])
     elif kind == "X" and fields[0].isdigit():
         action = AdminAction(int(fields[0]), fields[1], fields[2])
     return (action, callback.token) if action is not None else None

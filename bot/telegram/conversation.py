@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.app.context import Context
 from bot.app.interview import Step
-from bot.app.screens import Answered, CalendarFile, LanguageChosen, Screen
+from bot.app.screens import Answered, Attachment, LanguageChosen, Screen
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
 from bot.storage import Storage, User
 from bot.telegram import bot_api, render
@@ -85,14 +85,21 @@ class Turn:
             await bot_api.send_html(self.bot, self.chat_id, item.text, item.keyboard)
 
     async def show(self, screens: Sequence[Screen], token: str = "") -> None:
-        """Draw screens as messages and send them in order."""
+        """Draw screens as messages (files as documents or photos) and send them in order."""
         for screen in screens:
-            if isinstance(screen, CalendarFile):  # a file, not a message text
+            if isinstance(screen, Attachment):
+                file = render.attachment(screen, token)
                 await bot_api.send_file(
-                    self.bot, self.chat_id, screen.filename, screen.content, screen.caption
+                    self.bot,
+                    self.chat_id,
+                    file.kind,
+                    file.filename,
+                    file.content,
+                    file.caption,
+                    file.keyboard,
                 )
-                continue
-            await self.send(render.draw(screen, token))
+            else:
+                await self.send(render.draw(screen, token))
 
     async def deliver(
         self,

@@ -26,6 +26,7 @@ from bot.delivery import Outbox, SendBudget, Sender
 from bot.delivery.campaigns import CampaignStore
 from bot.delivery.clock import Clock
 from bot.delivery.items import OutboxItem
+from bot.export import FontNotFound, Fonts, find_fonts
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.storage import Storage, User
@@ -63,6 +64,8 @@ class Services:
     """One ruleset change at a time (/reload, the check at start)."""
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     """Background tasks started by handlers (a ruleset re-check); cancelled on shutdown."""
+    _fonts: list[Fonts | None] = field(default_factory=list, repr=False)
+    """The timeline picture's fonts once looked up (empty: not yet)."""
 
     @property
     def storage(self) -> Storage:
@@ -85,7 +88,7 @@ class Services:
         it even when no sender runs in this process (rows wait in the database for one).
         """
         if self.outbox is None and self.store is not None:
-            self.outbox = Outbox(self.store)
+            self.outbox = Outbox(self.store, clock=self.clock)
             self.campaigns = CampaignStore(self.outbox)
         return self.campaigns
 
@@ -106,6 +109,18 @@ class Services:
             now=self.now(),
         )
         return True
+
+    def fonts(self) -> Fonts | None:
+        """The fonts of the timeline picture, looked up once (``HAMROH_FONT_DIR`` or the
+        usual places); ``None``, with one line in the log, when there are none: the
+        person then gets the dates as text."""
+        if not self._fonts:
+            try:
+                self._fonts.append(find_fonts(self.settings.font_dir))
+            except FontNotFound as error:
+                logger.error("%s", error)
+                self._fonts.append(None)
+        return self._fonts[0]
 
     def is_admin(self, user_id: int) -> bool:
         """Admins are the Telegram user ids in ``HAMROH_ADMIN_IDS``."""

@@ -15,9 +15,11 @@ Two transports share one :class:`FakeBotAPI`:
   the few tests that must run ``updater.start_polling()`` end to end.
 
 Responses are shaped exactly like Telegram's so PTB raises its real exceptions
-(see :mod:`bot.testing.fake_errors`). What the fake does *not* model: files and
-media sending, inline mode, payments, business features; those methods answer 404
-like an unknown method (PTB: ``InvalidToken``/``EndPointNotFound``) and are logged.
+(see :mod:`bot.testing.fake_errors`). Files: ``sendDocument`` and ``sendPhoto`` with an
+uploaded file (the file is kept on the message, ``SentMessage.attachment``). What the
+fake does *not* model: other media, sending by ``file_id`` or URL, inline mode,
+payments, business features; those methods answer 404 like an unknown method (PTB:
+``InvalidToken``/``EndPointNotFound``) and are logged.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ _EPSILON: Final = 1e-6
 _DEFAULT_UPDATE_TYPES_EXCLUDED: Final = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
 )
+_FILE_METHODS: Final = frozenset({"senddocument", "sendphoto"})
+"""Methods whose handlers also take the uploaded files."""
 _URL_RE: Final = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)$")
 
 __all__ = [
@@ -143,32 +147,31 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         self._send_counter = 0
         self._send_window: collections.deque[float] = collections.deque()
         self._last_send_to_chat: dict[int, float] = {}
-        self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
-            name.lower(): handler
-            for name, handler in {
-                "getMe": self._get_me,
-                "getUpdates": self._get_updates,
-                "sendMessage": self._send_message,
-                "sendDocument": self._send_document,
-                "editMessageText": self._edit_message_text,
-                "editMessageReplyMarkup": self._edit_message_reply_markup,
-                "answerCallbackQuery": self._answer_callback_query,
-                "deleteMessage": self._delete_message,
-                "setMyCommands": self._set_my_commands,
-                "deleteMyCommands": self._delete_my_commands,
-                "getMyCommands": self._get_my_commands,
-                "setMyDescription": self._set_my_description,
-                "getMyDescription": self._get_my_description,
-                "setMyShortDescription": self._set_my_short_description,
-                "getMyShortDescription": self._get_my_short_description,
-                "sendChatAction": self._send_chat_action,
-                "setWebhook": self._set_webhook,
-                "deleteWebhook": self._delete_webhook,
-                "getWebhookInfo": self._get_webhook_info,
-                "close": self._close,
-                "logOut": self._log_out,
-            }.items()
+        methods: dict[str, Callable[..., Any]] = {
+            "getMe": self._get_me,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "answerCallbackQuery": self._answer_callback_query,
+            "deleteMessage": self._delete_message,
+            "setMyCommands": self._set_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "setMyDescription": self._set_my_description,
+            "getMyDescription": self._get_my_description,
+            "setMyShortDescription": self._set_my_short_description,
+            "getMyShortDescription": self._get_my_short_description,
+            "sendChatAction": self._send_chat_action,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info,
+            "close": self._close,
+            "logOut": self._log_out,
         }
+        self._handlers = {name.lower(): handler for name, handler in methods.items()}
 
     # ------------------------------------------------------------------ transports
     def request(self, read_timeout: float | None = 5.0) -> FakeRequest:
@@ -176,14 +179,21 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         return FakeRequest(self, read_timeout=read_timeout)
 
     async def handle(
-        self, method: str, params: Mapping[str, Any], token: str | None = None
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        token: str | None = None,
+        files: Mapping[str, UploadedFile] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: ``(http_status, json_body)``.
+
+        ``files`` are the file parts of a multipart request (``sendDocument``,
+        ``sendPhoto``), by part name.
 
         Raises :class:`SimulatedNetworkFailure` for injected network failures; the
         transports turn it into what a client would see.
         """
-        call = ApiCall(method=method, params={}, at=self.clock.monotonic())
+        call = ApiCall(method=method, params={}, at=self.clock.monotonic(), files=dict(files or {}))
         self.calls.append(call)
         try:
             call.params = normalize_params(params)
@@ -198,9 +208,7 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
             return self._finish(call, NOT_FOUND)
         return await self._run(call, handler)
 
-    async def _run(
-        self, call: ApiCall, handler: Callable[[dict[str, Any]], Any]
-    ) -> tuple[int, dict[str, Any]]:
+    async def _run(self, call: ApiCall, handler: Callable[..., Any]) -> tuple[int, dict[str, Any]]:
         half = self.latency / 2
         if half > 0:
             await self.clock.sleep(half)
@@ -211,7 +219,10 @@ class FakeBotAPI(BotApiMethods, UpdateBuilders):
         if isinstance(injected, ApiError):
             return self._finish(call, injected)
         try:
-            result = handler(call.params)
+            if call.method.lower() in _FILE_METHODS:
+                result = handler(call.params, call.files)
+            else:
+                result = handler(call.params)
             if asyncio.iscoroutine(result):
                 result = await result
         except Fail as fail:
@@ -466,20 +477,29 @@ class FakeRequest(BaseRequest):
         match = _URL_RE.search(url.split("?", 1)[0])
         if match is None:
             return 404, json.dumps(NOT_FOUND.body()).encode()
-        params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
-        if request_data is not None and request_data.contains_files:
-            for name, value in request_data.multipart_data.items():
-                if isinstance(value, tuple):  # (filename, bytes or a file, mime type)
-                    filename, content, *rest = value
-                    data = content if isinstance(content, bytes) else content.read()
-                    mime_type = str(rest[0]) if rest else "application/octet-stream"
-                    params[name] = UploadedFile(str(filename), data, mime_type)
+        params = request_data.parameters if request_data is not None else {}
+        files = _upload_parts(request_data) if request_data is not None else {}
         try:
             status, body = await self._api.handle(
-                match.group("method"), params, token=match.group("token")
+                match.group("method"), params, token=match.group("token"), files=files
             )
         except SimulatedNetworkFailure as exc:
             if exc.failure.timeout:
                 raise TimedOut("Timed out (simulated by FakeBotAPI)") from exc
             raise NetworkError("httpx.ConnectError: simulated by FakeBotAPI") from exc
         return status, json.dumps(body).encode("utf-8")
+
+
+def _upload_parts(request_data: RequestData) -> dict[str, UploadedFile]:
+    """The files PTB would post as multipart parts (``InputFile`` parameters)."""
+    parts: dict[str, UploadedFile] = {}
+    for name, part in request_data.multipart_data.items():
+        if isinstance(part, tuple):
+            filename, content, *rest = part
+            mime_type = rest[0] if rest else None
+        else:
+            filename, content, mime_type = None, part, None
+        if not isinstance(content, bytes):
+            content = content.read()
+        parts[name] = UploadedFile(name, filename, bytes(content), mime_type)
+    return parts

@@ -14,8 +14,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.testing.fake_errors import ApiError
-from bot.testing.fake_model import Fail, SentMessage, UploadedFile, bad
+from bot.testing.fake_model import Attachment, Fail, SentMessage, UploadedFile, bad
 from bot.testing.fake_text import TextError, check_reply_markup, visible_text
+
+MAX_CAPTION_LENGTH: Final = 1024
+MAX_DOCUMENT_BYTES: Final = 50 * 1024 * 1024
+MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
 
 _CHAT_ACTIONS: Final = frozenset(
     {
@@ -87,32 +91,69 @@ class BotApiMethods:
         self.messages_sent += 1
         return message.to_api()
 
-    def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A file upload with an optional caption (the calendar file)."""
+    def _send_document(
+        self, params: dict[str, Any], files: Mapping[str, UploadedFile]
+    ) -> dict[str, Any]:
+        return self._send_media("document", params, files)
+
+    def _send_photo(
+        self, params: dict[str, Any], files: Mapping[str, UploadedFile]
+    ) -> dict[str, Any]:
+        return self._send_media("photo", params, files)
+
+    def _send_media(
+        self, kind: str, params: dict[str, Any], files: Mapping[str, UploadedFile]
+    ) -> dict[str, Any]:
+        """``sendDocument``/``sendPhoto`` with an uploaded file, checked like Telegram does.
+
+        Only uploads are modelled (a ``file_id`` or URL the fake never saw is refused):
+        the bot makes its files itself. A photo must be an image Pillow can read within
+        Telegram's limits (10 MB, width + height <= 10,000, sides at most 20:1).
+        """
         chat_id = self._check_chat(params)
-        document = params.get("document")
-        if not isinstance(document, UploadedFile) or not document.content:
-            raise Fail(ApiError(400, "Bad Request: there is no document in the request"))
-        caption = ""
-        if params.get("caption"):
-            try:
-                caption = visible_text(params["caption"], params.get("parse_mode"))
-            except TextError as exc:
-                raise Fail(ApiError(400, str(exc))) from None
+        upload = _uploaded(params.get(kind), files, kind)
+        limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_DOCUMENT_BYTES
+        if not upload.content:
+            raise bad("file must be non-empty")
+        if len(upload.content) > limit:
+            raise Fail(ApiError(413, "Request Entity Too Large"))
+        width = height = 0
+        if kind == "photo":
+            width, height = _photo_size(upload.content)
+        caption = params.get("caption")
+        try:
+            shown = visible_text(caption, params.get("parse_mode")) if caption else ""
+            markup = check_reply_markup(params.get("reply_markup"))
+        except TextError as exc:
+            raise Fail(ApiError(400, str(exc))) from None
+        if len(shown) > MAX_CAPTION_LENGTH:
+            raise bad("message caption is too long")
         self._check_send_rate(chat_id)
         self._record_send(chat_id)
+        message_id = self.next_message_id(chat_id)
+        attachment = Attachment(
+            kind=kind,
+            file_name=upload.filename if kind == "document" else None,
+            mime_type=upload.mime_type if kind == "document" else None,
+            content=upload.content,
+            file_id=f"{kind}-{chat_id}-{message_id}-{len(upload.content)}-fakefileid",
+            width=width,
+            height=height,
+        )
         message = SentMessage(
             chat=self.chat_dict(chat_id),
-            message_id=self.next_message_id(chat_id),
+            message_id=message_id,
             date=self._timestamp(),
-            text=caption,
-            raw_text=str(params.get("caption") or ""),
+            text=shown,
+            raw_text=str(caption or ""),
             from_user=self.bot_user(),
             parse_mode=params.get("parse_mode"),
-            params={k: v for k, v in params.items() if k != "document"},
-            document=document,
+            reply_markup=markup,
+            params=dict(params),
+            attachment=attachment,
         )
         self._transcripts[chat_id].append(message)
+        self.messages_sent += 1
         return message.to_api()
 
     def _editable(self, params: dict[str, Any], verb: str) -> SentMessage | None:
@@ -284,3 +325,32 @@ class BotApiMethods:
     def _log_out(self, params: dict[str, Any]) -> bool:
         self.logged_out = True
         return True
+
+
+def _uploaded(value: object, files: Mapping[str, UploadedFile], kind: str) -> UploadedFile:
+    """The file a media parameter names: its own part, or ``attach://<part>``."""
+    if isinstance(value, str) and value.startswith("attach://"):
+        part = files.get(value.removeprefix("attach://"))
+    elif value is None or value == "":
+        part = files.get(kind)
+    else:
+        raise bad("wrong file identifier/HTTP URL specified")
+    if part is None:
+        raise bad(f"there is no {kind} in the request")
+    return part
+
+
+def _photo_size(content: bytes) -> tuple[int, int]:
+    """Width and height of an uploaded photo, refused as Telegram refuses it."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError):
+        raise bad("IMAGE_PROCESS_FAILED") from None
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        raise bad("PHOTO_INVALID_DIMENSIONS")
+    return width, height

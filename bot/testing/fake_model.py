@@ -76,11 +76,42 @@ def normalize_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class UploadedFile:
-    """A file the bot uploaded (multipart), as the fake received it."""
+    """One file part of a multipart request (``sendDocument``, ``sendPhoto``)."""
 
-    filename: str
+    field: str
+    filename: str | None
     content: bytes
-    mime_type: str
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """The file a media message carries, as the fake keeps it (content included)."""
+
+    kind: str
+    """``"document"`` or ``"photo"``."""
+    file_name: str | None
+    mime_type: str | None
+    content: bytes
+    file_id: str
+    width: int = 0
+    height: int = 0
+
+    def to_api(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """The ``Document`` or the ``PhotoSize`` list Telegram returns."""
+        base = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_id[-16:],
+            "file_size": len(self.content),
+        }
+        if self.kind == "photo":
+            return [{**base, "width": self.width, "height": self.height}]
+        document = dict(base)
+        if self.file_name is not None:
+            document["file_name"] = self.file_name
+        if self.mime_type is not None:
+            document["mime_type"] = self.mime_type
+        return document
 
 
 @dataclass
@@ -103,8 +134,8 @@ class SentMessage:
     edits: list[str] = field(default_factory=list)
     deleted: bool = False
     params: dict[str, Any] = field(default_factory=dict)
-    document: UploadedFile | None = None
-    """The file of a ``sendDocument`` (its caption is ``text``)."""
+    attachment: Attachment | None = None
+    """The document or photo of a media message; ``text`` is then its caption."""
 
     @property
     def chat_id(self) -> int:
@@ -123,17 +154,12 @@ class SentMessage:
             "chat": self.chat,
             "date": self.date,
         }
-        if self.document is None:
+        if self.attachment is None:
             message["text"] = self.text
         else:
-            message["caption"] = self.text
-            message["document"] = {
-                "file_id": f"doc{self.message_id}",
-                "file_unique_id": f"u{self.message_id}",
-                "file_name": self.document.filename,
-                "mime_type": self.document.mime_type,
-                "file_size": len(self.document.content),
-            }
+            message[self.attachment.kind] = self.attachment.to_api()
+            if self.text:
+                message["caption"] = self.text
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
         if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
@@ -150,6 +176,8 @@ class ApiCall:
     at: float
     status: int = 0
     description: str | None = None
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    """File parts of a multipart request, by part name."""
 
 
 def buttons(message: SentMessage | Mapping[str, Any]) -> list[tuple[str, str | None]]:

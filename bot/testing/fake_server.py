@@ -31,6 +31,7 @@ import tornado.web
 
 from bot.testing.fake_bot_api import FakeBotAPI
 from bot.testing.fake_errors import ApiError, SimulatedNetworkFailure
+from bot.testing.fake_model import UploadedFile
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ class _BotApiHandler(tornado.web.RequestHandler):
         if task is not None:
             self._server.in_flight.add(task)
         try:
-            status, body = await self._server.api.handle(method, params, token=token)
+            files = {
+                name: UploadedFile(name, parts[-1].filename, parts[-1].body, parts[-1].content_type)
+                for name, parts in self.request.files.items()
+            }
+            status, body = await self._server.api.handle(method, params, token=token, files=files)
         except SimulatedNetworkFailure as exc:
             if exc.failure.timeout:
                 await asyncio.sleep(self._server.hang_seconds)

@@ -103,7 +103,12 @@ def test_the_result_buttons_are_the_bots_and_each_number_does_what_it_says(rules
 
     _ = gettext("ky")
     bot_buttons = _bot_result_buttons(rules_dir)
-    assert bot_buttons[3:5] == ["📞 " + _("Contacts"), "🔔 " + _("Remind me")]  # has deadlines
+    assert bot_buttons[3:7] == [  # it has deadlines
+        "📞 " + _("Contacts"),
+        "🔔 " + _("Remind me"),
+        "📅 " + _("Add to calendar"),
+        "🖼 " + _("Timeline picture"),
+    ]
     out: list[str] = []
     ask = typing([*KYRGYZ_PATENT_WORKER, "1", "4", "5", "1"])
     assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append) == 0
@@ -116,3 +121,35 @@ def test_the_result_buttons_are_the_bots_and_each_number_does_what_it_says(rules
     reminders_at = after.index(_("Reminders are on."))  # [5] is Remind me
     stopped_at = after.index(_("Reminders are off."))  # [1] of its screen: Stop reminders
     assert why_at < contacts_at < reminders_at < stopped_at
+
+
+def test_add_to_calendar_and_the_picture_are_saved_as_files(rules_dir, tmp_path):
+    from icalendar import Calendar
+    from PIL import Image
+
+    from bot.i18n import gettext
+
+    _ = gettext("ky")
+    out: list[str] = []
+    ask = typing([*KYRGYZ_PATENT_WORKER, "7", "6", "1"])  # picture, calendar, detailed titles
+    assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append, tmp_path) == 0
+    text = "\n".join(out)
+    ics, png = tmp_path / "calendar.ics", tmp_path / "timeline.png"
+    assert _("Saved to {path}").format(path=ics) in text
+    assert _("Saved to {path}").format(path=png) in text
+    assert "📝 " + _("Detailed titles") in text and "🔒 " + _("Neutral titles") in text
+    events = list(Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))
+    assert events and not any(str(e.get("SUMMARY")).startswith("Мөөнөт:") for e in events)
+    assert Image.open(png).size[0] == 1080
+
+
+def test_a_file_that_cannot_be_saved_is_one_line_not_a_crash(rules_dir, tmp_path):
+    from bot.i18n import gettext
+
+    out: list[str] = []
+    missing = tmp_path / "no" / "such" / "folder"
+    ask = typing([*KYRGYZ_PATENT_WORKER, "6"])  # Add to calendar
+    assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append, missing) == 0
+    reason = gettext("ky")("Could not save {path}: {reason}")
+    expected = reason.format(path=missing / "calendar.ics", reason="No such file or directory")
+    assert any(line.endswith(expected) for line in out)

@@ -1,4 +1,5 @@
-"""Fixtures for delivery tests: database, outbox, fake clock, fake Bot API and a bot."""
+"""Fixtures for delivery tests: database (each test runs on SQLite and on PostgreSQL),
+outbox, fake clock, fake Bot API and a bot."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
 from bot.delivery import Outbox
-from bot.storage import Database
+from bot.storage import Database, Storage, open_storage
 from bot.testing import FakeBotAPI, FakeClock
 
 
@@ -20,10 +21,13 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh migrated database."""
-    database = await Database.open(tmp_path / "hamroh.db")
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """A fresh migrated database: a SQLite file, or the test PostgreSQL server's."""
+    if request.param == "postgres":
+        database = await open_storage(request.getfixturevalue("postgres_url"))
+    else:
+        database = await Database.open(tmp_path / "hamroh.db")
     try:
         yield database
     finally:
@@ -31,7 +35,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def outbox(db: Database) -> Outbox:
+def outbox(db: Storage) -> Outbox:
     """The outbox on the shared connection."""
     return Outbox(db)
 

@@ -22,7 +22,7 @@ from bot.delivery import (
     Sender,
     mark_inactive,
 )
-from bot.storage import Database, NewReminder
+from bot.storage import Database, NewReminder, Storage
 from bot.testing import (
     BLOCKED,
     CONNECTION_LOST,
@@ -34,6 +34,7 @@ from bot.testing import (
     flood,
 )
 from tests.delivery.conftest import limited_app
+from tests.storage.inspect import query
 
 NEWS = MessagePayload("Yangi qoidalar: 2025-yil 1-sentabrdan")
 
@@ -72,9 +73,8 @@ async def add_users(db: Database, ids: range, clock: FakeClock) -> None:
         await db.upsert_user(uid, uid, "uz", clock.now())
 
 
-async def outbox_states(db: Database) -> collections.Counter[str]:
-    async with db.connection.read() as conn, conn.execute("SELECT state FROM outbox") as cur:
-        return collections.Counter(row[0] for row in await cur.fetchall())
+async def outbox_states(db: Storage) -> collections.Counter[str]:
+    return collections.Counter(row[0] for row in await query(db, "SELECT state FROM outbox"))
 
 
 async def test_broadcast_at_30_per_second_loses_nothing(db, outbox, api, bot, clock) -> None:
@@ -105,13 +105,12 @@ async def test_broadcast_at_30_per_second_loses_nothing(db, outbox, api, bot, cl
     assert (await db.get_user(6)).active
     assert sender.stats.retry_after >= 4 and sender.stats.blocked == 3
     assert max_per_second(sent_times(api)) <= 30
-    async with (
-        db.connection.read() as conn,
-        conn.execute(
-            "SELECT chat_id, last_error FROM outbox WHERE state = 'failed' ORDER BY chat_id"
-        ) as cur,
-    ):
-        failures = dict(await cur.fetchall())
+    failures = dict(
+        (r[0], r[1])
+        for r in await query(
+            db, "SELECT chat_id, last_error FROM outbox WHERE state = 'failed' ORDER BY chat_id"
+        )
+    )
     assert failures[77].lower() == "bad request: chat not found"
     assert failures[5].lower().startswith("forbidden: bot was blocked")
 
@@ -164,13 +163,12 @@ async def test_network_errors_back_off_then_succeed_or_fail(db, outbox, api, bot
     sender = Sender(outbox, bot, rate=30, clock=clock, max_attempts=4, backoff_base=1.0)
     await sender.run(until_idle=True)
     assert set(copies(api, NEWS.text)) == {1, 2, 3, 5}
-    async with (
-        db.connection.read() as conn,
-        conn.execute(
-            "SELECT chat_id, state, attempts, last_error FROM outbox ORDER BY chat_id"
-        ) as cur,
-    ):
-        rows = {r[0]: r[1:] for r in await cur.fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in await query(
+            db, "SELECT chat_id, state, attempts, last_error FROM outbox ORDER BY chat_id"
+        )
+    }
     assert rows[3][:2] == ("sent", 2)
     assert rows[4] == ("failed", 4, "network: gave up after 4 attempts (NetworkError)")
     tries = [c.at for c in api.calls_to("sendMessage") if c.params["chat_id"] == 4]
@@ -302,8 +300,7 @@ async def test_payload_fields_reach_telegram(outbox, api, bot, clock) -> None:
 async def test_damaged_payload_fails_one_row_only(db, outbox, api, bot, clock) -> None:
     bad = await outbox.enqueue(OutboxItem(1, NEWS), now=clock.now())
     await outbox.enqueue(OutboxItem(2, NEWS), now=clock.now())
-    async with db.connection.transaction() as conn:
-        await conn.execute("UPDATE outbox SET payload = 'nonsense' WHERE id = ?", (bad,))
+    await query(db, "UPDATE outbox SET payload = 'nonsense' WHERE id = ?", (bad,))
     await Sender(outbox, bot, clock=clock).run(until_idle=True)
     assert set(copies(api, NEWS.text)) == {2}
     assert (await outbox_states(db)) == {"failed": 1, "sent": 1}

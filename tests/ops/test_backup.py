@@ -111,3 +111,52 @@ async def test_hamroh_db_backup_command(hamroh_env, tmp_path: Path, capsys):
     hamroh_env.setenv("HAMROH_DB_PATH", str(tmp_path / "missing.sqlite3"))
     assert await asyncio.to_thread(main, ["db", "backup", str(dest)]) == 1
     assert "no database" in capsys.readouterr().err
+
+
+async def test_backup_of_postgresql_is_a_pg_dump_that_restores(postgres_url: str, tmp_path: Path):
+    from bot.storage import open_storage
+
+    db = await open_storage(postgres_url)
+    try:
+        for user_id in range(1, 8):
+            await db.upsert_user(user_id, user_id, "tg", NOW)
+    finally:
+        await db.close()
+    report = await backup_database(postgres_url, tmp_path, NOW)
+    assert report.path == tmp_path / "hamroh-20250305T120000Z.pgdump"
+    assert report.users == 7 and report.schema_version >= 1
+    assert stat.S_IMODE(os.stat(report.path).st_mode) == 0o600
+    with pytest.raises(BackupError, match="cannot connect"):
+        await backup_database(postgres_url.replace("/hamroh_test", "/nonexistent"), tmp_path, NOW)
+
+
+async def test_hamroh_db_backup_and_retention_on_postgresql(
+    hamroh_env, postgres_url: str, tmp_path: Path, capsys
+):
+    from bot.storage import open_storage
+
+    db = await open_storage(postgres_url)
+    try:
+        await db.upsert_user(1, 1, "ru", dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
+        await db.upsert_user(2, 2, "ru", dt.datetime.now(dt.UTC))
+    finally:
+        await db.close()
+    hamroh_env.setenv("HAMROH_DATABASE_URL", postgres_url)
+    dest = tmp_path / "pg.dump"
+    assert await asyncio.to_thread(main, ["db", "backup", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert "2 users, pg_restore --list ok" in out and postgres_url not in out
+    assert await asyncio.to_thread(main, ["db", "retention"]) == 0
+    assert "deleted 1 users" in capsys.readouterr().out
+
+
+async def test_an_unreachable_postgresql_is_one_clear_line(postgres_url: str):
+    from bot.storage import StorageUnavailableError, open_storage
+
+    wrong = postgres_url.replace("postgres@", "postgres:hunter2@").replace(
+        "/hamroh_test", "/no_such_db"
+    )
+    with pytest.raises(StorageUnavailableError) as caught:
+        await open_storage(wrong)
+    message = str(caught.value)
+    assert "no_such_db" in message and "hunter2" not in message and "\n" not in message

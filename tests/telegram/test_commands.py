@@ -141,7 +141,7 @@ async def test_reminders_show_and_stop(make_app, api: FakeBotAPI, fixture_rulese
         now,
     )  # fmt: skip
     await user.say("/reminders")
-    assert "23-iyun, 2025 — Patentning oxirgi toʻlangan kuni" in user.last().text
+    assert "2025-yil 23-iyun — Patentning oxirgi toʻlangan kuni" in user.last().text
     await user.tap(_("Stop reminders"))
     assert (await db.get_user(user.user_id)).reminders_opt_in is False
     assert [r.state for r in await db.reminders_for(user.user_id)] == ["cancelled"]

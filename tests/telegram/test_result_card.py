@@ -140,7 +140,7 @@ async def _tap_every_detail(
     labels = [text for text, _data in card.buttons()]
     expected = [_("Why?"), _("Every step"), _("Law and sources"), _("Contacts")]
     if assessment.deadlines:
-        expected += [_("Remind me"), _("Add to calendar")]
+        expected += [_("Remind me"), _("Add to calendar"), _("Timeline picture")]
     expected += [_("Show to an official"), _("Change an answer")]
     assert [label.split(" ", 1)[1] for label in labels] == expected
 
@@ -186,12 +186,11 @@ async def _tap_every_detail(
         seen = len(user.messages())
         await user.tap(_("Add to calendar"), card)
         [sent] = user.messages()[seen:]
-        assert sent.document is not None and sent.document.filename == "calendar.ics"
-        assert sent.document.content.startswith(b"BEGIN:VCALENDAR")
-        assert sent.document.content.count(b"BEGIN:VEVENT") == len(
+        assert sent.attachment is not None and sent.attachment.file_name == "calendar.ics"
+        assert sent.attachment.content.startswith(b"BEGIN:VCALENDAR")
+        assert sent.attachment.content.count(b"BEGIN:VEVENT") == len(
             {d.id for d in assessment.deadlines}
         )
-        assert sent.text == _("Open this file to add your deadlines to the phone's calendar.")
 
         seen = len(user.messages())
         await user.tap(_("Remind me"), card)

@@ -156,8 +156,8 @@ async def test_unknown_method_maps_like_telegram(bot, api: FakeBotAPI) -> None:
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("frobnicate")
     with pytest.raises(InvalidToken):  # 404 from a known method: PTB's token mapping
-        await bot.send_photo(1, b"\x89PNG")
-    assert "sendPhoto" in api.unknown_methods
+        await bot.send_audio(1, b"ID3")
+    assert "sendAudio" in api.unknown_methods
 
 
 async def test_wrong_token_is_rejected(api: FakeBotAPI) -> None:

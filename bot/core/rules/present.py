@@ -13,9 +13,8 @@ from datetime import date
 from string import Formatter
 from typing import Any
 
-from babel.dates import format_date
-
-from bot.core.locales import babel_locale, normalize_locale
+from bot.core import wording
+from bot.core.locales import normalize_locale
 
 from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
 from .expressions import to_cel
@@ -24,8 +23,8 @@ from .ruleset import Ruleset
 
 
 def format_day(day: date, locale: str) -> str:
-    """A date as people write it in `locale` (Babel/CLDR long format)."""
-    return format_date(day, format="long", locale=babel_locale(locale))
+    """A date as people write it in `locale`, in its own grammar (see bot.core.wording)."""
+    return wording.format_day(day, locale)
 
 
 # --------------------------------------------------------------------------- the data
@@ -136,11 +135,12 @@ class Presentation:
 
 
 def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) -> str:
-    """An answer or computed value as the user would read it: option label, date, number."""
+    """An answer or computed value as the user would read it: option label, date, number,
+    a computed count of days with its noun («5 дней»: see wording.value_text)."""
     if isinstance(value, date):
         return format_day(value, locale)
     if not ruleset.has_question(question_id):
-        return str(value)
+        return wording.value_text(question_id, value, locale)
     question = ruleset.question(question_id)
     if isinstance(value, str) and value in ruleset.option_values(question):
         return ruleset.option_label(question, value).get(locale)

@@ -3,7 +3,8 @@
 :func:`draw` is the one entry: a screen and the state token its buttons carry in,
 messages (:class:`View`: HTML text and an inline keyboard) out. The modules:
 :mod:`.html` (escaping and cutting at 4,096), :mod:`.interview`, :mod:`.result`,
-:mod:`.pages`.
+:mod:`.pages`; files (calendar file, timeline picture) are drawn by :func:`attachment`
+(:mod:`.files`) instead, as they are not text messages.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from bot.app.screens import (
     AdminPanel,
     Answered,
     AnswerList,
+    Attachment,
     Confirm,
     Contacts,
     Explanation,
@@ -33,13 +35,16 @@ from bot.app.screens import (
 )
 
 from . import interview, pages, result
+from .files import FileView, attachment
 from .html import MAX_MESSAGE, View, esc, link, pack, plain_text, utf16_len, views
 from .result import STATUS_ICONS
 
 __all__ = [
     "MAX_MESSAGE",
     "STATUS_ICONS",
+    "FileView",
     "View",
+    "attachment",
     "draw",
     "esc",
     "link",
@@ -93,4 +98,6 @@ def draw(screen: Screen, token: str = "") -> list[View]:
     if isinstance(screen, ReminderDue):
         payload = pages.reminder_due(screen)
         return [View(payload.text, payload.reply_markup)]
+    if isinstance(screen, Attachment):
+        raise TypeError("an Attachment is a file, not a text message: use render.attachment")
     raise TypeError(f"no Telegram drawing for {type(screen).__name__}")

@@ -19,7 +19,7 @@ from bot.storage import Storage, open_storage
 NOW = dt.datetime(2025, 3, 5, 12, 0, tzinfo=dt.UTC)
 
 OpenStorage = Callable[[], Awaitable[Storage]]
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -29,13 +29,18 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def open_backend(backend: str, tmp_path: Path) -> AsyncIterator[OpenStorage]:
+async def open_backend(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[OpenStorage]:
     """Opens the test's database (again): a second handle on the same data, e.g. for
     "another process" or "after a restart"."""
     opened: list[Storage] = []
+    target: str | Path = tmp_path / "contract.sqlite3"
+    if backend == "postgres":
+        target = request.getfixturevalue("postgres_url")
 
     async def open_one() -> Storage:
-        storage = await open_storage(tmp_path / "contract.sqlite3")
+        storage = await open_storage(target)
         opened.append(storage)
         return storage
 

@@ -101,7 +101,7 @@ async def test_starting_materialises_once_and_progress_counts_rows(
     ]
     by_chat = {r.chat_id: r.id for r in rows}
     await storage.queue.mark_sent(by_chat[1], now)
-    await storage.queue.mark_failed(by_chat[2], "forbidden: bot was blocked by the user")
+    await storage.queue.mark_failed(by_chat[2], "Forbidden: bot was blocked by the user")
     progress = await records.progress(campaign.id)
     assert progress == CampaignProgress(total=3, sent=1, blocked=1, pending=1)
     await storage.queue.mark_failed(by_chat[3], "BadRequest")

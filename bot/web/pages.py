@@ -1,0 +1,431 @@
+"""The web channel's requests: decode the form, call a use case, render its screens.
+
+Every POST carries the whole state (:mod:`bot.web.form`), so any process or mirror
+can answer any request, and nothing about the person is kept between them. What to
+ask, what an answer means, what is stale and what the result is are decided by the
+use cases (:mod:`bot.app.interview`); this module maps form buttons to their
+actions and screens to templates.
+
+A finished interview is one page: the result with its card, the deadlines, why and
+every step, the answers (each one changeable) and the contacts. The details a
+Telegram user taps for are sections of that page (folded when JavaScript runs), so
+they cost no round trip on a slow link. Reminders need a stored chat, so the web
+offers the calendar file instead of "Remind me": the result's "Add to calendar" and
+"Timeline picture" buttons post to ``/<locale>/file``, whose answer is the file the
+export use case (:mod:`bot.app.exports`) hands over, as a download.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from bot.app import exports, interview
+from bot.app.context import Context
+from bot.app.pages import language_picker
+from bot.app.screens import (
+    AddToCalendar,
+    Answered,
+    Attachment,
+    Choice,
+    Contacts,
+    InterviewAction,
+    Intro,
+    LanguageChosen,
+    ListAnswers,
+    Notice,
+    PickLanguage,
+    Question,
+    Result,
+    Screen,
+    ShowDetail,
+    ShowTimeline,
+    action_key,
+)
+from bot.core.interview import Interview
+from bot.core.locales import BY_CODE
+from bot.core.rules import Ruleset
+from bot.core.rules.present import ContactText
+from bot.export import Fonts
+from bot.i18n import Catalogs
+from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
+
+logger = logging.getLogger(__name__)
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+SECTIONS = {
+    "why": "details",
+    "steps": "details",
+    "sources": "details",
+    "contacts": "contacts",
+    "calendar": "calendar",
+}
+"""A result's detail section → the part of the result page that holds it (a link to
+it); any other section is a button that asks for its own page."""
+
+
+def root_of(path: str) -> str:
+    """The relative way back to the site's root from ``path`` (``/ru/step`` → ``../``).
+
+    Every link and form action is relative, so the pages work under any address and
+    under any path prefix a reverse proxy adds, without being told about it.
+    """
+    return "../" * (path.count("/") - 1) or "./"
+
+
+class BadForm(Exception):
+    """A POST that is not one of our forms (wrong type, too many fields, unreadable)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Button:
+    """A form button: the value it sends as ``do`` and what it says."""
+
+    value: str
+    label: str
+    icon: str = ""
+    selected: bool = False
+    toggle: str | None = None
+    """With JavaScript, the id of the element it opens in place (no round trip)."""
+
+
+def button(choice: Choice) -> Button:
+    """A screen's choice as a form button (``<button name="do" value="…">``)."""
+    key = action_key(choice.action)
+    toggle = "why" if key.startswith("why:") else None
+    return Button(key, choice.label, choice.icon, choice.selected, toggle)
+
+
+class WebPages:
+    """The request handlers, bound to one ruleset, the catalogs and a clock."""
+
+    def __init__(
+        self,
+        ruleset: Ruleset,
+        catalogs: Catalogs,
+        templates: Jinja2Templates,
+        today: Callable[[], date],
+        now: Callable[[], datetime],
+        fonts: Callable[[], Fonts | None],
+    ) -> None:
+        self.ruleset = ruleset
+        self.catalogs = catalogs
+        self.templates = templates
+        self.today = today
+        self.now = now
+        """The moment a file is made (its ``DTSTAMP``): the adapter reads the clock."""
+        self.fonts = fonts
+
+    def context(self, locale: str, today: date | None = None) -> Context:
+        return Context(self.ruleset, today or self.today(), locale, self.catalogs)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _page(
+        self, request: Request, template: str, ctx: Context, values: dict[str, Any],
+        status: int = 200,
+    ) -> Response:  # fmt: skip
+        picker = language_picker(ctx.locale)
+        base = {
+            "locale": ctx.locale,
+            "root": root_of(request.url.path),
+            "title": "",
+            "languages": [
+                (c.action.locale, button(c))
+                for c in picker.choices
+                if isinstance(c.action, PickLanguage)
+            ],
+            "switch_label": ctx._("Change the language"),
+        }
+        return self.templates.TemplateResponse(
+            request, template, {**base, **values}, status_code=status
+        )
+
+    def problem(self, request: Request, locale: str | None, status: int) -> Response:
+        """The short friendly page for anything that is not one of our requests."""
+        ctx = self.context(locale if locale in BY_CODE else "ru")
+        _ = ctx._
+        if status == 404:
+            message = _("This page does not exist.")
+        elif status >= 500:
+            message = _("Sorry, something went wrong. Please try again.")
+        else:
+            message = _("This page is out of date. Please start again.")
+        values = {"message": message, "again": _("Start again"), "title": message}
+        return self._page(request, "problem.html", ctx, values, status=status)
+
+    def draw(
+        self, request: Request, ctx: Context, state: Interview, screens: list[Screen],
+        notice: str | None = None,
+    ) -> Response:  # fmt: skip
+        """The page for what a use case answered: a question, or the whole result."""
+        notices = [notice] if notice else []
+        notices += [s.text for s in screens if isinstance(s, Notice)]
+        question = next((s for s in screens if isinstance(s, Question)), None)
+        if question is not None:
+            return self._question(request, ctx, state, screens, question, notices)
+        result = next((s for s in screens if isinstance(s, Result)), None)
+        if result is None:  # a detail or the answer list: all of them are on the result page
+            step = interview.current(ctx, state, brief=False)
+            kept: list[Screen] = [Notice(text) for text in notices]
+            return self.draw(request, ctx, state, [*kept, *step.reply.screens])
+        return self._result(request, ctx, state, result, notices)
+
+    def _question(
+        self, request: Request, ctx: Context, state: Interview, screens: list[Screen],
+        question: Question, notices: list[str], typed: str = "",
+    ) -> Response:  # fmt: skip
+        intro = next((s for s in screens if isinstance(s, Intro)), None)
+        if intro is not None:  # what the web keeps is not what the bot keeps
+            intro = dataclasses.replace(intro, privacy=self.privacy(ctx))
+        # With JavaScript, "Why we ask this?" opens without a round trip: the page holds
+        # the ruleset's text, hidden, when the screen does not show it yet.
+        why = question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
+        if question.notice:
+            notices.append(question.notice)
+        values = {
+            "title": question.text,
+            "intro": intro,
+            "screen": question,
+            "notices": notices,
+            "options": [button(c) for c in question.options],
+            "navigation": [button(c) for c in question.navigation],
+            "why_text": why,
+            "why_open": question.why is not None,
+            "typed": typed,
+            "hidden": hidden_fields(state),
+            "send": ctx._("Next"),
+        }
+        return self._page(request, "question.html", ctx, values)
+
+    def _result(
+        self, request: Request, ctx: Context, state: Interview, result: Result,
+        notices: list[str],
+    ) -> Response:  # fmt: skip
+        links: list[tuple[str, Choice]] = []
+        more: list[Button] = []
+        files: list[Button] = []
+        for choice in result.actions:
+            action = choice.action
+            if isinstance(action, ListAnswers):
+                links.append(("answers", choice))
+            elif isinstance(action, ShowDetail) and action.section in SECTIONS:
+                links.append((SECTIONS[action.section], choice))
+            elif isinstance(action, ShowDetail):
+                more.append(button(choice))
+            elif isinstance(action, AddToCalendar):
+                files.append(button(choice))
+                detailed = Choice(ctx._("Detailed titles"), AddToCalendar(detailed=True), "📝")
+                files.append(button(detailed))
+            elif isinstance(action, ShowTimeline):
+                files.append(button(choice))
+        values = {
+            "title": result.presentation.status_title,
+            "notices": notices,
+            "result": result,
+            "links": _unique_targets(links),
+            "more": more,
+            "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
+            "answers": interview.answers_screen(ctx, state),
+            "contacts": _contacts(ctx, state, result),
+            "hidden": hidden_fields(state),
+            "change": ctx._("Change an answer"),
+            "back": "◀️ " + ctx._("Back"),
+            "files": files,
+            "files_note": ctx._(
+                "Your deadlines with reminders, for the calendar on your phone. "
+                "By default the entries do not say what they are about."
+            ),
+            "detailed_note": ctx._(
+                "The titles name each deadline and the notes hold the steps. "
+                "Anyone who looks at your phone can read them."
+            ),
+        }
+        return self._page(request, "result.html", ctx, values)
+
+    @staticmethod
+    def privacy(ctx: Context) -> str:
+        return ctx._(
+            "This site keeps nothing about you: your answers travel only "
+            "inside this page and are gone when you close it."
+        )
+
+    # ------------------------------------------------------------------ GET pages
+
+    @staticmethod
+    def locale_of(request: Request) -> str:
+        locale = str(request.path_params.get("locale", ""))
+        if locale not in BY_CODE:
+            raise HTTPException(404)
+        return locale
+
+    async def languages(self, request: Request) -> Response:
+        """``/``: the five languages, each named in itself with "choose" in itself.
+
+        Links, not buttons: there are no answers yet, and a link works in any browser.
+        """
+        picker = language_picker(None)
+        entries = [
+            (choice.action.locale, choice.label, prompt)
+            for choice, prompt in zip(picker.choices, picker.prompts, strict=True)
+            if isinstance(choice.action, PickLanguage)
+        ]
+        return self._page(request, "languages.html", self.context("ru"), {"picker": entries})
+
+    async def add_slash(self, request: Request) -> Response:
+        """``/ru`` → ``ru/`` (a relative Location: right under any prefix)."""
+        locale = self.locale_of(request)
+        return RedirectResponse(f"{locale}/", status_code=308)
+
+    async def start(self, request: Request) -> Response:
+        """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question."""
+        ctx = self.context(self.locale_of(request))
+        state = Interview()
+        return self.draw(request, ctx, state, list(interview.start(ctx, state).reply.screens))
+
+    # ------------------------------------------------------------------ POST
+
+    async def _read_form(self, request: Request) -> list[tuple[str, str]]:
+        """The fields of a urlencoded POST (the only kind our forms send).
+
+        Parsed with the standard library's ``parse_qsl`` (strict UTF-8, at most
+        ``MAX_FIELDS`` fields) from the body :class:`~bot.web.guard.BodyLimit` has
+        already cut to size: a third of the time of a multipart-capable parser, and
+        no file uploads to think about.
+        """
+        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
+        if content_type.lower() != FORM_TYPE:
+            raise BadForm
+        try:
+            text = (await request.body()).decode("utf-8")
+            return parse_qsl(
+                text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict"
+            )
+        except ValueError as error:  # not UTF-8, bad %-escapes, too many fields
+            raise BadForm from error
+
+    async def step(self, request: Request) -> Response:
+        """One button press or typed answer; the answers come in and go out in the form."""
+        ctx = self.context(self.locale_of(request))
+        sub = decode(await self._read_form(request), ctx.ruleset, ctx.today)
+        if sub.tampered:
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        action = sub.action
+        if isinstance(action, PickLanguage):
+            if action.locale not in BY_CODE:
+                return self.draw(request, ctx, sub.state, _stale_screens(ctx, sub.state))
+            ctx = ctx.in_locale(action.locale)  # the same place, every answer kept
+            step = interview.current(ctx, sub.state, brief=False)
+            return self.draw(request, ctx, sub.state, list(step.reply.screens))
+        if action is None:
+            return self._typed(request, ctx, sub)
+        if not isinstance(action, InterviewAction):  # remind, forget, admin: not on the web
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        step = interview.act(ctx, sub.state, action)
+        return self.draw(request, ctx, step.state, _shown(step.reply), step.reply.toast)
+
+    def _typed(self, request: Request, ctx: Context, sub: Submission) -> Response:
+        """A typed answer (``do=send`` or the Enter key) for the question the page showed."""
+        question = interview.question_screen(ctx, sub.state)
+        if sub.text is None or question is None or sub.shown != question.question_id:
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        step = interview.answer_typed(ctx, sub.state, sub.text)
+        screens = list(step.reply.screens)
+        shown = next((s for s in screens if isinstance(s, Question)), None)
+        if shown is not None and shown.notice and shown.question_id == question.question_id:
+            # not understood: the same question with the reason, and the text to fix
+            return self._question(request, ctx, step.state, screens, shown, [], sub.text)
+        return self.draw(request, ctx, step.state, screens)
+
+    async def file(self, request: Request) -> Response:
+        """ "Add to calendar" or "Timeline picture": the file, as a download.
+
+        The export use case decides what the file holds (neutral titles unless the
+        person pressed "Detailed titles"); nothing is kept. A stale form, or a result
+        with nothing to export, gets its page with the notice instead.
+        """
+        ctx = self.context(self.locale_of(request))
+        sub = decode(await self._read_form(request), ctx.ruleset, ctx.today)
+        action = sub.action
+        if sub.tampered or not isinstance(action, AddToCalendar | ShowTimeline):
+            step = interview.stale(ctx, sub.state)
+            return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
+        step = exports.export(ctx, sub.state, action, made_at=self.now(), fonts=self.fonts())
+        screens = list(step.reply.screens)
+        attachment = next((s for s in screens if isinstance(s, Attachment)), None)
+        if attachment is None:  # stale, no deadlines, or the picture's dates as text
+            return self.draw(request, ctx, step.state, screens, step.reply.toast)
+        media_type = attachment.media_type
+        if media_type.startswith("text/"):
+            media_type += "; charset=utf-8"
+        return Response(
+            attachment.content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{attachment.filename}"'},
+        )
+
+
+def _unique_targets(links: list[tuple[str, Choice]]) -> list[tuple[str, Choice]]:
+    """One link per part of the page (why, steps and sources are all in the details)."""
+    seen: set[str] = set()
+    kept = []
+    for target, choice in links:
+        if target not in seen:
+            seen.add(target)
+            kept.append((target, choice))
+    return kept
+
+
+def _contacts(ctx: Context, state: Interview, result: Result) -> Contacts:
+    """:func:`bot.app.interview.contacts_screen` for a result already judged.
+
+    That use case judges the answers again to find the outcomes' contacts; the result's
+    outcomes hold the same contacts (chosen for the person's citizenship), so they are
+    taken from there, once each, under the use case's own heading.
+    """
+    seen: dict[str, ContactText] = {}
+    for outcome in result.presentation.outcomes:
+        for contact in outcome.contacts:
+            seen.setdefault(contact.id, contact)
+    if not seen:  # no outcome names one: the use case lists them all
+        return interview.contacts_screen(ctx, state)
+    _ = ctx._  # the use case's own heading and "none" line
+    return Contacts(
+        _("Where to get help"), tuple(seen.values()), _("I have no contacts for your case yet.")
+    )
+
+
+def _shown(reply: Any) -> list[Screen]:
+    """What a reply puts on the page: its new content first, then its screens.
+
+    An :class:`Answered` or :class:`LanguageChosen` record only restates the tap
+    (Telegram leaves it in the chat); a web page has nothing to leave it on.
+    """
+    screens: list[Screen] = []
+    if reply.replace is not None and not isinstance(reply.replace, Answered | LanguageChosen):
+        screens.append(reply.replace)
+    screens.extend(reply.screens)
+    return screens
+
+
+def _stale_screens(ctx: Context, state: Interview) -> list[Screen]:
+    step = interview.stale(ctx, state)
+    notice: list[Screen] = [Notice(step.reply.toast)] if step.reply.toast else []
+    return [*notice, *step.reply.screens]
+
+
+def system_now() -> datetime:
+    """The real clock, aware UTC (the adapter is where the clock is read)."""
+    return datetime.now(UTC)

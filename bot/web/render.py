@@ -1,0 +1,76 @@
+"""Screens to HTML: the Jinja2 templates, their environment and the page budget.
+
+Why server-rendered HTML and these rules: the pages must work in Opera Mini and old
+Android browsers, over slow links, without JavaScript. So every action is a form
+button, every link is relative (the same pages work under any address or path
+prefix a mirror uses), the CSS and the small script come from our own origin, and
+a page stays far under 30 KB. Jinja2 escapes every value (autoescape), so texts
+from the catalogs, the ruleset or an answer can never become markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.app.screens import action_key
+from bot.core.locales import REGISTRY
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+HTML_LANG = {locale.code: locale.code.replace("_", "-") for locale in REGISTRY} | {"uz": "uz-Latn"}
+"""BCP 47 tags for ``<html lang>`` (screen readers, hyphenation, fonts)."""
+
+STATUS_ICONS = {
+    "legal": "✅",
+    "action_needed": "⏳",
+    "irregular": "❗",
+    "controlled": "⛔",
+    "entry_banned": "🚫",
+    "unclear": "❔",
+}
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file served from memory with a content hash in its URL (cached for a year)."""
+
+    name: str
+    body: bytes
+    media_type: str
+
+    @property
+    def version(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()[:12]
+
+
+def load_static() -> dict[str, StaticFile]:
+    """The stylesheet and the script, read once at start."""
+    types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+    return {
+        path.name: StaticFile(path.name, path.read_bytes(), types[path.suffix])
+        for path in sorted(STATIC.iterdir())
+        if path.suffix in types
+    }
+
+
+def environment(static: dict[str, StaticFile]) -> Environment:
+    """The template environment: escaping on, unknown names are errors, compact output."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.globals["static_version"] = {name: item.version for name, item in static.items()}
+    env.globals["html_lang"] = HTML_LANG
+    env.globals["status_icons"] = STATUS_ICONS
+    env.globals["action_key"] = action_key
+    return env

@@ -1,0 +1,79 @@
+"""Wording errors a native speaker found once must not come back.
+
+Each entry is a phrase (a regular expression, matched case-insensitively) that
+is wrong in that language, and why; the test reads the real interface catalogs
+and the shipped ruleset's texts.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.i18n import DOMAIN, LOCALES
+
+from .test_ruleset_letters import by_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
+    "tg": [
+        (r"рақам\w*\s+бо\s+адад", "адад is the number, рақам the digit: «ададро бо рақамҳо»"),
+        (r"(?<!бо )\bрақам\w*\s+(набояд|нависед)", "a count is «адад», not «рақам» (a digit)"),
+        (r"улгуридед", "a Russian calque («успели»): «иҷро карда тавонистед?»"),
+        (r"граждании\s+ҳуқуқ", "a civil-law contract is «шартномаи гражданӣ-ҳуқуқӣ»"),
+        (
+            r"\bҳоло\s+на\w*(аед|аам)\b",
+            "«ҳоло» is «now»; «not yet» is «ҳанӯз» («ҳанӯз насанҷидаед»)",
+        ),
+        (r"тугма кӯҳна шудааст", "a calque of «кнопка устарела»"),
+    ],
+    "ky": [
+        (
+            r"чыгаардан\s+мурун",
+            "«чыгаардан» is «before (someone) takes out»; leaving is «чыкканга чейин»",
+        ),
+        (r"сиздин\s+өлкөнүн\b", "a calque of «вашей страны»: «өлкөңүздүн»"),
+        (r"\bучур\s+үчүн", "«учур» is a moment in time, not a case: «жагдай»"),
+        (r"туура эмес болуп калды", "a calque of «что-то пошло не так»"),
+    ],
+    "uz": [
+        (r"qonuniy\s+boʻlishning", "a calque; «qonuniy turishning oxirgi kuni»"),
+        (r"tugma eskirgan", "a calque of «кнопка устарела»"),
+    ],
+    "uz_Cyrl": [
+        (r"қонуний\s+бўлишнинг", "a calque; «қонуний туришнинг охирги куни»"),
+        (r"тугма эскирган", "a calque of «кнопка устарела»"),
+    ],
+    "ru": [
+        (
+            r"\d\s*дн\.|\}\s*дн\.",
+            "a count of days takes its plural form («1 день», «5 дней»), not «дн.»",
+        ),
+    ],
+}
+
+
+def _catalog_texts(locale: str) -> list[tuple[str, str]]:
+    path = ROOT / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    return [(f"catalog {message.id!r}", str(message.string)) for message in catalog if message.id]
+
+
+def _rule_texts(locale: str) -> list[tuple[str, str]]:
+    return [(where, text) for where, text_locale, text in by_locale() if text_locale == locale]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_known_error_comes_back(locale: str):
+    found = [
+        f"{where}: «{text}» — {why}"
+        for where, text in _catalog_texts(locale) + _rule_texts(locale)
+        for pattern, why in KNOWN_ERRORS.get(locale, [])
+        if re.search(pattern, text, re.IGNORECASE)
+    ]
+    assert found == []
