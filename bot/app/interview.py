@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.core import interview as core
-from bot.core.interview import Interview, current_question, progress
+from bot.core.card import build_card, build_official_sheet
+from bot.core.interview import Interview, current_question, offered_options, progress
 from bot.core.rules import Assessment, evaluate, present
 from bot.core.rules.model import Question as RuleQuestion
 from bot.core.rules.present import (
@@ -47,6 +48,7 @@ from .screens import (
     Intro,
     ListAnswers,
     Notice,
+    Official,
     OutcomeBlock,
     Question,
     RemindMe,
@@ -116,7 +118,7 @@ def question_screen(
             Answer(item.id, value),
             selected=value == current_value,
         )
-        for value in ruleset.option_values(item)
+        for value in offered_options(item, state.answers, ruleset, ctx.today)
     )
     navigation: list[Choice] = []
     if position > 1:
@@ -141,6 +143,7 @@ def question_screen(
         options=options,
         navigation=tuple(navigation),
         typed_input=_typed_input(item),
+        progress=_("Question {position} of about {total}").format(position=position, total=total),
     )
 
 
@@ -181,23 +184,38 @@ def outcome_blocks(shown: Presentation) -> tuple[OutcomeBlock, ...]:
 
 
 def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
-    """Why?, Change an answer, then (only with deadlines) Remind me, Add to calendar and
-    Timeline picture (see :mod:`bot.app.exports`), then Contacts — in this order."""
+    """The details of a result one tap away, then what the person can do with it:
+    Why?, Every step, Law and sources, Contacts, then (only with deadlines) Remind me,
+    Add to calendar and Timeline picture (see :mod:`bot.app.exports`), then Show to an
+    official and Change an answer — in this order."""
     _ = ctx._
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
-        Choice(_("Change an answer"), ListAnswers(), icon="✏️"),
+        Choice(_("Every step"), ShowDetail("steps"), icon="📋"),
+        Choice(_("Law and sources"), ShowDetail("sources"), icon="⚖️"),
+        Choice(_("Contacts"), ShowDetail("contacts"), icon="📞"),
     ]
     if shown.deadlines:
         actions.append(Choice(_("Remind me"), RemindMe(), icon="🔔"))
         actions.append(Choice(_("Add to calendar"), AddToCalendar(), icon="📅"))
         actions.append(Choice(_("Timeline picture"), ShowTimeline(), icon="🖼"))
-    actions.append(Choice(_("Contacts"), ShowDetail("contacts"), icon="📞"))
+    actions.append(Choice(_("Show to an official"), ShowDetail("official"), icon="🪪"))
+    actions.append(Choice(_("Change an answer"), ListAnswers(), icon="✏️"))
     return tuple(actions)
 
 
-def result_screen(ctx: Context, shown: Presentation, *, brief: bool = False) -> Result:
-    """The result of a finished interview (``brief``: the status lines only)."""
+def result_screen(
+    ctx: Context,
+    shown: Presentation,
+    *,
+    brief: bool = False,
+    assessment: Assessment | None = None,
+) -> Result:
+    """The result of a finished interview (``brief``: the status lines only).
+
+    With the ``assessment`` a full result carries its card (:mod:`bot.core.card`):
+    this is the one place a result gets one, so every channel shows the same card.
+    """
     _, locale = ctx._, ctx.locale
     as_of = format_day(date.fromisoformat(shown.as_of), locale)
     reviewed = format_day(date.fromisoformat(shown.content_reviewed), locale)
@@ -217,6 +235,11 @@ def result_screen(ctx: Context, shown: Presentation, *, brief: bool = False) -> 
         labels=labels,
         actions=result_actions(ctx, shown),
         brief=brief,
+        card=(
+            build_card(assessment, ctx.ruleset, ctx.locale, ctx._)
+            if assessment is not None and not brief
+            else None
+        ),
     )
 
 
@@ -240,12 +263,43 @@ def explanation_screen(ctx: Context, shown: Presentation) -> Explanation:
 
 
 def steps_screen(ctx: Context, shown: Presentation) -> Steps:
-    return Steps(ctx._("What to do:"), outcome_blocks(shown), ctx._("What to do:"))
+    """Every step of every outcome, every deadline with its notes, and the scam
+    warning once at the end when any outcome involves money (not once per outcome)."""
+    _ = ctx._
+    blocks = outcome_blocks(shown)
+    warning = next((b.scam_warning for b in blocks if b.scam_warning), None)
+    return Steps(
+        _("What to do:"),
+        tuple(replace(b, scam_warning=None) for b in blocks),
+        _("What to do:"),
+        deadlines=shown.deadlines,
+        deadlines_heading=_("Deadlines"),
+        scam_warning=warning,
+    )
+
+
+def official_screen(ctx: Context, assessment: Assessment) -> Official:
+    """The card and the answers in Russian, to show an official."""
+    russian = ctx.in_locale("ru")
+    return Official(
+        build_official_sheet(assessment, ctx.ruleset, russian._),
+        ctx._("Show this screen to an official: it is in Russian."),
+    )
 
 
 def sources_screen(ctx: Context, shown: Presentation) -> Sources:
+    """The law and the sources of every outcome, the whole disclaimer and the day the
+    rules were last checked against the law."""
     _ = ctx._
-    return Sources(_("Legal basis:"), outcome_blocks(shown), _("Legal basis:"), _("Sources:"))
+    reviewed = format_day(date.fromisoformat(shown.content_reviewed), ctx.locale)
+    return Sources(
+        _("Legal basis:"),
+        outcome_blocks(shown),
+        _("Legal basis:"),
+        _("Sources:"),
+        disclaimer=shown.disclaimer,
+        rules_checked=_("Rules last checked: {date}").format(date=reviewed),
+    )
 
 
 def contacts_for(ctx: Context, state: Interview) -> tuple[ContactText, ...]:
@@ -313,7 +367,7 @@ def current(
         return Step(state, Reply((question,)))
     assessment, shown = assess(ctx, state)
     screens: list[Screen] = [Notice(notice, "warning")] if notice else []
-    screens.append(result_screen(ctx, shown, brief=brief))
+    screens.append(result_screen(ctx, shown, brief=brief, assessment=assessment))
     return Step(state, Reply(tuple(screens)), assessment=assessment, full_result=not brief)
 
 
@@ -420,7 +474,7 @@ def _answer(ctx: Context, state: Interview, action: Answer) -> Step:
     if (
         item is None
         or item.id != action.question
-        or action.value not in ctx.ruleset.option_values(item)
+        or action.value not in offered_options(item, state.answers, ctx.ruleset, ctx.today)
     ):
         return stale(ctx, state)
     new_state = core.give_answer(state, action.question, action.value)
@@ -461,9 +515,11 @@ def detail(ctx: Context, state: Interview, section: DetailSection) -> Step:
         return stale(ctx, state)
     if section == "contacts":
         return Step(state, Reply((contacts_screen(ctx, state),)))
-    _assessment, shown = assess(ctx, state)
+    assessment, shown = assess(ctx, state)
     screen: Screen
-    if section == "why":
+    if section == "official":
+        screen = official_screen(ctx, assessment)
+    elif section == "why":
         screen = explanation_screen(ctx, shown)
     elif section == "steps":
         screen = steps_screen(ctx, shown)

@@ -116,7 +116,8 @@ def reminder_screen(
     """The reminder as the user reads it today, or ``None`` when it is pointless now.
 
     Pointless: the deadline is no longer known to the ruleset, or a "before"/"on the
-    day" reminder arrives after its deadline (the follow-up covers that).
+    day" reminder arrives after its deadline. (A "followup" is the day-after question
+    of plans made before the plan stopped sending anything after a deadline.)
     """
     kind_info = ruleset.header.deadlines.get(reminder.deadline_id)
     if kind_info is None:
@@ -152,6 +153,11 @@ def reminder_screen(
     if kind_info.payment:
         lines.append(_("Paid already? Tap the button and tell me the new date."))
         choices = (Choice(_("I have paid"), ReminderReply(reminder.id, "paid"), icon="💳"),)
+    elif days == 0:  # the plan sends nothing after a deadline: the day itself asks
+        choices = (
+            Choice(_("Yes, done"), ReminderReply(reminder.id, "done"), icon="✅"),
+            Choice(_("Not yet"), ReminderReply(reminder.id, "notyet"), icon="⏳"),
+        )
     return ReminderDue(
         title=label, lines=tuple(lines), choices=choices, footer=footer, followup=False
     )

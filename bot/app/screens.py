@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.core.rules.present import ContactText, Presentation
+from bot.core.card import Card, OfficialSheet
+from bot.core.rules.present import ContactText, DeadlineText, Presentation
 
 # --------------------------------------------------------------------------- actions
 
@@ -62,8 +63,9 @@ class ChangeAnswer:
     question: str
 
 
-DetailSection = Literal["why", "steps", "sources", "contacts"]
-"""The parts of a result one tap away: why, every step, legal basis and sources, contacts."""
+DetailSection = Literal["why", "steps", "sources", "contacts", "official"]
+"""The parts of a result one tap away: why, every step, legal basis and sources, contacts,
+and the summary to show an official (in Russian)."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class Question:
     """``Back`` and ``WhyAsk``, when they apply."""
     typed_input: TypedInput | None
     """The kind of typed answer the question takes, or ``None`` for options only."""
+    progress: str = ""
+    """"Question 3 of about 12", translated: ``position`` and ``total`` in words."""
     understood: str | None = None
     """The previous typed answer as understood («I wrote down the date: 9 January 2027»),
     shown first so a wrong guess (of a missing year, say) is seen at once."""
@@ -273,7 +277,7 @@ class Result:
     labels: ResultLabels
     actions: tuple[Choice, ...]
     brief: bool = False
-    card: object | None = None
+    card: Card | None = None
 
     @property
     def status(self) -> str:
@@ -313,6 +317,21 @@ class Steps:
     title: str
     outcomes: tuple[OutcomeBlock, ...]
     what_to_do: str
+    deadlines: tuple[DeadlineText, ...] = ()
+    """Every deadline with the notes the rules wrote for it."""
+    deadlines_heading: str = ""
+    scam_warning: str | None = None
+    """Said once, after the steps, when the result involves paying for something
+    (the outcome blocks here carry none of their own)."""
+
+
+@dataclass(frozen=True)
+class Official:
+    """ "Show this to an official": the card and the answers in Russian, with one
+    line in the person's own language saying what the screen is for."""
+
+    sheet: OfficialSheet
+    note: str
 
 
 @dataclass(frozen=True)
@@ -323,6 +342,10 @@ class Sources:
     outcomes: tuple[OutcomeBlock, ...]
     legal_basis: str
     sources: str
+    disclaimer: str = ""
+    """The whole disclaimer (the card has its first sentence)."""
+    rules_checked: str = ""
+    """"Rules last checked: <date>", filled in."""
 
 
 @dataclass(frozen=True)
@@ -461,6 +484,7 @@ Screen = (
     | Result
     | Explanation
     | Steps
+    | Official
     | Sources
     | Contacts
     | AnswerList
@@ -515,7 +539,7 @@ class Reply:
 
 # --------------------------------------------------------------------------- actions as text
 
-_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts")
+_SECTIONS: tuple[DetailSection, ...] = ("why", "steps", "sources", "contacts", "official")
 _REPLIES: tuple[ReminderReplyKind, ...] = ("paid", "done", "notyet")
 
 

@@ -21,6 +21,7 @@ from bot.app.screens import (
     LanguageChosen,
     LanguagePicker,
     Notice,
+    Official,
     OutcomeBlock,
     Question,
     RawPreview,
@@ -76,6 +77,8 @@ def _outcome(outcome: OutcomeBlock, labels: ResultLabels) -> list[str]:
 
 
 def _result(screen: Result) -> list[str]:
+    if screen.card is not None and not screen.brief:  # the core's card, line for line
+        return [line.text for line in screen.card.lines()]
     shown, labels = screen.presentation, screen.labels
     lines = [f"{STATUS_ICONS.get(shown.status, '')} {shown.status_title}", shown.status_summary]
     if screen.brief:
@@ -95,7 +98,7 @@ def _result(screen: Result) -> list[str]:
 def _question(screen: Question) -> list[str]:
     lines = ["✅ " + screen.understood, ""] if screen.understood else []
     lines += ["⚠️ " + screen.notice, ""] if screen.notice else []
-    lines += [f"{screen.position}/{screen.total}", screen.text]
+    lines += [screen.progress or f"{screen.position}/{screen.total}", screen.text]
     if screen.current_answer:
         lines.append(screen.current_answer)
     if screen.hint:
@@ -136,6 +139,22 @@ def _steps(screen: Steps) -> list[str]:
     for outcome in screen.outcomes:
         lines += ["", "▪️ " + outcome.title]
         lines += [f"{number}. {step}" for number, step in enumerate(outcome.steps, 1)]
+        if outcome.uncertain:
+            lines.append("❓ " + outcome.uncertain)
+    if screen.deadlines:
+        lines += ["", "📅 " + screen.deadlines_heading]
+        for d in screen.deadlines:
+            lines.append(f"• {d.date_text} — {d.label}")
+            lines += [f"   {note}" for note in d.notes]
+    if screen.scam_warning:
+        lines += ["", "⚠️ " + screen.scam_warning]
+    return lines
+
+
+def _official(screen: Official) -> list[str]:
+    sheet = screen.sheet
+    lines = ["🪪 " + screen.note, "", sheet.heading, *(line.text for line in sheet.card.lines())]
+    lines += ["", sheet.facts_heading, *(f"• {label_}: {answer}" for label_, answer in sheet.facts)]
     return lines
 
 
@@ -148,6 +167,8 @@ def _sources(screen: Sources) -> list[str]:
         if outcome.sources:
             links = ", ".join(f"{title} <{url}>" for title, url in outcome.sources)
             lines.append(screen.sources + " " + links)
+    if screen.disclaimer:
+        lines += ["", "ℹ️ " + screen.disclaimer, screen.rules_checked]
     return lines
 
 
@@ -190,6 +211,8 @@ def text_lines(screen: Screen) -> list[str]:
         return _explanation(screen)
     if isinstance(screen, Steps):
         return _steps(screen)
+    if isinstance(screen, Official):
+        return _official(screen)
     if isinstance(screen, Sources):
         return _sources(screen)
     if isinstance(screen, Contacts):

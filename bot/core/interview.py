@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from .answers import ParseError, is_back, parse_answer
-from .rules.engine import asked_questions
+from .rules.engine import asked_questions, coerce_answer, effective_answers
+from .rules.expressions import to_cel
 from .rules.model import Question
 from .rules.ruleset import Ruleset
 
@@ -32,6 +33,9 @@ class Interview:
     pending: str | None = None
     """A question the user chose to see again (Back, Change); None means "the next one"."""
     _asked: dict[tuple[str, date], tuple[Question, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _likely: dict[tuple[str, date], int] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -48,6 +52,40 @@ class Interview:
         if walk is None:
             walk = self._asked[key] = tuple(asked_questions(self.answers, ruleset, as_of))
         return walk
+
+    def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
+        """`likely_length` of these answers, worked out once per ruleset and day."""
+        key = (ruleset.fingerprint, as_of)
+        length = self._likely.get(key)
+        if length is None:
+            length = self._likely[key] = _shared_likely_length(self.answers, ruleset, as_of)
+        return length
+
+
+_LIKELY: dict[tuple[str, date, frozenset[tuple[str, str]]], int] = {}
+_LIKELY_LIMIT = 4096
+
+
+def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
+    """`likely_length`, shared by everyone who gave the same deciding answers.
+
+    Why it can be shared: only the answers some `ask_if` or option `only_if` reads
+    change which questions are asked, so the likely length depends on those alone
+    (most people share a few prefixes: "UZ, in Russia, patent"). A walk ahead costs
+    about 0.7 ms; a step of the bot costs about 1.5 ms in all (BENCHMARKS.md, 1).
+    """
+    readers = _deciding_questions(ruleset) | _option_condition_reads(ruleset)
+    key = (
+        ruleset.fingerprint,
+        as_of,
+        frozenset((qid, str(answers[qid])) for qid in readers if qid in answers),
+    )
+    length = _LIKELY.get(key)
+    if length is None:
+        if len(_LIKELY) >= _LIKELY_LIMIT:
+            _LIKELY.clear()
+        length = _LIKELY[key] = likely_length(answers, ruleset, as_of)
+    return length
 
 
 def next_question(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> Question | None:
@@ -71,6 +109,55 @@ def current_question(state: Interview, ruleset: Ruleset, as_of: date) -> Questio
 
 def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:
     return current_question(state, ruleset, as_of) is None
+
+
+def offered_options(
+    question: Question, answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+) -> list[str]:
+    """The option values to offer for `question` given the answers so far.
+
+    An option with `only_if` is offered only when its condition holds for the
+    answers that count (no "patent" button for a Kyrgyz citizen). A condition that
+    cannot be decided (it reads an unanswered question) offers the option: hiding a
+    right answer is worse than showing one too many.
+    """
+    values = ruleset.option_values(question)
+    conditions = {o.value: o.only_if for o in question.options if o.only_if is not None}
+    if not conditions:
+        return values
+    counted = effective_answers(answers, ruleset, as_of)
+    context = ruleset.plan.context(
+        as_of, {qid: to_cel(coerce_answer(value)) for qid, value in counted.items()}
+    )
+    offered: list[str] = []
+    for value in values:
+        source = conditions.get(value)
+        if source is None or _holds_or_undecided(ruleset, source, counted, context.cel):
+            offered.append(value)
+    return offered
+
+
+def _holds_or_undecided(
+    ruleset: Ruleset, source: str, counted: Mapping[str, Any], cel_context: Any
+) -> bool:
+    compiled = ruleset.compiled[source]
+    if any(counted.get(name) is None for name in compiled.variables if ruleset.has_question(name)):
+        return True
+    try:
+        return compiled.run(cel_context) is not False
+    except Exception:  # a null or type error: undecided
+        return True
+
+
+def offered_question(
+    question: Question, answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+) -> Question:
+    """`question` with only the options offered now, for reading what the user typed."""
+    if not any(o.only_if for o in question.options):
+        return question
+    offered = set(offered_options(question, answers, ruleset, as_of))
+    kept = [o for o in question.options if o.value in offered]
+    return question.model_copy(update={"options": kept})
 
 
 def give_answer(state: Interview, question_id: str, value: Any) -> Interview:
@@ -114,7 +201,9 @@ def take_text(state: Interview, text: str, ruleset: Ruleset, as_of: date) -> Typ
         return Typed(back(state, ruleset, as_of), question, went_back=True)
     if question is None:
         return Typed(state, error=ParseError("no_question"))
-    value = parse_answer(question, text, ruleset, as_of)
+    value = parse_answer(
+        offered_question(question, state.answers, ruleset, as_of), text, ruleset, as_of
+    )
     if isinstance(value, ParseError):
         return Typed(state, question, error=value)
     return Typed(give_answer(state, question.id, value), question, value)
@@ -153,29 +242,86 @@ def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) ->
 
 
 def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
-    """(position of the current question, questions expected in all), for "3/9".
+    """(position of the current question, questions on the likely path), for
+    "question 3 of about 12".
 
-    The total counts the questions already known to be asked plus those whose
-    condition still depends on a question not answered yet, so it starts high
-    and shrinks as answers close branches ("1/2" on the first question would
-    promise a two-question interview that then keeps growing).
+    The total is the length of the path the interview is most likely to take from
+    here (see `likely_length`), never less than the questions already known to be
+    asked. It is an estimate, so screens say "about"; it settles as answers come.
     """
     asked = state.asked(ruleset, as_of)
     current = current_question(state, ruleset, as_of)
-    open_ids = {q.id for q in asked if q.id not in state.answers}
-    undecided = 0
-    asked_ids = {q.id for q in asked}
-    for question in ruleset.questions:
-        if question.id in asked_ids or question.id not in ruleset.needed_questions:
-            continue
-        if question.ask_if is None:
-            continue
-        reads = ruleset.compiled[question.ask_if].variables
-        if reads & open_ids:
-            undecided += 1
-            open_ids.add(question.id)
-    total = len(asked) + undecided
     if current is None:
         return len(asked), len(asked)
     ids = [q.id for q in asked]
-    return ids.index(current.id) + 1, total
+    return ids.index(current.id) + 1, max(len(asked), state.likely_length(ruleset, as_of))
+
+
+def likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
+    """How many questions this person will most likely be asked in all.
+
+    Walks on from the answers given: each question still open gets a stand-in
+    answer, and the walk is repeated until nothing is left to ask. A question that
+    decides whether later ones are asked gets the stand-in that opens the most of
+    them (a patent, not "nothing"; being in Russia, not planning to come): the count
+    may shrink as real answers close branches but does not keep growing, which
+    would make "3 of 12" a promise broken at question 13.
+    """
+    probes: dict[str, Any] = dict(answers)
+    deciders = _deciding_questions(ruleset)
+    asked = asked_questions(probes, ruleset, as_of)
+    for _ in range(len(ruleset.questions)):
+        question = _first_unanswered(asked, probes)
+        if question is None:
+            break
+        candidates = _stand_ins(question, probes, ruleset, as_of)
+        if question.id not in deciders:  # no ask_if reads it: the walk stays the same
+            probes[question.id] = candidates[0]
+            continue
+        if len(candidates) == 1:
+            probes[question.id] = candidates[0]
+            asked = asked_questions(probes, ruleset, as_of)
+            continue
+        best: tuple[int, list[Question], Any] | None = None
+        for candidate in candidates:
+            walk = asked_questions({**probes, question.id: candidate}, ruleset, as_of)
+            if best is None or len(walk) > best[0]:
+                best = (len(walk), walk, candidate)
+        assert best is not None
+        probes[question.id], asked = best[2], best[1]
+    return len(asked)
+
+
+def _deciding_questions(ruleset: Ruleset) -> frozenset[str]:
+    """Questions read by some `ask_if`: their answers change which questions follow."""
+    return frozenset(
+        name
+        for question in ruleset.questions
+        if question.ask_if is not None
+        for name in ruleset.compiled[question.ask_if].variables
+    )
+
+
+def _option_condition_reads(ruleset: Ruleset) -> frozenset[str]:
+    """Questions read by some option's `only_if`: they change which options are offered."""
+    return frozenset(
+        name
+        for question in ruleset.questions
+        for option in question.options
+        if option.only_if is not None
+        for name in ruleset.compiled[option.only_if].variables
+    )
+
+
+def _stand_ins(
+    question: Question, answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+) -> list[Any]:
+    """Answers to try for an open question: its offered options, a date, a number."""
+    options: list[Any] = list(offered_options(question, answers, ruleset, as_of))
+    if question.type == "date":
+        past = (as_of - timedelta(days=30)).isoformat()
+        future = (as_of + timedelta(days=30)).isoformat()
+        return [past, future, *options] if question.dates != "future" else [future, *options]
+    if question.type == "integer":
+        return [question.min if question.min is not None else 0, *options]
+    return options or ["unknown"]

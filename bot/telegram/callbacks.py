@@ -11,7 +11,7 @@ Kinds that act on the interview carry the token of the state they were drawn for
 | ``B`` | token | Back |
 | ``W`` | token, question id | Why we ask this? |
 | ``C`` | token, question id | change this answer |
-| ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts``, ``steps``, ``sources``, ``calendar``, ``calendar_detailed``, ``timeline`` |
+| ``R`` | token, action | result: ``why``, ``change``, ``remind``, ``contacts``, ``steps``, ``sources``, ``official``, ``calendar``, ``calendar_detailed``, ``timeline`` |
 | ``M`` | ``on`` / ``off`` | reminders on or off |
 | ``F`` | ``yes`` / ``no`` | confirm /forget |
 | ``D`` | reminder id, action | a reminder's ``paid``, ``done``, ``notyet`` |
@@ -48,15 +48,20 @@ _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
 RESULT_ACTIONS = (
     "why", "change", "remind", "contacts", "steps", "sources",
-    "calendar", "calendar_detailed", "timeline",
+    "calendar", "calendar_detailed", "timeline", "official",
 )  # fmt: skip
 """``change`` lists the answers; ``why``, ``contacts``, ``steps``, ``sources`` are details;
 ``calendar``/``calendar_detailed`` send the calendar file, ``timeline`` the picture."""
 DETAILS: dict[str, DetailSection] = {
-    "why": "why", "contacts": "contacts", "steps": "steps", "sources": "sources"
+    "why": "why", "contacts": "contacts", "steps": "steps", "sources": "sources",
+    "official": "official",
 }  # fmt: skip
 """Result buttons that open a detail section, by their callback name."""
-REMINDER_REPLIES: dict[str, ReminderReplyKind] = {"paid": "paid", "done": "done", "notyet": "notyet"}
+REMINDER_REPLIES: dict[str, ReminderReplyKind] = {
+    "paid": "paid",
+    "done": "done",
+    "notyet": "notyet",
+}
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,18 @@ def test_a_whole_interview_through_a_form_state_ends_in_a_result(ctx):
     form, result = _walk(ctx, PATENT_WORKER)
     assert result.presentation.locale == "ky"
     assert result.outcomes and result.labels.deadlines
-    kinds = [type(choice.action) for choice in result.actions]
-    assert kinds == [ShowDetail, ListAnswers, RemindMe, AddToCalendar, ShowTimeline, ShowDetail]
+    assert [choice.action for choice in result.actions] == [
+        ShowDetail("why"),
+        ShowDetail("steps"),
+        ShowDetail("sources"),
+        ShowDetail("contacts"),
+        RemindMe(),  # it has deadlines
+        AddToCalendar(),
+        ShowTimeline(),
+        ShowDetail("official"),
+        ListAnswers(),
+    ]
+    assert result.card is not None and result.card.locale == "ky"
     assert form.answers["patent_paid_until"] == "2026-12-19"
 
 

@@ -46,6 +46,12 @@ def ruleset(tmp_path_factory: pytest.TempPathFactory) -> Ruleset:
     return load_ruleset(make_rules_dir(tmp_path_factory.mktemp("fixture")))
 
 
+@pytest.fixture(scope="session")
+def shipped_ruleset() -> Ruleset:
+    """The real `rules/`: for tests of what people are actually shown."""
+    return load_ruleset(ROOT / "rules")
+
+
 PATENT_WORKER = {
     "citizenship": "UZ",
     "in_russia": "yes",

@@ -42,8 +42,8 @@ def test_a_whole_interview_in_kyrgyz(rules_dir):
     assert run_chat(str(rules_dir), d("2025-06-01"), None, ask, out.append) == 0
     text = "\n".join(out)
     assert "Кайсы өлкөнүн жаранысыз?" in text
-    assert "Патент жарактуу" in text  # the fixture outcome, in Kyrgyz
-    assert "Мөөнөттөр" in text or "📅" in text
+    assert "✅ Кыязы, сиз Россияда мыйзамдуу жүрөсүз" in text  # the card's status, in Kyrgyz
+    assert "Биринчи кезекте эмне кылуу керек" in text  # its actions, with dates
     assert "2025" in text
 
 
@@ -103,22 +103,22 @@ def test_the_result_buttons_are_the_bots_and_each_number_does_what_it_says(rules
 
     _ = gettext("ky")
     bot_buttons = _bot_result_buttons(rules_dir)
-    assert bot_buttons[2:] == [  # it has deadlines
+    assert bot_buttons[3:7] == [  # it has deadlines
+        "📞 " + _("Contacts"),
         "🔔 " + _("Remind me"),
         "📅 " + _("Add to calendar"),
         "🖼 " + _("Timeline picture"),
-        "📞 " + _("Contacts"),
     ]
     out: list[str] = []
-    ask = typing([*KYRGYZ_PATENT_WORKER, "1", "6", "3", "1"])
+    ask = typing([*KYRGYZ_PATENT_WORKER, "1", "4", "5", "1"])
     assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append) == 0
-    result_at = next(i for i, line in enumerate(out) if "Патент жарактуу" in line)
+    result_at = next(i for i, line in enumerate(out) if "Кыязы, сиз Россияда" in line)
     numbered = [line for line in out[result_at:] if line.startswith("  [")][: len(bot_buttons)]
     assert numbered == [f"  [{n}] {label}" for n, label in enumerate(bot_buttons, 1)]
     after = "\n".join(out[result_at + len(bot_buttons) + 1 :])
     why_at = after.index(_("Why this result"))  # [1] is Why?
-    contacts_at = after.index(_("Where to get help"))  # then [6] is Contacts
-    reminders_at = after.index(_("Reminders are on."))  # [3] is Remind me
+    contacts_at = after.index(_("Where to get help"))  # then [4] is Contacts
+    reminders_at = after.index(_("Reminders are on."))  # [5] is Remind me
     stopped_at = after.index(_("Reminders are off."))  # [1] of its screen: Stop reminders
     assert why_at < contacts_at < reminders_at < stopped_at
 
@@ -131,7 +131,7 @@ def test_add_to_calendar_and_the_picture_are_saved_as_files(rules_dir, tmp_path)
 
     _ = gettext("ky")
     out: list[str] = []
-    ask = typing([*KYRGYZ_PATENT_WORKER, "5", "4", "1"])  # picture, calendar, detailed titles
+    ask = typing([*KYRGYZ_PATENT_WORKER, "7", "6", "1"])  # picture, calendar, detailed titles
     assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append, tmp_path) == 0
     text = "\n".join(out)
     ics, png = tmp_path / "calendar.ics", tmp_path / "timeline.png"
@@ -148,7 +148,7 @@ def test_a_file_that_cannot_be_saved_is_one_line_not_a_crash(rules_dir, tmp_path
 
     out: list[str] = []
     missing = tmp_path / "no" / "such" / "folder"
-    ask = typing([*KYRGYZ_PATENT_WORKER, "4"])
+    ask = typing([*KYRGYZ_PATENT_WORKER, "6"])  # Add to calendar
     assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append, missing) == 0
     reason = gettext("ky")("Could not save {path}: {reason}")
     expected = reason.format(path=missing / "calendar.ics", reason="No such file or directory")

@@ -22,6 +22,7 @@ from bot.core.interview import (
     current_question,
     give_answer,
     is_complete,
+    offered_options,
     progress,
 )
 
@@ -139,6 +140,51 @@ def test_progress_starts_high_and_shrinks_as_branches_close(ruleset):
     outside = give_answer(give_answer(Interview(), "citizenship", "TJ"), "in_russia", "no")
     position, total = progress(outside, ruleset, TODAY)
     assert total <= position + 1  # someone outside Russia has almost nothing left
+
+
+def test_progress_total_is_the_likely_path_not_every_question(shipped_ruleset):
+    """A patent worker walked through: the first total is near the real length and
+    the total never grows (the issue: "1/20" for a 14-question interview)."""
+    ruleset = shipped_ruleset
+    answers = {
+        "citizenship": "UZ", "in_russia": "yes", "in_registry": "no",
+        "entry_date": "2025-01-10", "purpose": "work", "region": "other",
+        "document": "patent", "patent_issue_date": "2025-01-31",
+        "patent_paid_until": "2025-06-30", "contract_copy_filed": "yes",
+        "registered": "yes", "biometrics_done": "yes", "medical_date": "2025-02-01",
+        "children": "no",
+    }  # fmt: skip
+    state, totals = Interview(), []
+    while (question := current_question(state, ruleset, TODAY)) is not None:
+        position, total = progress(state, ruleset, TODAY)
+        assert position == len(totals) + 1 <= total
+        totals.append(total)
+        state = give_answer(state, question.id, answers[question.id])
+    assert len(totals) == len(answers)
+    assert totals == sorted(totals, reverse=True)
+    assert totals[0] - len(answers) <= 2 and totals[-1] == len(answers)
+    assert totals[0] < len(ruleset.questions)
+
+
+def test_an_option_only_for_some_citizens_is_neither_shown_nor_understood(shipped_ruleset):
+    ruleset = shipped_ruleset
+    document = ruleset.question("document")
+    base = {"citizenship": "KG", "in_russia": "yes", "in_registry": "no"}
+    kyrgyz = offered_options(document, base, ruleset, TODAY)
+    assert "eaeu_contract" in kyrgyz and "patent" not in kyrgyz
+    uzbek = offered_options(document, {**base, "citizenship": "UZ"}, ruleset, TODAY)
+    assert "patent" in uzbek and "eaeu_contract" not in uzbek
+    assert offered_options(ruleset.question("region"), base, ruleset, TODAY) == (
+        ruleset.option_values(ruleset.question("region"))
+    )
+    state = Interview(base, pending="document")
+    after, error = answer_text(state, "патент", ruleset, TODAY)
+    assert after == state and error is not None
+    after, error = answer_text(state, "договор", ruleset, TODAY)
+    assert error is None and after.answers["document"] == "eaeu_contract"
+    number = kyrgyz.index("eaeu_contract") + 1  # a typed number counts the offered buttons
+    after, error = answer_text(state, str(number), ruleset, TODAY)
+    assert after.answers["document"] == "eaeu_contract"
 
 
 def test_invalid_input_leaves_the_state_unchanged(ruleset):
@@ -308,9 +354,13 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
     monkeypatch.setattr(interview, "asked_questions", counting)
     state = give_answer(Interview(), "citizenship", "UZ")
     assert current_question(state, ruleset, TODAY).id == "in_russia"
-    progress(state, ruleset, TODAY)
     back(state, ruleset, TODAY)
     assert walks == [TODAY]
+    progress(state, ruleset, TODAY)  # the likely path walks ahead with stand-in answers
+    ahead = len(walks)
+    progress(state, ruleset, TODAY)  # ... once per state and day
+    assert len(walks) == ahead
+    walks[1:] = []
     assert list(state.asked(ruleset, TODAY)) == real(state.answers, ruleset, TODAY)
     state.asked(ruleset, d("2025-06-02"))  # another day may ask other questions
     assert walks == [TODAY, d("2025-06-02")]
@@ -318,3 +368,18 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
     current_question(moved, ruleset, TODAY)
     assert len(walks) == 3
     assert Interview({"citizenship": "UZ"}) == state  # the cache is not part of equality
+
+
+def test_the_shared_likely_length_equals_the_walk_for_every_persona_prefix(shipped_ruleset):
+    """Shared by deciding answers only: every prefix of every rule-test persona, with
+    its other answers present or not, gives what walking ahead gives."""
+    from bot.core.interview import _shared_likely_length, likely_length
+
+    ruleset = shipped_ruleset
+    for located in ruleset.tests:
+        case = located.case
+        order = [q.id for q in ruleset.questions if q.id in case.answers]
+        for end in range(len(order) + 1):
+            answers = {qid: case.answers[qid] for qid in order[:end]}
+            walked = likely_length(answers, ruleset, case.as_of)
+            assert _shared_likely_length(answers, ruleset, case.as_of) == walked, case.name

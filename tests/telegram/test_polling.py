@@ -52,7 +52,7 @@ async def test_long_polling_through_the_configured_base_url(
             await _until(lambda: fixture_ruleset.question("citizenship").text.get("ky")
                          in api.last_message(42).text)  # fmt: skip
             api.push_update(api.text_update(42, "Өзбекстан", language_code="ky"))
-            await _until(lambda: api.last_message(42).text.startswith("2/"))
+            await _until(lambda: api.last_message(42).text.startswith("2-суроо, "))
         finally:
             await application.updater.stop()
             await application.stop()

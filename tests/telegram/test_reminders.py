@@ -50,13 +50,12 @@ async def test_opting_in_plans_every_reminder_at_ten_in_the_morning(
     _app, db, user = await _opted_in_patent_worker(make_app, api, fixture_ruleset)
     assert _scheduled(await db.reminders_for(user.user_id)) == [
         ("contract_copy", "before", 7, msk(2025, 3, 24, 10)),
-        ("contract_copy", "followup", -1, msk(2025, 4, 1, 10)),
+        ("contract_copy", "due", 0, msk(2025, 3, 31, 10)),
         ("patent_payment", "before", 7, msk(2025, 6, 23, 10)),
         ("patent_payment", "before", 3, msk(2025, 6, 27, 10)),
         ("patent_payment", "before", 1, msk(2025, 6, 29, 10)),
         ("patent_payment", "due", 0, msk(2025, 6, 30, 10)),
-        ("patent_payment", "followup", -1, msk(2025, 7, 1, 10)),
-    ]
+    ]  # and nothing after a deadline
     assert all(r.timezone == "Europe/Moscow" for r in await db.reminders_for(user.user_id))
     assert errors == []
 
@@ -112,7 +111,6 @@ async def test_changing_an_answer_moves_the_reminders(
         ("before", 3, msk(2025, 7, 28, 10)),
         ("before", 1, msk(2025, 7, 30, 10)),
         ("due", 0, msk(2025, 7, 31, 10)),
-        ("followup", -1, msk(2025, 8, 1, 10)),
     ]
     assert await db.deadlines_of(user.user_id) == {
         "contract_copy": dt.date(2025, 3, 31),
@@ -152,38 +150,39 @@ async def test_i_have_paid_from_the_reminder_moves_the_next_payment_reminders(
         (3, dt.date(2025, 7, 30)),
         (1, dt.date(2025, 7, 30)),
         (0, dt.date(2025, 7, 30)),
-        (-1, dt.date(2025, 7, 30)),
     }
     assert not any(d == dt.date(2025, 6, 30) and s == "scheduled" for _o, d, s in payment)
     assert errors == []
 
 
-async def test_after_the_deadline_one_follow_up_asks_whether_it_was_done(
+async def test_on_the_day_the_reminder_asks_whether_it_was_done_and_nothing_comes_after(
     make_app, api: FakeBotAPI, clock: FakeClock, fixture_ruleset: Ruleset, errors
 ):
     app, db, user = await _opted_in_patent_worker(make_app, api, fixture_ruleset)
     _ = _tr(app)
-    advance_to(clock, msk(2025, 4, 1, 10))  # the bot "missed" 24 March: only the follow-up goes
+    advance_to(clock, msk(2025, 3, 31, 10))  # the bot "missed" 24 March: only the day itself goes
     await run_tick(app)
     await drain(app)
-    seen = len(user.messages())
-    advance_to(clock, msk(2025, 7, 1, 12))  # everything of June is overdue at once
-    await run_tick(app)
-    await drain(app)
-    [followup] = user.messages()[seen:]
-    assert followup.text.startswith(
-        "📋 " + fixture_ruleset.header.deadlines["patent_payment"].label.get("ru")
-    )
-    assert f"Вы успели? Срок был {format_day(dt.date(2025, 6, 30), 'ru')}" in followup.text
+    due = user.last()
+    label = fixture_ruleset.header.deadlines["contract_copy"].label.get("ru")
+    assert due.text.startswith("🔔 " + label)
+    assert f"Срок: сегодня, {format_day(dt.date(2025, 3, 31), 'ru')}" in due.text
     states = [
-        r.state for r in await db.reminders_for(user.user_id) if r.deadline_id == "patent_payment"
+        r.state for r in await db.reminders_for(user.user_id) if r.deadline_id == "contract_copy"
     ]
-    assert states.count("sent") == 1 and states.count("cancelled") == 4  # no late "7 days left"
+    assert states.count("sent") == 1 and states.count("cancelled") == 1  # no late "7 days left"
 
-    await user.tap(_("Not yet"), followup)
+    await user.tap(_("Not yet"), due)
     assert _("Please do it as soon as you can. What to do: /status") in user.last().text
-    await user.tap(_("Yes, done"), followup)  # a second button of the same message still works
-    assert fixture_ruleset.question("patent_paid_until").text.get("ru") in user.last().text
+    await user.tap(_("Yes, done"), due)  # a second button of the same message still works
+    # the fixture rules never ask contract_copy_filed: the user picks from their answers
+    assert user.last().text.startswith(_("Your answers"))
+
+    seen = len(user.messages())
+    advance_to(clock, msk(2025, 4, 1, 12))  # the day after: nothing more about it
+    await run_tick(app)
+    await drain(app)
+    assert user.messages()[seen:] == []
     assert errors == []
 
 
@@ -254,12 +253,12 @@ async def test_a_reminder_for_a_blocked_user_is_cancelled_and_the_user_marked(
     await run_tick(app)
     await drain(app)
     assert not (await db.get_user(user.user_id)).active
-    advance_to(clock, msk(2025, 4, 1, 10))
-    await run_tick(app)  # the follow-up of a blocked user is cancelled, not attempted
+    advance_to(clock, msk(2025, 3, 31, 10))
+    await run_tick(app)  # the next reminder of a blocked user is cancelled, not attempted
     await drain(app)
     states = {(r.deadline_id, r.kind): r.state for r in await db.reminders_for(user.user_id)}
     assert states[("contract_copy", "before")] == "failed"
-    assert states[("contract_copy", "followup")] == "cancelled"
+    assert states[("contract_copy", "due")] == "cancelled"
     assert len([c for c in api.calls_to("sendMessage") if c.status == 403]) == 1
     assert errors == []
 

@@ -218,6 +218,11 @@ class CrossChecker:
                         file.line((*path, "options", o_index)),
                         f"option {option.value!r} needs a label (no shared label in ruleset.yaml)",
                     )
+            for o_index, option in enumerate(question.options):
+                if option.only_if is not None:  # like ask_if: only earlier questions
+                    earlier_only = frozenset(self.question_ids | RESERVED_NAMES)
+                    o_path = (*path, "options", o_index, "only_if")
+                    self.compile(file, o_path, option.only_if, earlier_only)
             if question.ask_if is not None:
                 # A condition may only read questions asked before this one.
                 earlier = frozenset(self.question_ids | RESERVED_NAMES)
@@ -237,6 +242,10 @@ class CrossChecker:
         for index, question in enumerate(model.questions):
             if question.ask_if:
                 self.check_option_literals(file, ("questions", index, "ask_if"), question.ask_if)
+            for o_index, option in enumerate(question.options):
+                if option.only_if:
+                    o_path = ("questions", index, "options", o_index, "only_if")
+                    self.check_option_literals(file, o_path, option.only_if)
 
     def parameters(self, file: RuleFile, model: ParametersFile) -> None:
         citizenships = self.options.get("citizenship", set())
@@ -359,6 +368,18 @@ class CrossChecker:
                         self.outcome_reads |= compiled.variables
                     if deadline.note:
                         self.placeholders(file, (*d_path, "note"), deadline.note)
+                for number, condition in outcome.step_if.items():
+                    s_path = (*path, "step_if", number)
+                    if number > len(outcome.steps.get("ru")):
+                        self.out.add(
+                            file,
+                            file.line(s_path),
+                            f"step_if names step {number}, but the outcome has "
+                            f"{len(outcome.steps.get('ru'))} steps",
+                        )
+                    # answers only: steps are worded after the evaluation, from the answers
+                    answers_only = frozenset(self.question_ids | RESERVED_NAMES)
+                    self.compile(file, s_path, condition, answers_only)
                 self.check_sources(file, (*path, "sources"), outcome.sources)
                 for c_index, contact in enumerate(outcome.contacts):
                     if contact not in self.contact_ids:

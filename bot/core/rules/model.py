@@ -291,6 +291,11 @@ class Option(Strict):
     """Omit for values that have a shared label in ruleset.yaml (`yes`, `no`, `unknown`, ...)."""
     aliases: list[StrictStr] = Field(default_factory=list)
     """Extra words a user may type for this option (matched forgivingly)."""
+    only_if: Expression | None = None
+    """Offer this option only when the condition holds (it may read only earlier
+    questions, like `ask_if`): no patent button for a citizen of the EAEU. The
+    engine still judges a stored answer it does not offer (an answer given before
+    an earlier one changed), so the rules keep their own checks for that."""
 
 
 QuestionType = Literal["choice", "yes_no", "date", "integer"]
@@ -378,6 +383,12 @@ class Outcome(Strict):
     once `content_reviewed` has passed it)."""
     scam_warning: bool = False
     contacts: list[Ident] = Field(default_factory=list)
+    overdue: bool = False
+    """The outcome says a deadline has already passed (registration late, patent
+    lapsed): the result card says it first, before any status that reads calmer."""
+    step_if: dict[Annotated[int, Field(ge=1)], Expression] = Field(default_factory=dict)
+    """Step number (from 1) → condition on the answers: the step is shown only when it
+    holds (the Belarus exemption only to Belarusians, Moscow rules only in Moscow)."""
 
     @field_validator("deadlines")
     @classmethod

@@ -7,6 +7,7 @@ switches, and the JSON of `hamroh rules evaluate` is this structure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from string import Formatter
@@ -15,7 +16,8 @@ from typing import Any
 from bot.core import wording
 from bot.core.locales import normalize_locale
 
-from .engine import SEVERITY, Assessment, FiredOutcome
+from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
+from .expressions import to_cel
 from .model import Text
 from .ruleset import Ruleset
 
@@ -77,9 +79,12 @@ class DeadlineText:
     outcome: str
     remind_days_before: tuple[int, ...]
     note: str | None
-    """Set when the date may move because its year's decree is not in the calendar yet."""
+    """All of `notes` in one text; None without any."""
     may_move_days: int | None = None
     """How many days the missing decree of a year could move it (None: it cannot move)."""
+    notes: tuple[str, ...] = ()
+    """What the rules wrote for this deadline, then the holiday-calendar warning when
+    the date may move because its year's decree is not in the calendar yet."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,9 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
     status_text = header.statuses[assessment.status]
     citizenship = assessment.answers.get("citizenship")
     ordered = sorted(assessment.outcomes, key=_display_order)
-    outcomes = tuple(_outcome(fired, ruleset, values, locale, citizenship) for fired in ordered)
+    outcomes = tuple(
+        _outcome(fired, ruleset, values, locale, citizenship, assessment) for fired in ordered
+    )
     deadlines = tuple(
         DeadlineText(
             id=d.id,
@@ -190,13 +197,11 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
             outcome=d.outcome_id,
             remind_days_before=tuple(d.remind_days_before),
             may_move_days=d.may_move_days,
-            note=(
-                None
-                if d.may_move_days is None
-                else header.calendar_note.get(locale).format(days=d.may_move_days)
-            ),
+            note=" ".join(notes) or None,
+            notes=notes,
         )
         for d in assessment.deadlines
+        for notes in (deadline_notes(d, ruleset, values, locale),)
     )
     explanation = tuple(
         ExplanationText(
@@ -230,6 +235,24 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
     )
 
 
+def deadline_notes(
+    deadline: DeadlineDate, ruleset: Ruleset, values: Mapping[str, Any], locale: str
+) -> tuple[str, ...]:
+    """What the rules wrote for this deadline, then the holiday-calendar warning when
+    the date may move because its year's decree is not in `calendar.yaml` yet (added
+    to the rules' note, never put in its place)."""
+    notes: list[str] = []
+    for outcome in ruleset.outcomes:
+        if outcome.id != deadline.outcome_id:
+            continue
+        for written in outcome.deadlines:
+            if written.id == deadline.id and written.note is not None:
+                notes.append(fill(written.note, dict(values), ruleset, locale))
+    if deadline.may_move_days is not None:
+        notes.append(ruleset.header.calendar_note.get(locale).format(days=deadline.may_move_days))
+    return tuple(notes)
+
+
 def _display_order(fired: FiredOutcome) -> int:
     """Most severe first, advice (`info`) last; the ruleset's order within a status."""
     return SEVERITY.index(fired.status) if fired.status in SEVERITY else len(SEVERITY)
@@ -241,14 +264,23 @@ def _outcome(
     values: dict[str, Any],
     locale: str,
     citizenship: object = None,
+    assessment: Assessment | None = None,
 ) -> OutcomeText:
     outcome = fired.outcome
     header = ruleset.header
+    steps = outcome.steps.get(locale)
+    if outcome.step_if and assessment is not None:
+        steps = [
+            step
+            for number, step in enumerate(steps, 1)
+            if number not in outcome.step_if
+            or _step_applies(ruleset, outcome.step_if[number], assessment)
+        ]
     return OutcomeText(
         id=outcome.id,
         status=outcome.status,
         title=fill(outcome.title, values, ruleset, locale),
-        steps=tuple(fill(step, values, ruleset, locale) for step in outcome.steps.get(locale)),
+        steps=tuple(fill(step, values, ruleset, locale) for step in steps),
         legal_basis=fill(outcome.legal_basis, values, ruleset, locale),
         sources=tuple(
             SourceLink(id=s, title=ruleset.sources[s].title, url=ruleset.sources[s].url)
@@ -269,6 +301,23 @@ def _outcome(
             if serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
         ),
     )
+
+
+def _step_applies(ruleset: Ruleset, condition: str, assessment: Assessment) -> bool:
+    """Whether a step's `step_if` holds for the counted answers; a condition that
+    cannot be decided (an answer is missing) shows the step: one step too many is
+    better than a missing one."""
+    compiled = ruleset.compiled[condition]
+    answers = assessment.answers
+    if any(answers.get(name) is None for name in compiled.variables if ruleset.has_question(name)):
+        return True
+    context = ruleset.plan.context(
+        assessment.as_of, {qid: to_cel(value) for qid, value in answers.items()}
+    )
+    try:
+        return compiled.run(context.cel) is not False
+    except Exception:  # a type error on an odd answer: undecided
+        return True
 
 
 def serves(for_citizenship: list[str] | None, citizenship: object) -> bool:

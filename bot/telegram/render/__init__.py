@@ -21,6 +21,7 @@ from bot.app.screens import (
     LanguageChosen,
     LanguagePicker,
     Notice,
+    Official,
     Question,
     RawPreview,
     ReminderDue,
@@ -74,6 +75,8 @@ def draw(screen: Screen, token: str = "") -> list[View]:
         return result.explanation(screen)
     if isinstance(screen, Steps):
         return result.steps(screen)
+    if isinstance(screen, Official):
+        return result.official(screen)
     if isinstance(screen, Sources):
         return result.sources(screen)
     if isinstance(screen, Contacts):

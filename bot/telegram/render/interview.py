@@ -39,7 +39,7 @@ def question(screen: Question, token: str) -> View:
         lines += ["✅ " + esc(screen.understood), ""]
     if screen.notice:
         lines += ["⚠️ " + esc(screen.notice), ""]
-    lines.append(f"<i>{screen.position}/{screen.total}</i>")
+    lines.append("<i>" + esc(screen.progress or f"{screen.position}/{screen.total}") + "</i>")
     lines.append("<b>" + esc(screen.text) + "</b>")
     if screen.current_answer is not None:
         lines.append(esc(screen.current_answer))

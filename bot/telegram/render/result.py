@@ -1,16 +1,18 @@
-"""A result and its details in Telegram HTML: status, outcomes, deadlines, why, contacts."""
+"""A result and its details in Telegram HTML: the card, why, steps, sources, contacts."""
 
 from __future__ import annotations
 
 from bot.app.screens import (
     Contacts,
     Explanation,
+    Official,
     OutcomeBlock,
     Result,
     ResultLabels,
     Sources,
     Steps,
 )
+from bot.core.card import Card, CardLine
 from bot.telegram import keyboards
 
 from .html import View, esc, link, views
@@ -53,9 +55,26 @@ def _status_lines(screen: Result) -> list[str]:
     return [f"{icon} <b>" + esc(shown.status_title) + "</b>", esc(shown.status_summary)]
 
 
+CARD_MARKUP = {"status": "b", "heading": "b", "note": "i", "disclaimer": "i"}
+"""How Telegram marks up the card's lines; the words and their order are the core's."""
+
+
+def _card_line(line: CardLine) -> str:
+    tag = CARD_MARKUP.get(line.kind)
+    return f"<{tag}>{esc(line.text)}</{tag}>" if tag and line.text else esc(line.text)
+
+
+def card(card: Card) -> str:
+    """The result card (:mod:`bot.core.card`) as Telegram HTML: one message."""
+    return "\n".join(_card_line(line) for line in card.lines())
+
+
 def result(screen: Result, token: str) -> list[View]:
-    """The whole result: status, outcomes, deadlines, disclaimer; the actions under the last."""
+    """The result: its card with the details one tap away, or (a result without a
+    card) status, outcomes, deadlines and disclaimer; the actions under the last."""
     keyboard = keyboards.markup(keyboards.pairs(screen.actions), token)
+    if screen.card is not None and not screen.brief:
+        return [View(card(screen.card), keyboard)]
     if screen.brief:
         lines = [*_status_lines(screen), "", esc(screen.labels.brief_hint)]
         return [View("\n".join(lines), keyboard)]
@@ -92,13 +111,33 @@ def explanation(screen: Explanation) -> list[View]:
 
 
 def steps(screen: Steps) -> list[View]:
-    """Every next step of every outcome."""
+    """Every next step of every outcome, every deadline with its notes, the scam
+    warning once at the end."""
     blocks = ["<b>" + esc(screen.title) + "</b>"]
     for outcome in screen.outcomes:
         lines = ["<b>▪️ " + esc(outcome.title) + "</b>"]
         lines += [f"{number}. {esc(step)}" for number, step in enumerate(outcome.steps, 1)]
+        if outcome.uncertain:
+            lines.append("❓ " + esc(outcome.uncertain))
         blocks.append("\n".join(lines))
+    if screen.deadlines:
+        lines = ["<b>📅 " + esc(screen.deadlines_heading) + "</b>"]
+        for d in screen.deadlines:
+            lines.append("• <b>" + esc(d.date_text) + "</b> — " + esc(d.label))
+            lines += ["   <i>" + esc(note) + "</i>" for note in d.notes]
+        blocks.append("\n".join(lines))
+    if screen.scam_warning:
+        blocks.append("⚠️ " + esc(screen.scam_warning))
     return views(blocks)
+
+
+def official(screen: Official) -> list[View]:
+    """The card and the answers in Russian, under one line in the person's language."""
+    sheet = screen.sheet
+    lines = ["🪪 <i>" + esc(screen.note) + "</i>", "", "<b>" + esc(sheet.heading) + "</b>"]
+    lines += [card(sheet.card), "", "<b>" + esc(sheet.facts_heading) + "</b>"]
+    lines += ["• " + esc(label) + ": <b>" + esc(answer) + "</b>" for label, answer in sheet.facts]
+    return views(["\n".join(lines)])
 
 
 def sources(screen: Sources) -> list[View]:
@@ -113,6 +152,8 @@ def sources(screen: Sources) -> list[View]:
                 esc(screen.sources) + " " + ", ".join(link(url, t) for t, url in outcome.sources)
             )
         blocks.append("\n".join(lines))
+    if screen.disclaimer:
+        blocks.append("ℹ️ " + esc(screen.disclaimer) + "\n<i>" + esc(screen.rules_checked) + "</i>")
     return views(blocks)
 
 
