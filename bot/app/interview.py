@@ -13,7 +13,7 @@ a stateful caller stores its summary (and replans reminders when it is not brief
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.core import interview as core
@@ -28,7 +28,7 @@ from bot.core.rules.present import (
     format_day,
     serves,
 )
-from bot.i18n import parse_error_message, question_hint
+from bot.i18n import parse_error_message, question_hint, understood_message
 
 from .context import Context
 from .screens import (
@@ -363,10 +363,34 @@ def answer_typed(ctx: Context, state: Interview, text: str) -> Step:
     and the same question again. With nothing to answer: where the person is."""
     if current_question(state, ctx.ruleset, ctx.today) is None:
         return current(ctx, state)
-    new_state, error = core.answer_text(state, text, ctx.ruleset, ctx.today)
-    if error is not None:
-        return current(ctx, state, notice=parse_error_message(error, ctx.locale, ctx.catalogs))
-    return next_step(ctx, new_state)
+    typed = core.take_text(state, text, ctx.ruleset, ctx.today)
+    if typed.error is not None:
+        notice = parse_error_message(typed.error, ctx.locale, ctx.catalogs)
+        return current(ctx, state, notice=notice)
+    step = next_step(ctx, typed.state)
+    day = _typed_date(typed)
+    if day is None:
+        return step
+    said = understood_message(day, ctx.locale, ctx.catalogs)
+    first, *rest = step.reply.screens or (None,)
+    if isinstance(first, Question):
+        screens: tuple[Screen, ...] = (replace(first, understood=said), *rest)
+    else:
+        screens = (Notice(said, "done"), *step.reply.screens)
+    reply = Reply(screens, step.reply.replace, step.reply.toast)
+    return Step(step.state, reply, step.changed, step.assessment, step.full_result)
+
+
+def _typed_date(typed: core.Typed) -> date | None:
+    """The date a typed answer was understood as, if the answer was a date."""
+    if typed.went_back or typed.question is None or typed.question.type != "date":
+        return None
+    if isinstance(typed.value, date):
+        return typed.value
+    try:
+        return date.fromisoformat(str(typed.value))
+    except ValueError:
+        return None
 
 
 def act(ctx: Context, state: Interview, action: InterviewAction) -> Step:

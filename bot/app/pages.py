@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.locales import REGISTRY
+from bot.core.wording import days_count
 
 from .context import Context
 from .screens import Choice, Confirm, Forget, LanguagePicker, PickLanguage, TextPage
@@ -43,8 +44,8 @@ def privacy_page(ctx: Context, inactive_days: int) -> TextPage:
                     "I never ask for your name, phone number, passport data or address, "
                     "and I do not keep your messages or your location."
                 ),
-                _("If you do not write to me for {days} days, I delete all of it.").format(
-                    days=inactive_days
+                _("If you do not write to me for {days}, I delete all of it.").format(
+                    days=days_count(inactive_days, ctx.locale)
                 ),
                 _("Delete everything now: /forget"),
             ),

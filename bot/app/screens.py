@@ -212,6 +212,9 @@ class Question:
     """``Back`` and ``WhyAsk``, when they apply."""
     typed_input: TypedInput | None
     """The kind of typed answer the question takes, or ``None`` for options only."""
+    understood: str | None = None
+    """The previous typed answer as understood («I wrote down the date: 9 January 2027»),
+    shown first so a wrong guess (of a missing year, say) is seen at once."""
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ def _result(screen: Result) -> list[str]:
 
 
 def _question(screen: Question) -> list[str]:
-    lines = ["⚠️ " + screen.notice, ""] if screen.notice else []
+    lines = ["✅ " + screen.understood, ""] if screen.understood else []
+    lines += ["⚠️ " + screen.notice, ""] if screen.notice else []
     lines += [f"{screen.position}/{screen.total}", screen.text]
     if screen.current_answer:
         lines.append(screen.current_answer)

@@ -1,4 +1,6 @@
-"""Storage behind the :class:`Storage` protocol: SQLite via aiosqlite (one process).
+"""Storage behind the :class:`Storage` protocol: SQLite via aiosqlite (one process, the
+default) or PostgreSQL via psycopg 3 (several instances; :mod:`bot.storage.postgres`).
+:func:`open_storage` picks one from a file path or a ``postgresql://`` URL.
 
 Only Telegram ids, the chosen locale, questionnaire answers, reminder dates and
 queued outgoing messages are stored; see :mod:`bot.storage.migrations`.

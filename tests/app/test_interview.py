@@ -170,3 +170,18 @@ def test_every_action_survives_its_text_form():
         assert parse_action_key(action_key(action)) == action
     for junk in ("", "answer", "answer:x", "detail:everything", "reminder:x:paid", "forget:maybe"):
         assert parse_action_key(junk) is None
+
+
+def test_the_privacy_page_writes_the_inactive_period_with_its_plural_noun():
+    """«181 день», not «181 дней»: the count carries its own noun in every locale."""
+    from bot.app.context import Context
+    from bot.app.pages import privacy_page
+    from bot.i18n import load_catalogs
+
+    catalogs = load_catalogs()
+    ctx = Context(None, None, "ru", catalogs)  # type: ignore[arg-type]  # the page reads neither
+    texts = {
+        n: " ".join(line for lines in privacy_page(ctx, n).paragraphs for line in lines)
+        for n in (1, 3, 181)
+    }
+    assert "1 день," in texts[1] and "3 дня," in texts[3] and "181 день," in texts[181]

@@ -52,3 +52,29 @@ async def test_a_date_typed_without_a_year_is_stored_in_the_year_it_means(
 
 def user_today(user: BotUser):
     return user.app.bot_data["hamroh"].today()
+
+
+@pytest.mark.parametrize("locale", ["ru", "ky", "tg", "uz", "uz_Cyrl"])
+async def test_the_next_message_repeats_the_date_it_understood(
+    locale, make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    """A typed date is said back in the person's own date grammar on the next question,
+    so a wrong guess (of a missing year, say) is seen at once."""
+    from bot.core.wording import format_day
+
+    _db, user = await _at_entry_date(make_app, api, fixture_ruleset, locale)
+    yesterday = user_today(user) - timedelta(days=1)
+    await user.say(yesterday.strftime("%d.%m.%Y"))
+    reply = user.last()
+    assert question_on_screen(fixture_ruleset, reply, locale).id != "entry_date"
+    first_line = reply.text.splitlines()[0]
+    assert first_line.startswith("✅") and format_day(yesterday, locale) in first_line
+    assert errors == []
+
+
+async def test_a_button_answer_repeats_no_date(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    _db, user = await _at_entry_date(make_app, api, fixture_ruleset, "ru")
+    assert not user.last().text.startswith("✅")
+    assert errors == []

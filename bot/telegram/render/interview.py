@@ -35,6 +35,8 @@ def intro(screen: Intro) -> View:
 def question(screen: Question, token: str) -> View:
     """One question: progress, the question, its hint, and its buttons."""
     lines: list[str] = []
+    if screen.understood:
+        lines += ["✅ " + esc(screen.understood), ""]
     if screen.notice:
         lines += ["⚠️ " + esc(screen.notice), ""]
     lines.append(f"<i>{screen.position}/{screen.total}</i>")

@@ -1,4 +1,4 @@
-"""Benchmark 7: benchmarks 1, 2 and 3 on PostgreSQL beside SQLite, two instances beside one.
+"""Benchmark 10: benchmarks 1, 2 and 3 on PostgreSQL beside SQLite, two instances beside one.
 
 Same code, same simulated people, same fake Bot API as benchmarks 1-3, in one run:
 
@@ -14,7 +14,7 @@ PostgreSQL is a throwaway server started for the run (Debian's binaries, a Unix
 socket in a temporary folder, durability off like the tests'), so the figures show
 the cost of the client, the protocol and the coordination, not of a disk.
 
-    python benchmarks/bench_7_postgres.py [--users 100] [--many 300] [--messages 5000]
+    python benchmarks/bench_10_postgres.py [--users 100] [--many 300] [--messages 5000]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ async def questionnaires(
 
 async def main(users: int, many: int, messages: int, paced_messages: int, rounds: int) -> None:
     started = time.perf_counter()
-    _common.header("Benchmark 7: PostgreSQL beside SQLite, two instances beside one")
+    _common.header("Benchmark 10: PostgreSQL beside SQLite, two instances beside one")
     bin_dir = _bin_dir()
     if bin_dir is None:
         raise SystemExit("PostgreSQL binaries not found (apt-get install postgresql)")
