@@ -212,3 +212,13 @@ def test_a_result_without_deadlines_says_there_is_nothing_to_add(client: httpx.C
     assert_friendly(response)
     assert "content-disposition" not in response.headers
     assert notice(response) == _("ru", "Your result has no deadlines to add.")
+
+
+def test_a_typed_date_is_said_back_on_the_next_question(client: httpx.Client) -> None:
+    fields = [("a.citizenship", "UZ"), ("a.in_russia", "yes"), ("a.in_registry", "no")]
+    response = post(client, "/uz/step", [*fields, ("q", "entry_date"), ("do", "send"),
+                                         ("text", "10.01.2026")])  # fmt: skip
+    assert_friendly(response)
+    said = re.search(r'<p class="understood">✅ ([^<]*)</p>', response.text)
+    assert said and "2026" in said.group(1), response.text[:600]
+    assert 'name="a.entry_date" value="2026-01-10"' in response.text
