@@ -43,6 +43,7 @@ from bot.app.screens import (
     LanguageChosen,
     ListAnswers,
     Notice,
+    Official,
     PickLanguage,
     Question,
     Result,
@@ -173,6 +174,9 @@ class WebPages:
         question = next((s for s in screens if isinstance(s, Question)), None)
         if question is not None:
             return self._question(request, ctx, state, screens, question, notices)
+        official = next((s for s in screens if isinstance(s, Official)), None)
+        if official is not None:
+            return self._official(request, ctx, state, official)
         result = next((s for s in screens if isinstance(s, Result)), None)
         if result is None:  # a detail or the answer list: all of them are on the result page
             step = interview.current(ctx, state, brief=False)
@@ -251,6 +255,19 @@ class WebPages:
             ),
         }
         return self._page(request, "result.html", ctx, values)
+
+    def _official(
+        self, request: Request, ctx: Context, state: Interview, official: Official
+    ) -> Response:
+        """The card and the answers in Russian, to hold up to an official; one line in
+        the person's language says so, and Back returns to the result."""
+        values = {
+            "title": official.sheet.heading,
+            "screen": official,
+            "hidden": hidden_fields(state),
+            "back": "◀️ " + ctx._("Back"),
+        }
+        return self._page(request, "official.html", ctx, values)
 
     @staticmethod
     def privacy(ctx: Context) -> str:
