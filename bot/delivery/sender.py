@@ -52,7 +52,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.delivery import raw_api
+import bot.delivery.raw_api as raw_api
 from bot.delivery.budget import DEFAULT_RATE, SendBudget
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.delivery.outbox import OutboxRow, OutboxStore

@@ -11,14 +11,9 @@ import os
 from pathlib import Path
 
 from bot.storage.interface import Storage
+from bot.storage.targets import describe_target, is_postgres_url
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres_url(target: str | os.PathLike[str]) -> bool:
-    """Whether ``target`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
-
+__all__ = ["describe_target", "is_postgres_url", "open_storage"]
 
 async def open_storage(target: str | os.PathLike[str]) -> Storage:
     """Open (creating and migrating if needed) the database at ``target``."""
@@ -29,17 +24,3 @@ async def open_storage(target: str | os.PathLike[str]) -> Storage:
     from bot.storage.sqlite import Database
 
     return await Database.open(Path(target))
-
-
-def describe_target(target: str | os.PathLike[str]) -> str:
-    """``target`` for a message: a file path, or a URL without its password."""
-    if not is_postgres_url(target):
-        return str(target)
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(str(target))
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, "", ""))

@@ -17,8 +17,8 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-from . import fast_yaml
 from .errors import RuleProblem
+from .fast_yaml import load as load_yaml_text
 
 
 @dataclass
@@ -105,7 +105,7 @@ def read_rule_file(path: Path, base: Path, out: Collector) -> RuleFile | None:
         out.add(name, 1, f"cannot read the file: {error}")
         return None
     try:
-        root = fast_yaml.load(text)  # libyaml, with the lines of the round-trip parser
+        root = load_yaml_text(text)  # libyaml, with the lines of the round-trip parser
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1

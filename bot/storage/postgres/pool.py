@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.storage.connection import SchemaTooNewError
 from bot.storage.errors import StorageUnavailableError
-from bot.storage.factory import describe_target
+from bot.storage.targets import describe_target
 
 logger = logging.getLogger(__name__)
 
