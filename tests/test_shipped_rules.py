@@ -115,3 +115,34 @@ def test_an_unchecked_registry_leads_the_result_with_the_free_official_check():
     assert first.id == "registry_check_unknown"
     assert "бесплатно" in first.title
     assert [c.id for c in first.contacts] == ["mvd_registry_check"]
+
+
+@pytest.mark.parametrize(
+    ("outcome_id", "answers"),
+    [
+        ("patent_pending", {
+            "citizenship": "UZ", "in_russia": "yes", "in_registry": "no",
+            "entry_date": "2026-11-20", "purpose": "work", "document": "none",
+            "registered": "yes", "biometrics_done": "yes", "medical_date": "2026-11-25",
+        }),
+        ("eaeu_contract_active", {
+            "citizenship": "KG", "in_russia": "yes", "in_registry": "no",
+            "entry_date": "2026-10-01", "purpose": "work", "document": "eaeu_contract",
+            "contract_end_date": "2027-06-30", "registered": "yes",
+        }),
+    ],
+)  # fmt: skip
+def test_the_moscow_centre_is_named_only_to_people_in_moscow(outcome_id, answers):
+    """ММЦ «Сахарово» serves Moscow: a person elsewhere is not sent there."""
+    from datetime import date
+
+    from bot.core.rules import evaluate, present
+
+    assert RULESET is not None
+    for region, shown_there in (("moscow", True), ("other", False), ("moscow_oblast", False)):
+        assessment = evaluate({**answers, "region": region}, date(2026, 12, 1), RULESET)
+        for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
+            outcome = present(assessment, RULESET, locale).outcome(outcome_id)
+            assert outcome is not None, (outcome_id, region)
+            named = any("Сахарово" in step for step in outcome.steps)
+            assert named == shown_there, (outcome_id, region, locale)
