@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from bot.storage._outbox import _insert_broadcast
@@ -27,11 +27,36 @@ from bot.storage.connection import SqliteConnection
 from bot.storage.queue_models import Audience
 from bot.storage.timestamps import maybe_from_db, to_db
 
-_COLUMNS: Final = (
+CAMPAIGN_COLUMNS: Final = (
     "id, state, created_by, admin_chat_id, texts, audience, send_at, awaiting, paid, "
     "created_at, started_at, finished_at, reported_at, total, sent, blocked, failed, dropped"
 )
 UPDATABLE: Final = frozenset({"texts", "audience", "send_at", "awaiting", "paid"})
+
+
+def draft_values(
+    changes: Mapping[str, Any],
+    encode_time: Callable[[dt.datetime], object],
+    encode_flag: Callable[[bool], object],
+) -> dict[str, object]:
+    """The columns an edit of a draft writes, encoded for one backend (its timestamps
+    and booleans); both backends share the rest. A key that is not editable is refused."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    values: dict[str, object] = {}
+    for key, value in changes.items():
+        if key == "texts":
+            values[key] = json.dumps(dict(value), ensure_ascii=False)
+        elif key == "audience":
+            values[key] = value.to_json()
+        elif key == "send_at":
+            values[key] = None if value is None else encode_time(value)
+        elif key == "paid":
+            values[key] = encode_flag(bool(value))
+        else:
+            values[key] = value
+    return values
 
 
 def _row(row: Any) -> Campaign:
@@ -60,7 +85,7 @@ class SqliteCampaigns:
         rows = await self._conn.fetch(
             "INSERT INTO campaigns (state, created_by, admin_chat_id, texts, audience, "
             "send_at, awaiting, paid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            f"RETURNING {_COLUMNS}",
+            f"RETURNING {CAMPAIGN_COLUMNS}",
             (
                 state,
                 created_by,
@@ -77,34 +102,20 @@ class SqliteCampaigns:
 
     async def get(self, campaign_id: int) -> Campaign | None:
         rows = await self._conn.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE id = ?", (campaign_id,)
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?", (campaign_id,)
         )
         return _row(rows[0]) if rows else None
 
     async def draft_of(self, admin_id: int) -> Campaign | None:
         rows = await self._conn.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE created_by = ? AND state = 'draft' "
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE created_by = ? AND state = 'draft' "
             "ORDER BY id DESC LIMIT 1",
             (admin_id,),
         )
         return _row(rows[0]) if rows else None
 
     async def update_draft(self, campaign_id: int, changes: Mapping[str, Any]) -> None:
-        unknown = set(changes) - UPDATABLE
-        if unknown:
-            raise ValueError(f"cannot update {sorted(unknown)}")
-        values: dict[str, object] = {}
-        for key, value in changes.items():
-            if key == "texts":
-                values[key] = json.dumps(dict(value), ensure_ascii=False)
-            elif key == "audience":
-                values[key] = value.to_json()
-            elif key == "send_at":
-                values[key] = None if value is None else to_db(value)
-            elif key == "paid":
-                values[key] = 1 if value else 0
-            else:
-                values[key] = value
+        values = draft_values(changes, to_db, int)
         if not values:
             return
         assignments = ", ".join(f"{key} = ?" for key in values)
@@ -129,7 +140,7 @@ class SqliteCampaigns:
 
     async def due(self, now: dt.datetime) -> list[Campaign]:
         rows = await self._conn.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE state = 'scheduled' AND send_at <= ? "
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state = 'scheduled' AND send_at <= ? "
             "ORDER BY send_at, id",
             (to_db(now),),
         )
@@ -183,7 +194,7 @@ class SqliteCampaigns:
 
     async def in_progress(self) -> list[Campaign]:
         rows = await self._conn.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE state = 'sending' ORDER BY id"
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state = 'sending' ORDER BY id"
         )
         return [_row(row) for row in rows]
 
@@ -233,7 +244,7 @@ class SqliteCampaigns:
 
     async def recent(self, limit: int) -> list[Campaign]:
         rows = await self._conn.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE state != 'draft' ORDER BY "
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state != 'draft' ORDER BY "
             "CASE state WHEN 'sending' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END, "
             "CASE WHEN state = 'scheduled' THEN send_at END, id DESC LIMIT ?",
             (limit,),

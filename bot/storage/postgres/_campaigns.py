@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
-from bot.storage._campaigns import UPDATABLE
+from bot.storage._campaigns import CAMPAIGN_COLUMNS, draft_values
 from bot.storage.audience_sql import POSTGRES, audience_where
 from bot.storage.campaign_models import (
     AudienceSpec,
@@ -22,11 +22,6 @@ from bot.storage.postgres._people import aware
 from bot.storage.postgres._queue import insert_broadcast
 from bot.storage.postgres.pool import PgPool
 from bot.storage.queue_models import Audience
-
-_COLUMNS: Final = (
-    "id, state, created_by, admin_chat_id, texts, audience, send_at, awaiting, paid, "
-    "created_at, started_at, finished_at, reported_at, total, sent, blocked, failed, dropped"
-)
 
 
 def _as_is(value: Any) -> dt.datetime | None:
@@ -59,7 +54,7 @@ class PgCampaigns:
         rows = await self._pool.fetch(
             "INSERT INTO campaigns (state, created_by, admin_chat_id, texts, audience, "
             "send_at, awaiting, paid, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            f"RETURNING {_COLUMNS}",
+            f"RETURNING {CAMPAIGN_COLUMNS}",
             (
                 state,
                 created_by,
@@ -76,34 +71,20 @@ class PgCampaigns:
 
     async def get(self, campaign_id: int) -> Campaign | None:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE id = %s", (campaign_id,)
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = %s", (campaign_id,)
         )
         return _row(rows[0]) if rows else None
 
     async def draft_of(self, admin_id: int) -> Campaign | None:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE created_by = %s AND state = 'draft' "
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE created_by = %s AND state = 'draft' "
             "ORDER BY id DESC LIMIT 1",
             (admin_id,),
         )
         return _row(rows[0]) if rows else None
 
     async def update_draft(self, campaign_id: int, changes: Mapping[str, Any]) -> None:
-        unknown = set(changes) - UPDATABLE
-        if unknown:
-            raise ValueError(f"cannot update {sorted(unknown)}")
-        values: dict[str, object] = {}
-        for key, value in changes.items():
-            if key == "texts":
-                values[key] = json.dumps(dict(value), ensure_ascii=False)
-            elif key == "audience":
-                values[key] = value.to_json()
-            elif key == "send_at":
-                values[key] = None if value is None else aware(value)
-            elif key == "paid":
-                values[key] = bool(value)
-            else:
-                values[key] = value
+        values = draft_values(changes, aware, bool)
         if not values:
             return
         assignments = ", ".join(f"{key} = %s" for key in values)
@@ -127,7 +108,7 @@ class PgCampaigns:
 
     async def due(self, now: dt.datetime) -> list[Campaign]:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE state = 'scheduled' AND send_at <= %s "
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state = 'scheduled' AND send_at <= %s "
             "ORDER BY send_at, id",
             (aware(now),),
         )
@@ -180,7 +161,7 @@ class PgCampaigns:
 
     async def in_progress(self) -> list[Campaign]:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE state = 'sending' ORDER BY id"
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state = 'sending' ORDER BY id"
         )
         return [_row(row) for row in rows]
 
@@ -224,7 +205,7 @@ class PgCampaigns:
 
     async def recent(self, limit: int) -> list[Campaign]:
         rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM campaigns WHERE state != 'draft' ORDER BY "
+            f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state != 'draft' ORDER BY "
             "CASE state WHEN 'sending' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END, "
             "CASE WHEN state = 'scheduled' THEN send_at END, id DESC LIMIT %s",
             (limit,),
