@@ -35,17 +35,10 @@ from bot.app.screens import (
     Steps,
     TextPage,
 )
+from bot.core.card import STATUS_ICONS
 
 CHECK = "✓ "
 TONE_ICONS = {"warning": "⚠️ ", "done": "✅ ", "deleted": "🗑 ", "reminders": "🔔 ", "waiting": "⏳ "}
-STATUS_ICONS = {
-    "legal": "✅",
-    "action_needed": "⏳",
-    "irregular": "❗",
-    "controlled": "⛔",
-    "entry_banned": "🚫",
-    "unclear": "❔",
-}
 
 
 def label(choice: Choice) -> str:

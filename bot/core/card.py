@@ -45,7 +45,7 @@ MAX_NEXT_DEADLINES = 3
 URGENT_DAYS = 30
 """A deadline this close is something to do now; a later one is listed as a next deadline."""
 
-STATUS_ICONS: Mapping[str, str] = {
+STATUS_ICONS: Mapping[str, str] = {  # every channel draws the status with these
     "legal": "✅",
     "action_needed": "⏳",
     "irregular": "❗",

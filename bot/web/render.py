@@ -17,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.app.screens import action_key
+from bot.core.card import STATUS_ICONS
 from bot.core.locales import REGISTRY
 
 HERE = Path(__file__).resolve().parent
@@ -26,14 +27,6 @@ STATIC = HERE / "static"
 HTML_LANG = {locale.code: locale.code.replace("_", "-") for locale in REGISTRY} | {"uz": "uz-Latn"}
 """BCP 47 tags for ``<html lang>`` (screen readers, hyphenation, fonts)."""
 
-STATUS_ICONS = {
-    "legal": "✅",
-    "action_needed": "⏳",
-    "irregular": "❗",
-    "controlled": "⛔",
-    "entry_banned": "🚫",
-    "unclear": "❔",
-}
 
 
 @dataclass(frozen=True)

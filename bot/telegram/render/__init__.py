@@ -33,11 +33,11 @@ from bot.app.screens import (
     Steps,
     TextPage,
 )
+from bot.core.card import STATUS_ICONS
 
 from . import interview, pages, result
 from .files import FileView, attachment
 from .html import MAX_MESSAGE, View, esc, link, pack, plain_text, utf16_len, views
-from .result import STATUS_ICONS
 
 __all__ = [
     "MAX_MESSAGE",

@@ -12,19 +12,10 @@ from bot.app.screens import (
     Sources,
     Steps,
 )
-from bot.core.card import Card, CardLine
+from bot.core.card import STATUS_ICONS, Card, CardLine
 from bot.telegram import keyboards
 
 from .html import View, esc, link, views
-
-STATUS_ICONS = {
-    "legal": "✅",
-    "action_needed": "⏳",
-    "irregular": "❗",
-    "controlled": "⛔",
-    "entry_banned": "🚫",
-    "unclear": "❔",
-}
 
 
 def _outcome_block(outcome: OutcomeBlock, labels: ResultLabels) -> str:
