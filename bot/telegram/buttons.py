@@ -29,7 +29,7 @@ from bot.app.screens import (
 )
 from bot.core.locales import LOCALES
 from bot.telegram import admin, callbacks
-from bot.telegram.conversation import Turn, answer_query, open_turn
+from bot.telegram.conversation import Turn, alongside, answer_query, open_turn
 from bot.telegram.state import state_token
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await admin.on_admin_button(update, context, query, action)
         return
     if turn.user is None:
-        await answer_query(query, interview.stale_notice(turn.ctx))
-        await turn.show([pages.language_picker(turn.guessed_locale)])
+        async with alongside(answer_query(query, interview.stale_notice(turn.ctx))):
+            await turn.show([pages.language_picker(turn.guessed_locale)])
         return
     ctx = turn.ctx
     if decoded is None or action is None or isinstance(action, AdminAction):
@@ -101,7 +101,7 @@ async def _pick_language(turn: Turn, query: CallbackQuery, locale: str) -> None:
     step = await person.pick_language(
         turn.services, turn.ctx, turn.user, turn.user_id, turn.chat_id
     )
-    await turn.deliver(step, query, before_screens=turn.set_chat_menu)
+    await turn.deliver(step, query, alongside_reply=[turn.set_chat_menu])
 
 
 async def _forget(turn: Turn, query: CallbackQuery, confirmed: bool) -> None:
