@@ -50,7 +50,7 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         walk = self._asked.get(key)
         if walk is None:
-            walk = self._asked[key] = tuple(asked_questions(self.answers, ruleset, as_of))
+            walk = self._asked[key] = _shared_walk(self.answers, ruleset, as_of)
         return walk
 
     def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
@@ -64,6 +64,48 @@ class Interview:
 
 _LIKELY: dict[tuple[str, date, frozenset[tuple[str, str]]], int] = {}
 _LIKELY_LIMIT = 4096
+_WALKS: dict[tuple[str, date, tuple[tuple[str, str], ...]], tuple[Question, ...]] = {}
+_WALKS_LIMIT = 4096
+_READERS: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {}
+"""Per ruleset fingerprint: the questions whose answers change the likely length, and
+those whose answers change the walk (``None``: the walk cannot be shared)."""
+
+
+def _readers(ruleset: Ruleset) -> tuple[frozenset[str], tuple[str, ...] | None]:
+    found = _READERS.get(ruleset.fingerprint)
+    if found is None:
+        deciding = _deciding_questions(ruleset)
+        walk_readers = tuple(sorted(deciding)) if ruleset.plan.stage_answers else None
+        found = _READERS[ruleset.fingerprint] = (
+            deciding | _option_condition_reads(ruleset),
+            walk_readers,
+        )
+    return found
+
+
+def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> tuple[Question, ...]:
+    """`asked_questions`, shared by everyone who gave the same deciding answers.
+
+    Why: each update of the bot walks the questions of the state it loaded (is the
+    tapped button current?) and of the new one, and a walk costs more than the rest of
+    choosing the next question. Which questions are asked depends only on the answers
+    some `ask_if` reads (and on the day), as long as every `ask_if` reads only earlier
+    questions (`plan.stage_answers`, checked by the loader); otherwise nothing is shared.
+    """
+    readers = _readers(ruleset)[1]
+    if readers is None:
+        return tuple(asked_questions(answers, ruleset, as_of))
+    key = (
+        ruleset.fingerprint,
+        as_of,
+        tuple((qid, repr(answers[qid])) for qid in readers if qid in answers),
+    )
+    walk = _WALKS.get(key)
+    if walk is None:
+        if len(_WALKS) >= _WALKS_LIMIT:
+            _WALKS.clear()
+        walk = _WALKS[key] = tuple(asked_questions(answers, ruleset, as_of))
+    return walk
 
 
 def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
@@ -74,7 +116,7 @@ def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: d
     (most people share a few prefixes: "UZ, in Russia, patent"). A walk ahead costs
     about 0.7 ms; a step of the bot costs about 1.5 ms in all (BENCHMARKS.md, 1).
     """
-    readers = _deciding_questions(ruleset) | _option_condition_reads(ruleset)
+    readers = _readers(ruleset)[0]
     key = (
         ruleset.fingerprint,
         as_of,

@@ -352,6 +352,7 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
         return real(answers, ruleset_, as_of)
 
     monkeypatch.setattr(interview, "asked_questions", counting)
+    monkeypatch.setattr(interview, "_WALKS", {})  # nobody walked these answers before
     state = give_answer(Interview(), "citizenship", "UZ")
     assert current_question(state, ruleset, TODAY).id == "in_russia"
     back(state, ruleset, TODAY)
@@ -368,6 +369,44 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
     current_question(moved, ruleset, TODAY)
     assert len(walks) == 3
     assert Interview({"citizenship": "UZ"}) == state  # the cache is not part of equality
+
+
+def test_states_with_the_same_deciding_answers_share_one_walk(ruleset, monkeypatch):
+    """A state loaded again from storage (every update loads one) does not walk the
+    questions again when someone already walked the same answers that decide which
+    questions are asked; an answer no condition reads changes nothing, one that a
+    condition reads walks anew, and every shared walk is the walk of its own answers."""
+    import bot.core.interview as interview
+    from bot.core.rules.engine import asked_questions
+
+    walks = []
+
+    def counting(answers, ruleset_, as_of):
+        walks.append(dict(answers))
+        return asked_questions(answers, ruleset_, as_of)
+
+    monkeypatch.setattr(interview, "asked_questions", counting)
+    monkeypatch.setattr(interview, "_WALKS", {})
+    deciding = interview._deciding_questions(ruleset)
+    assert "citizenship" in deciding and "medical_date" not in deciding
+    first = Interview({"citizenship": "UZ", "in_russia": "yes"})
+    first.asked(ruleset, TODAY)
+    again = Interview({"citizenship": "UZ", "in_russia": "yes"})  # loaded again
+    again.asked(ruleset, TODAY)
+    Interview({"citizenship": "UZ", "in_russia": "yes", "medical_date": "2025-02-01"}).asked(
+        ruleset, TODAY
+    )
+    assert len(walks) == 1
+    Interview({"citizenship": "KG", "in_russia": "yes"}).asked(ruleset, TODAY)
+    assert len(walks) == 2
+
+    state = Interview()
+    while (question := current_question(state, ruleset, TODAY)) is not None:
+        for value in [PATENT_WORKER.get(question.id, "no"), *ruleset.option_values(question)]:
+            probe = give_answer(state, question.id, value)
+            shared = Interview(dict(probe.answers)).asked(ruleset, TODAY)
+            assert list(shared) == asked_questions(probe.answers, ruleset, TODAY)
+        state = give_answer(state, question.id, PATENT_WORKER.get(question.id, "no"))
 
 
 def test_the_shared_likely_length_equals_the_walk_for_every_persona_prefix(shipped_ruleset):
