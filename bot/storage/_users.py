@@ -72,19 +72,16 @@ class UsersMixin:
         check_int("chat_id", chat_id)
         check_id("locale", locale)
         stamp = to_db(now)
-        async with self._conn.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO users (user_id, chat_id, locale, created_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
-                "last_seen_at = excluded.last_seen_at, active = 1",
-                (user_id, chat_id, locale, stamp, stamp),
-            )
-            async with conn.execute(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
-            ) as cur:
-                row = await cur.fetchone()
-        return user_from_row(row)
+        # One statement, atomic on its own, in one trip to the database thread (a
+        # transaction of an insert and a read took five trips and ten times as long).
+        rows = await self._conn.fetch(
+            "INSERT INTO users (user_id, chat_id, locale, created_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+            f"last_seen_at = excluded.last_seen_at, active = 1 RETURNING {_USER_COLUMNS}",
+            (user_id, chat_id, locale, stamp, stamp),
+        )
+        return user_from_row(rows[0])
 
     async def _update_user(self, sql: str, params: tuple[object, ...]) -> bool:
         """Run one ``UPDATE users … WHERE user_id = ?``; whether a row changed."""
