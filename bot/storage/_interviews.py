@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.storage._validate import check_id, check_int, check_optional_id, check_value
 from bot.storage.connection import SqliteConnection
@@ -36,6 +37,22 @@ def _decode_history(raw: str | None) -> list[str]:
     return value
 
 
+INTERVIEW_SQL = (
+    "SELECT 0, question_id, value FROM answers WHERE user_id = ? "
+    "UNION ALL SELECT 1, pending_question, history FROM interviews WHERE user_id = ?"
+)
+"""One statement, so answers and pointer come from the same committed state."""
+
+
+def interview_from_rows(rows: Sequence[Sequence[Any]]) -> Interview:
+    """The :class:`Interview` of the rows :data:`INTERVIEW_SQL` selected."""
+    answers = {str(q): str(v) for kind, q, v in rows if kind == 0}
+    pointer = next(((p, h) for kind, p, h in rows if kind == 1), None)
+    if pointer is None:
+        return Interview(answers, None, [])
+    return Interview(answers, pointer[0], _decode_history(pointer[1]))
+
+
 class InterviewsMixin:
     """Interview operations; mixed into :class:`~bot.storage.sqlite.Database`."""
 
@@ -44,17 +61,7 @@ class InterviewsMixin:
     async def load_interview(self, user_id: int) -> Interview:
         """Answers, pending question and history (all empty for a new user)."""
         check_int("user_id", user_id)
-        # One statement, so answers and pointer come from the same committed state.
-        rows = await self._conn.fetch(
-            "SELECT 0, question_id, value FROM answers WHERE user_id = ? "
-            "UNION ALL SELECT 1, pending_question, history FROM interviews WHERE user_id = ?",
-            (user_id, user_id),
-        )
-        answers = {str(q): str(v) for kind, q, v in rows if kind == 0}
-        pointer = next(((p, h) for kind, p, h in rows if kind == 1), None)
-        if pointer is None:
-            return Interview(answers, None, [])
-        return Interview(answers, pointer[0], _decode_history(pointer[1]))
+        return interview_from_rows(await self._conn.fetch(INTERVIEW_SQL, (user_id, user_id)))
 
     async def save_answer(
         self, user_id: int, question_id: str, value: str, now: dt.datetime

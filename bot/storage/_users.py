@@ -7,9 +7,10 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from bot.storage._interviews import INTERVIEW_SQL, interview_from_rows
 from bot.storage._validate import check_id, check_int, check_limit, check_optional_id
 from bot.storage.connection import SqliteConnection
-from bot.storage.models import User
+from bot.storage.models import Interview, User
 from bot.storage.timestamps import from_db, maybe_from_db, to_db
 
 _USER_COLUMNS = (
@@ -61,6 +62,32 @@ class UsersMixin:
             (to_db(now), user_id),
         )
         return user_from_row(rows[0]) if rows else None
+
+    async def seen_with_interview(
+        self, user_id: int, now: dt.datetime
+    ) -> tuple[User | None, Interview]:
+        """:meth:`seen` and then the user's interview, in one trip to the database thread.
+
+        Why: an update that acts on the interview needs both, and each trip is a hop to
+        aiosqlite's thread and back (with many chats at once, those hops cost more than
+        the SQL). A stranger gets ``None`` and an empty interview; nothing is recorded.
+        """
+        check_int("user_id", user_id)
+        stamp = to_db(now)
+
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+            # fetchall: a RETURNING statement is done only when all its rows are read
+            found = conn.execute(
+                "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
+                f"RETURNING {_USER_COLUMNS}",
+                (stamp, user_id),
+            ).fetchall()
+            if not found:
+                return [], []
+            return found, conn.execute(INTERVIEW_SQL, (user_id, user_id)).fetchall()
+
+        found, rows = await self._conn.run(read)
+        return (user_from_row(found[0]) if found else None), interview_from_rows(rows)
 
     async def upsert_user(self, user_id: int, chat_id: int, locale: str, now: dt.datetime) -> User:
         """Create on first contact; later contacts refresh chat id, last seen and ``active``.

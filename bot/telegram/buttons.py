@@ -75,7 +75,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         await turn.deliver(step, query)
         return
-    state = await person.load(services, turn.user_id)
+    state = await turn.state()
     if decoded[1] != state_token(state):
         await turn.deliver(
             await person.commit(services, turn.user_id, interview.stale(ctx, state)), query

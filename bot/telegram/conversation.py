@@ -14,16 +14,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Bot, BotCommandScopeChat, CallbackQuery, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.app import person
 from bot.app.context import Context
 from bot.app.interview import Step
 from bot.app.screens import Answered, Attachment, LanguageChosen, Question, Screen
+from bot.app.state import state_of
+from bot.core.interview import Interview
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
+from bot.storage import Interview as StoredInterview
 from bot.storage import Storage, User
 from bot.telegram import bot_api, render
 from bot.telegram.commands import bot_commands
@@ -102,6 +106,8 @@ class Turn:
     locale: str
     guessed_locale: str
     """From Telegram's ``language_code``: only preselects the picker."""
+    stored: StoredInterview | None = field(default=None, repr=False)
+    """The interview read with the user when the turn opened; taken by :meth:`state`."""
 
     @property
     def storage(self) -> Storage:
@@ -119,6 +125,15 @@ class Turn:
 
     def use_locale(self, locale: str) -> None:
         self.locale = normalize_locale(locale)
+
+    async def state(self) -> Interview:
+        """The person's interview state: the first call gets the one read with the user
+        when the turn opened (updates of one chat run one at a time, so nothing wrote
+        it since), later calls read storage again (the turn may have saved a new one)."""
+        stored, self.stored = self.stored, None
+        if stored is not None:
+            return state_of(self.services.ruleset, stored)
+        return await person.load(self.services, self.user_id)
 
     # ----------------------------------------------------------------- sending
 
@@ -253,7 +268,7 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
     tg_user, chat = update.effective_user, update.effective_chat
     if tg_user is None or chat is None:
         return None
-    user = await services.storage.seen(tg_user.id, services.now())
+    user, stored = await services.storage.seen_with_interview(tg_user.id, services.now())
     guessed = locale_from_telegram(tg_user.language_code)
     locale = normalize_locale(user.locale) if user is not None else guessed
     return Turn(
@@ -264,4 +279,5 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
         user=user,
         locale=locale,
         guessed_locale=guessed,
+        stored=stored if user is not None else None,
     )
