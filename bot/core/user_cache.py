@@ -6,8 +6,8 @@ What is kept is derived data only (parsed rule files, compiled catalogs), each e
 named by the SHA-256 of what it was made from, so a changed source simply misses;
 never anything about a person. The folder is ``$XDG_CACHE_HOME/hamroh/<kind>`` (or
 ``~/.cache/hamroh/<kind>``), created private to the user. A cache that cannot be read
-or written is not used, and entries not rewritten for a month are removed when a new
-one is written, so edits of the rules do not pile up files.
+or written is not used, and entries not used for a month are removed when a new one
+is written, so edits of the rules do not pile up files.
 """
 
 from __future__ import annotations
@@ -45,9 +45,14 @@ def read_entry(kind: str, name: str) -> bytes | None:
     folder = cache_folder(kind)
     if folder is None:
         return None
+    path = folder / name
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
     with contextlib.suppress(OSError):
-        return (folder / name).read_bytes()
-    return None
+        os.utime(path)  # used: kept by the monthly clean-up
+    return data
 
 
 def write_entry(kind: str, name: str, data: bytes) -> None:

@@ -61,18 +61,23 @@ def test_a_cache_that_cannot_be_written_is_not_used(
     assert fast_yaml.load(RULE_TEXT)["questions"][0]["kind"] == "date"
 
 
-def test_entries_not_rewritten_for_a_month_are_removed(cache_home: Path) -> None:
+def test_entries_not_used_for_a_month_are_removed(cache_home: Path) -> None:
     folder = cache_folder("rules")
     assert folder is not None
     folder.mkdir(parents=True)
+    fast_yaml.load(RULE_TEXT)
+    (used,) = folder.glob("*.pickle")
     old, recent = folder / "old.pickle", folder / "recent.pickle"
     old.write_bytes(b"x")
     recent.write_bytes(b"x")
     past = time.time() - MAX_AGE_SECONDS - 60
-    os.utime(old, (past, past))
-    fast_yaml.load(RULE_TEXT)
+    for path in (old, used):
+        os.utime(path, (past, past))
+    fast_yaml.load(RULE_TEXT)  # read: a month old, but used now
+    fast_yaml.load(RULE_TEXT + "# edited\n")  # written: the clean-up runs
     assert not old.exists()
     assert recent.exists()
+    assert used.exists()
 
 
 def test_a_compiled_catalog_is_kept_and_an_edited_one_is_compiled_again(
