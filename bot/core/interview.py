@@ -64,7 +64,7 @@ class Interview:
 
 _LIKELY: dict[tuple[str, date, frozenset[tuple[str, str]]], int] = {}
 _LIKELY_LIMIT = 4096
-_WALKS: dict[tuple[str, date, tuple[tuple[str, str], ...]], tuple[Question, ...]] = {}
+_WALKS: dict[tuple[str, date, tuple[tuple[str, type, Any], ...]], tuple[Question, ...]] = {}
 _WALKS_LIMIT = 4096
 _READERS: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {}
 """Per ruleset fingerprint: the questions whose answers change the likely length, and
@@ -98,7 +98,7 @@ def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> t
     key = (
         ruleset.fingerprint,
         as_of,
-        tuple((qid, repr(answers[qid])) for qid in readers if qid in answers),
+        tuple((qid, type(answers[qid]), answers[qid]) for qid in readers if qid in answers),
     )
     walk = _WALKS.get(key)
     if walk is None:
