@@ -182,6 +182,8 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
         }
         if len(prefixed) == 1:
             return prefixed.pop()
+    if not any(char.isalpha() for char in typed):
+        return None  # a date or a number is not a misspelt word: no close spelling
     close = {
         match
         for form in variants
