@@ -38,6 +38,9 @@ class Interview:
     _likely: dict[tuple[str, date], int] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _current: dict[tuple[str, date], Question | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def asked(self, ruleset: Ruleset, as_of: date) -> tuple[Question, ...]:
         """The questions asked with these answers, worked out once per ruleset and day.
@@ -140,13 +143,22 @@ def _first_unanswered(asked: Sequence[Question], answers: Mapping[str, Any]) -> 
 
 
 def current_question(state: Interview, ruleset: Ruleset, as_of: date) -> Question | None:
-    """The question to show now: the pending one if it is still asked, else the next."""
+    """The question to show now: the pending one if it is still asked, else the next.
+
+    Kept on the state per ruleset and day, like its walk: one update asks it of the
+    same state for the screen, the progress line, the options and the buttons' check.
+    """
+    key = (ruleset.fingerprint, as_of)
+    if key in state._current:
+        return state._current[key]
     asked = state.asked(ruleset, as_of)
+    found = None
     if state.pending is not None:
-        for question in asked:
-            if question.id == state.pending:
-                return question
-    return _first_unanswered(asked, state.answers)
+        found = next((question for question in asked if question.id == state.pending), None)
+    if found is None:
+        found = _first_unanswered(asked, state.answers)
+    state._current[key] = found
+    return found
 
 
 def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:

@@ -21,6 +21,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, get_month_names
@@ -52,14 +53,18 @@ def _babel(locale: str) -> str:
     return babel_locale(locale)
 
 
+@lru_cache(maxsize=128)
 def month_name(month: int, locale: str) -> str:
     """The month's name as it stands after a day number, lower case («ноября», «noyabr»)."""
     names = get_month_names("wide", "format", locale=_babel(locale))
     return str(names[month]).lower()
 
 
+@lru_cache(maxsize=8192)
 def format_day(day: date, locale: str) -> str:
-    """A date as it is written inside a sentence in `locale` (see the module docstring)."""
+    """A date as it is written inside a sentence in `locale` (see the module docstring).
+
+    Cached: a result card writes a dozen dates, each a look-up in Babel's locale data."""
     if locale == "ky":
         return f"{day.year}-жылдын {day.day}-{_KYRGYZ_ON[day.month]}"
     if locale == "tg":
@@ -71,6 +76,7 @@ def format_day(day: date, locale: str) -> str:
     return format_date(day, format="long", locale="ru")
 
 
+@lru_cache(maxsize=4096)
 def plural_category(number: int, locale: str) -> str:
     """CLDR's plural category of `number` in `locale`: "one", "few", "many" or "other"."""
     return str(Locale.parse(_babel(locale)).plural_form(abs(number)))
