@@ -107,9 +107,10 @@ async def _pick_language(turn: Turn, query: CallbackQuery, locale: str) -> None:
 async def _forget(turn: Turn, query: CallbackQuery, confirmed: bool) -> None:
     """Delete every row about the user, then say so in the language they used."""
     step = await person.forget(turn.services, turn.ctx, turn.user_id, confirmed)
-    if confirmed:
-        sender = turn.services.sender
-        if sender is not None:  # messages it already holds in memory must not go out
-            sender.discard_chat(turn.chat_id)
-        await turn.clear_chat_menu()
-    await turn.deliver(step, query)
+    if not confirmed:
+        await turn.deliver(step, query)
+        return
+    sender = turn.services.sender
+    if sender is not None:  # messages it already holds in memory must not go out
+        sender.discard_chat(turn.chat_id)
+    await turn.deliver(step, query, alongside_reply=[turn.clear_chat_menu])
