@@ -78,20 +78,23 @@ RECORD_ROOM = 4096 - 1024
 """A record only opens a next message this long or shorter (Telegram: 4096 characters)."""
 
 
-def carries_record(
+def record_carrier(
     replace: Screen, views: Sequence[View], screens: Sequence[Screen], token: str
-) -> bool:
-    """Whether the record of a tapped answer can open the next question instead of
-    replacing the tapped message: one Bot API call less per answer (``editMessageText``),
-    and the chat still shows every answer, each above the question that followed it.
-    The tapped question keeps its buttons; a later tap on one is refused as stale."""
+) -> list[View] | None:
+    """The next question, drawn, when the record of a tapped answer can open it instead
+    of replacing the tapped message (else ``None``): one Bot API call less per answer
+    (``editMessageText``), and the chat still shows every answer, each above the
+    question that followed it. The tapped question keeps its buttons; a later tap on
+    one is refused as stale. The drawn question is sent as it is (drawn once)."""
     if not isinstance(replace, Answered) or len(views) != 1 or not screens:
-        return False
+        return None
     first = screens[0]
     if not isinstance(first, Question):  # the result keeps its own first line
-        return False
+        return None
     drawn = render.draw(first, token)
-    return bool(drawn) and len(views[0].text) + len(drawn[0].text) <= RECORD_ROOM
+    if drawn and len(views[0].text) + len(drawn[0].text) <= RECORD_ROOM:
+        return drawn
+    return None
 
 
 @dataclass
@@ -142,12 +145,19 @@ class Turn:
         for item in [view] if isinstance(view, View) else view:
             await bot_api.send_html(self.bot, self.chat_id, item.text, item.keyboard)
 
-    async def show(self, screens: Sequence[Screen], token: str = "", record: str = "") -> None:
+    async def show(
+        self,
+        screens: Sequence[Screen],
+        token: str = "",
+        record: str = "",
+        first_drawn: list[View] | None = None,
+    ) -> None:
         """Draw screens as messages (files as documents or photos) and send them in order.
 
-        ``record`` (the answer just tapped) opens the first message.
+        ``record`` (the answer just tapped) opens the first message; ``first_drawn`` is
+        the first screen already drawn with ``token``.
         """
-        for screen in screens:
+        for index, screen in enumerate(screens):
             if isinstance(screen, Attachment):
                 file = render.attachment(screen, token)
                 await bot_api.send_file(
@@ -160,7 +170,7 @@ class Turn:
                     file.keyboard,
                 )
             else:
-                views = render.draw(screen, token)
+                views = first_drawn if index == 0 and first_drawn else render.draw(screen, token)
                 if record and views:
                     views[0] = View(record + "\n\n" + views[0].text, views[0].keyboard)
                     record = ""
@@ -194,9 +204,11 @@ class Turn:
                 else:
                     await self.drop_buttons(tapped)
             record = ""
+            first_drawn = None
             if reply.replace is not None:
                 views = render.draw(reply.replace, token)
-                if carries_record(reply.replace, views, reply.screens, token):
+                first_drawn = record_carrier(reply.replace, views, reply.screens, token)
+                if first_drawn is not None:
                     record = views[0].text  # the next message says what was answered
                 elif isinstance(reply.replace, RECORDS):
                     if len(views) == 1:  # if it cannot be edited, nothing is sent instead
@@ -205,7 +217,7 @@ class Turn:
                     edited = len(views) == 1 and await self.edit(tapped, views[0])
                     if not edited:
                         await self.send(views)
-            await self.show(reply.screens, token, record)
+            await self.show(reply.screens, token, record, first_drawn)
 
     async def record_in(self, message: Message | None, view: View) -> None:
         """Edit the tapped message into the record of what was tapped (best effort:
