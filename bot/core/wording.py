@@ -80,11 +80,10 @@ def _cldr_long_date(locale: str) -> Callable[[date], str]:
     of it is filled with the same values Babel puts there; any other pattern goes
     to Babel as before.
     """
-    pattern = get_date_format("long", locale=locale)
-    fields = set(re.findall(r"%\((\w+)\)s", pattern.format))
-    if not fields <= _SIMPLE_FIELDS:
+    # Babel annotates the %-template as a DateTimeFormat; it is the pattern's text
+    template = str(get_date_format("long", locale=locale).format)
+    if not set(re.findall(r"%\((\w+)\)s", template)) <= _SIMPLE_FIELDS:
         return lambda day: format_date(day, format="long", locale=locale)
-    template = pattern.format
     names = get_month_names("wide", "format", locale=locale)
     months = tuple(str(names[month]) for month in range(1, 13))
     return lambda day: template % {
