@@ -59,6 +59,7 @@ from bot.core.rules.present import ContactText
 from bot.export import Fonts
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
+from bot.web.wire import SharedPage
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,8 @@ class WebPages:
         self.now = now
         """The moment a file is made (its ``DTSTAMP``): the adapter reads the clock."""
         self.fonts = fonts
+        self._start_pages: dict[tuple[str, date, str], SharedPage] = {}
+        """The first page of each language, for today (see :meth:`start`)."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
         return Context(self.ruleset, today or self.today(), locale, self.catalogs)
@@ -304,10 +307,24 @@ class WebPages:
         return RedirectResponse(f"{locale}/", status_code=308)
 
     async def start(self, request: Request) -> Response:
-        """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question."""
-        ctx = self.context(self.locale_of(request))
-        state = Interview()
-        return self.draw(request, ctx, state, list(interview.start(ctx, state).reply.screens))
+        """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question.
+
+        The page holds no answers, so it is the same for everyone in that language on
+        that day: it is made once and kept, rendered and compressed (a few pages, the
+        day is in the key and the old days go).
+        """
+        locale, today = self.locale_of(request), self.today()
+        key = (locale, today, root_of(request.url.path))
+        page = self._start_pages.get(key)
+        if page is None:
+            ctx = self.context(locale, today)
+            state = Interview()
+            screens = list(interview.start(ctx, state).reply.screens)
+            page = SharedPage.of(self.draw(request, ctx, state, screens))
+            if any(day != today for _, day, _ in self._start_pages):
+                self._start_pages.clear()
+            self._start_pages[key] = page
+        return page.response(request.scope)
 
     # ------------------------------------------------------------------ POST
 
