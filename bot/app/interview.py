@@ -118,7 +118,9 @@ def question_screen(
             Answer(item.id, value),
             selected=value == current_value,
         )
-        for value in offered_options(item, state.answers, ruleset, ctx.today)
+        for value in offered_options(
+            item, state.answers, ruleset, ctx.today, counted=state.counted(ruleset, ctx.today)
+        )
     )
     navigation: list[Choice] = []
     if position > 1:
@@ -471,10 +473,11 @@ def _complete(ctx: Context, state: Interview) -> bool:
 
 def _answer(ctx: Context, state: Interview, action: Answer) -> Step:
     item = current_question(state, ctx.ruleset, ctx.today)
-    if (
-        item is None
-        or item.id != action.question
-        or action.value not in offered_options(item, state.answers, ctx.ruleset, ctx.today)
+    if item is None or item.id != action.question:
+        return stale(ctx, state)
+    counted = state.counted(ctx.ruleset, ctx.today)
+    if action.value not in offered_options(
+        item, state.answers, ctx.ruleset, ctx.today, counted=counted
     ):
         return stale(ctx, state)
     new_state = core.give_answer(state, action.question, action.value)

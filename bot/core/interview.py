@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .answers import ParseError, is_back, parse_answer
-from .rules.engine import asked_questions, coerce_answer, effective_answers
+from .rules.engine import asked_and_counted, asked_questions, coerce_answer, effective_answers
 from .rules.expressions import to_cel
 from .rules.model import Question
 from .rules.ruleset import Ruleset
@@ -33,6 +33,9 @@ class Interview:
     pending: str | None = None
     """A question the user chose to see again (Back, Change); None means "the next one"."""
     _asked: dict[tuple[str, date], tuple[Question, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _counted: dict[tuple[str, date], Mapping[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _likely: dict[tuple[str, date], int] = field(
@@ -50,8 +53,17 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         walk = self._asked.get(key)
         if walk is None:
-            walk = self._asked[key] = tuple(asked_questions(self.answers, ruleset, as_of))
+            asked, counted = asked_and_counted(self.answers, ruleset, as_of)
+            walk = self._asked[key] = tuple(asked)
+            self._counted[key] = counted
         return walk
+
+    def counted(self, ruleset: Ruleset, as_of: date) -> Mapping[str, Any]:
+        """`effective_answers` of these answers: from the walk `asked` makes (read only)."""
+        key = (ruleset.fingerprint, as_of)
+        if key not in self._counted:
+            self.asked(ruleset, as_of)
+        return self._counted[key]
 
     def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
         """`likely_length` of these answers, worked out once per ruleset and day."""
@@ -112,20 +124,27 @@ def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:
 
 
 def offered_options(
-    question: Question, answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+    question: Question,
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    *,
+    counted: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """The option values to offer for `question` given the answers so far.
 
     An option with `only_if` is offered only when its condition holds for the
     answers that count (no "patent" button for a Kyrgyz citizen). A condition that
     cannot be decided (it reads an unanswered question) offers the option: hiding a
-    right answer is worse than showing one too many.
+    right answer is worse than showing one too many. `counted`: the answers that
+    count, when the caller has them (`Interview.counted`), to save a walk.
     """
     values = ruleset.option_values(question)
     conditions = {o.value: o.only_if for o in question.options if o.only_if is not None}
     if not conditions:
         return values
-    counted = effective_answers(answers, ruleset, as_of)
+    if counted is None:
+        counted = effective_answers(answers, ruleset, as_of)
     context = ruleset.plan.context(
         as_of, {qid: to_cel(coerce_answer(value)) for qid, value in counted.items()}
     )

@@ -25,6 +25,7 @@ from bot.core.interview import (
     offered_options,
     progress,
 )
+from bot.core.rules.engine import effective_answers
 
 from .conftest import PATENT_WORKER, d
 
@@ -346,15 +347,23 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
 
     walks = []
     real = interview.asked_questions
+    real_with_counted = interview.asked_and_counted
 
     def counting(answers, ruleset_, as_of):
         walks.append(as_of)
         return real(answers, ruleset_, as_of)
 
+    def counting_with_counted(answers, ruleset_, as_of):
+        walks.append(as_of)
+        return real_with_counted(answers, ruleset_, as_of)
+
     monkeypatch.setattr(interview, "asked_questions", counting)
+    monkeypatch.setattr(interview, "asked_and_counted", counting_with_counted)
     state = give_answer(Interview(), "citizenship", "UZ")
     assert current_question(state, ruleset, TODAY).id == "in_russia"
     back(state, ruleset, TODAY)
+    # the answers that count (for the options offered) come from the same walk
+    assert state.counted(ruleset, TODAY) == effective_answers(state.answers, ruleset, TODAY)
     assert walks == [TODAY]
     progress(state, ruleset, TODAY)  # the likely path walks ahead with stand-in answers
     ahead = len(walks)
