@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -59,6 +60,7 @@ from bot.core.rules.present import ContactText
 from bot.export import Fonts
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
+from bot.web.render import SameForEveryone
 from bot.web.wire import SharedPage
 
 logger = logging.getLogger(__name__)
@@ -128,6 +130,8 @@ class WebPages:
         self.fonts = fonts
         self._start_pages: dict[tuple[str, date, str], SharedPage] = {}
         """The first page of each language, for today (see :meth:`start`)."""
+        self._switchers: dict[str, list[tuple[str, Button]]] = {}
+        self._question_bodies: SameForEveryone[Markup] = SameForEveryone()
 
     def context(self, locale: str, today: date | None = None) -> Context:
         return Context(self.ruleset, today or self.today(), locale, self.catalogs)
@@ -138,21 +142,28 @@ class WebPages:
         self, request: Request, template: str, ctx: Context, values: dict[str, Any],
         status: int = 200,
     ) -> Response:  # fmt: skip
-        picker = language_picker(ctx.locale)
         base = {
             "locale": ctx.locale,
             "root": root_of(request.url.path),
             "title": "",
-            "languages": [
-                (c.action.locale, button(c))
-                for c in picker.choices
-                if isinstance(c.action, PickLanguage)
-            ],
+            "languages": self._languages(ctx.locale),
             "switch_label": ctx._("Change the language"),
         }
         return self.templates.TemplateResponse(
             request, template, {**base, **values}, status_code=status
         )
+
+    def _languages(self, locale: str) -> list[tuple[str, Button]]:
+        """The language switcher's buttons (the current one marked), once per language."""
+        found = self._switchers.get(locale)
+        if found is None:
+            picker = language_picker(locale)
+            found = self._switchers[locale] = [
+                (c.action.locale, button(c))
+                for c in picker.choices
+                if isinstance(c.action, PickLanguage)
+            ]
+        return found
 
     def problem(self, request: Request, locale: str | None, status: int) -> Response:
         """The short friendly page for anything that is not one of our requests."""
@@ -199,20 +210,55 @@ class WebPages:
         why = question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
         if question.notice:
             notices.append(question.notice)
+        navigation = [button(c) for c in question.navigation]
         values = {
             "title": question.text,
             "intro": intro,
             "screen": question,
             "notices": notices,
-            "options": [button(c) for c in question.options],
-            "navigation": [button(c) for c in question.navigation],
-            "why_text": why,
-            "why_open": question.why is not None,
-            "typed": typed,
+            "question_body": self._question_body(ctx, question, navigation, why, typed),
             "hidden": hidden_fields(state),
-            "send": ctx._("Next"),
         }
         return self._page(request, "question.html", ctx, values)
+
+    def _question_body(
+        self, ctx: Context, question: Question, navigation: list[Button], why: str | None,
+        typed: str,
+    ) -> Markup:  # fmt: skip
+        """The question, its buttons, "why we ask" and the language switcher.
+
+        Made once per language, question and button row for everyone, unless it
+        shows something of the person: an answer given before (changing it), a
+        typed text sent back to fix, or fewer buttons than the question has (an
+        earlier answer hid some). Those are made for the one request and not kept.
+        """
+        why_open = question.why is not None
+
+        def make() -> Markup:
+            values = {
+                "screen": question,
+                "options": [button(c) for c in question.options],
+                "navigation": navigation,
+                "why_text": why,
+                "why_open": why_open,
+                "typed": typed,
+                "send": ctx._("Next"),
+                "languages": self._languages(ctx.locale),
+                "switch_label": ctx._("Change the language"),
+            }
+            return Markup(self.templates.get_template("_question_body.html").render(values))
+
+        item = ctx.ruleset.question(question.question_id)
+        personal = (
+            typed
+            or question.current_answer is not None
+            or any(c.selected for c in question.options)
+            or len(question.options) != len(ctx.ruleset.option_values(item))
+        )
+        if personal:
+            return make()
+        key = (ctx.locale, question.question_id, why_open, tuple(b.value for b in navigation))
+        return self._question_bodies.get(ctx.today, key, make)
 
     def _result(
         self, request: Request, ctx: Context, state: Interview, result: Result,
