@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bot.app import exports, interview
@@ -132,6 +132,8 @@ class WebPages:
         """The first page of each language, for today (see :meth:`start`)."""
         self._switchers: dict[str, list[tuple[str, Button]]] = {}
         self._question_bodies: SameForEveryone[Markup] = SameForEveryone()
+        self._parts: SameForEveryone[Markup] = SameForEveryone()
+        """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
         return Context(self.ruleset, today or self.today(), locale, self.catalogs)
@@ -144,14 +146,36 @@ class WebPages:
     ) -> Response:  # fmt: skip
         base = {
             "locale": ctx.locale,
-            "root": root_of(request.url.path),
+            "root": root_of(request.scope["path"]),
             "title": "",
             "languages": self._languages(ctx.locale),
             "switch_label": ctx._("Change the language"),
         }
-        return self.templates.TemplateResponse(
-            request, template, {**base, **values}, status_code=status
-        )
+        # rendered here rather than by TemplateResponse: the templates never read the
+        # request, and building its context and URL costs a tenth of a question page
+        html = self.templates.get_template(template).render({**base, **values})
+        return HTMLResponse(html, status_code=status)
+
+    def _shared(
+        self, ctx: Context, template: str, key: str, values: dict[str, Any]
+    ) -> Markup:
+        """A part of a page that is the same for everyone: ``template`` for one thing of
+        the ruleset (an outcome's sources, a contact, ``key``) in one language, made once.
+
+        Only for parts drawn from the ruleset and the catalogs alone: ``values`` must
+        hold nothing that depends on the person's answers (see :class:`SameForEveryone`).
+        """
+
+        def make() -> Markup:
+            return Markup(self.templates.get_template(template).render(values))
+
+        return self._parts.get(ctx.today, (template, ctx.locale, key), make)
+
+    def _switcher_values(self, ctx: Context) -> dict[str, Any]:
+        return {
+            "languages": self._languages(ctx.locale),
+            "switch_label": ctx._("Change the language"),
+        }
 
     def _languages(self, locale: str) -> list[tuple[str, Button]]:
         """The language switcher's buttons (the current one marked), once per language."""
@@ -264,6 +288,7 @@ class WebPages:
         self, request: Request, ctx: Context, state: Interview, result: Result,
         notices: list[str],
     ) -> Response:  # fmt: skip
+        contacts = _contacts(ctx, state, result)
         links: list[tuple[str, Choice]] = []
         more: list[Button] = []
         files: list[Button] = []
@@ -285,11 +310,20 @@ class WebPages:
             "title": result.presentation.status_title,
             "notices": notices,
             "result": result,
+            "sources": [
+                self._shared(ctx, "_sources.html", shown.id, {"outcome": block, "result": result})
+                for shown, block in zip(result.presentation.outcomes, result.outcomes, strict=True)
+            ],
+            "switcher": self._shared(ctx, "_languages.html", "", self._switcher_values(ctx)),
             "links": _unique_targets(links),
             "more": more,
             "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
             "answers": interview.answers_screen(ctx, state),
-            "contacts": _contacts(ctx, state, result),
+            "contacts": contacts,
+            "contact_parts": [
+                self._shared(ctx, "_contact.html", contact.id, {"contact": contact})
+                for contact in contacts.contacts
+            ],
             "hidden": hidden_fields(state),
             "change": ctx._("Change an answer"),
             "back": "◀️ " + ctx._("Back"),
@@ -360,7 +394,7 @@ class WebPages:
         day is in the key and the old days go).
         """
         locale, today = self.locale_of(request), self.today()
-        key = (locale, today, root_of(request.url.path))
+        key = (locale, today, root_of(request.scope["path"]))
         page = self._start_pages.get(key)
         if page is None:
             ctx = self.context(locale, today)
