@@ -11,6 +11,12 @@ b) ``hamroh rules check`` on the shipped ruleset (validate and run every rule te
    wall time of the child process. Target < 1 s. Baseline in the same run: the
    interpreter alone (``python -c pass``).
 
+Hamroh's code is byte-compiled first, as the README's setup line does (``python -m
+compileall -q bot``). For information, ``hamroh run`` is also started with no bytecode
+at all (``PYTHONPYCACHEPREFIX`` pointing at an empty folder, with
+``PYTHONDONTWRITEBYTECODE`` set as on this machine: every module, the libraries' too,
+compiled at start).
+
 Both also print the CPU time the child used (``/proc/<pid>/stat``, ``getrusage``):
 on a shared machine wall time is that plus waiting for a core.
 
@@ -26,6 +32,7 @@ import asyncio
 import os
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -115,18 +122,26 @@ async def main(rounds: int, latency: float) -> None:
             "HAMROH_RULES_DIR": str(ROOT / "rules"),
             "HAMROH_HEARTBEAT_PATH": str(tmp / "heartbeat"),
         }
-        ours_run, bare_run, ours_check, bare_python = [], [], [], []
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "bot"], cwd=ROOT, check=True)
+        uncompiled = {
+            **env,
+            "PYTHONPYCACHEPREFIX": str(tmp / "no-bytecode"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        ours_run, bare_run, ours_check, bare_python, ours_uncompiled = [], [], [], [], []
         for round_no in range(1, rounds + 1):
             env["HAMROH_DB_PATH"] = str(tmp / "hamroh.sqlite3")  # round 1 creates it
             hamroh = [sys.executable, "-m", "bot.cli", "run"]
             ours_run.append(await first_get_updates(hamroh, env, latency))
+            ours_uncompiled.append(await first_get_updates(hamroh, uncompiled, latency))
             bare = [sys.executable, "-c", BARE_BOT, DEFAULT_TOKEN, "{url}"]
             bare_run.append(await first_get_updates(bare, base_env, latency))
             ours_check.append(await wall_time([sys.executable, "-m", "bot.cli", "rules", "check"]))
             bare_python.append(await wall_time([sys.executable, "-c", "pass"]))
             print(
                 f"round {round_no}: hamroh run -> first getUpdates {ours_run[-1][0]:.2f} s, "
-                f"CPU {ours_run[-1][1]:.2f} s (bare PTB bot {bare_run[-1][0]:.2f} s, CPU "
+                f"CPU {ours_run[-1][1]:.2f} s (no bytecode at all {ours_uncompiled[-1][0]:.2f} s; "
+                f"bare PTB bot {bare_run[-1][0]:.2f} s, CPU "
                 f"{bare_run[-1][1]:.2f} s); hamroh rules check {ours_check[-1][0]:.2f} s, CPU "
                 f"{ours_check[-1][1]:.2f} s (python -c pass {bare_python[-1][0]:.2f} s)  "
                 f"[load {_common.loadavg()}]"
@@ -142,6 +157,11 @@ async def main(rounds: int, latency: float) -> None:
         f"with {latency * 1000:.0f} ms per call (target < {TARGET:.0f} s) -> "
         f"{_common.verdict(run_s < TARGET)}; bare PTB bot {med(bare_run, 0):.2f} s, CPU "
         f"{med(bare_run, 1):.2f} s"
+    )
+    print(
+        f"median: hamroh run with no bytecode at all {med(ours_uncompiled, 0):.2f} s, CPU "
+        f"{med(ours_uncompiled, 1):.2f} s (every module, the libraries' too, compiled at "
+        "start; for information)"
     )
     print(
         f"median: hamroh rules check {check_s:.2f} s, CPU {med(ours_check, 1):.2f} s (target < "

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
-
-from icalendar import CLASS, TRANSP, Alarm, Calendar, Event
+from typing import TYPE_CHECKING
 
 from bot.core.rules import Assessment, Ruleset
 from bot.core.rules.present import format_day
 from bot.i18n import Catalogs, Translator, gettext, normalize_locale
 
 from .deadlines import Deadline, deadline_words, merged_deadlines
+
+if TYPE_CHECKING:  # icalendar is imported where a file is made: the bot starts without it
+    from icalendar import Event
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 CALENDAR_FILENAME = "calendar.ics"
@@ -105,6 +107,8 @@ def _event(
     else:
         summary = neutral_title
         description = neutral_title + "\n\n" + _("Open Hamroh for the details.")
+    from icalendar import CLASS, TRANSP, Alarm, Event
+
     stamp = made_at.astimezone(UTC)
     event = Event.new(
         uid=deadline_uid(deadline.id, ruleset),
@@ -153,6 +157,8 @@ def calendar_file(
         raise ValueError("made_at must be timezone-aware")
     locale = normalize_locale(locale)
     _ = gettext(locale, catalogs)
+    from icalendar import Calendar
+
     calendar = Calendar.new(
         prodid=PRODID,
         name=_("Deadlines"),

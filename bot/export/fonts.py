@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 DEJAVU_FOLDERS: tuple[str, ...] = (
     "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu
     "/usr/share/fonts/dejavu",  # Fedora, Arch, Alpine
@@ -47,6 +45,8 @@ class Fonts:
 @lru_cache(maxsize=8)
 def _codepoints(path: str) -> frozenset[int]:
     """Every character the font maps to a glyph (its best Unicode ``cmap``)."""
+    from fontTools.ttLib import TTFont  # imported here: the bot starts without it
+
     with TTFont(path, lazy=True) as font:
         cmap = font.getBestCmap()
     return frozenset(code for code, glyph in cmap.items() if glyph != ".notdef")

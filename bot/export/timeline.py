@@ -19,8 +19,7 @@ from datetime import date
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.core.rules import Assessment, Ruleset
 from bot.core.rules.present import format_day
@@ -28,6 +27,9 @@ from bot.i18n import Catalogs, Translator, gettext, normalize_locale
 
 from .deadlines import deadline_words, merged_deadlines
 from .fonts import Fonts
+
+if TYPE_CHECKING:  # Pillow is imported where a picture is drawn: the bot starts without it
+    from PIL import Image, ImageFont
 
 TIMELINE_FILENAME = "timeline.png"
 TIMELINE_MEDIA_TYPE = "image/png"
@@ -131,6 +133,8 @@ def text_alternative(
 
 @lru_cache(maxsize=32)
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     # Basic layout: the five locales need no shaping (no combining marks, left to right).
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
@@ -252,6 +256,8 @@ def timeline_picture(
     layout.paragraph(_("Rules last checked: {date}").format(date=reviewed), 26, GREY, margin)
     height = layout.y + layout.px(40)
 
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (width, height), PAPER)
     draw = ImageDraw.Draw(image)
     if layout.dots:
@@ -290,6 +296,8 @@ def encode_png(image: Image.Image) -> bytes:
     Less than half the bytes of an RGB PNG and, with light compression, about as
     fast to make (measured in benchmarks/bench_6_timeline.py).
     """
+    from PIL import Image
+
     buffer = io.BytesIO()
     palette = image.quantize(colors=64, method=Image.Quantize.FASTOCTREE)
     palette.save(buffer, format="PNG", compress_level=1)

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app.reminders import ReminderPlanner, make_planner, plan_nothing
 from bot.cluster.update_order import update_processor
@@ -69,6 +70,19 @@ def file_url_for(base_url: str) -> str:
     if base_url.endswith("/bot"):
         return base_url[: -len("bot")] + "file/bot"
     return base_url.rstrip("/") + "/file/bot"
+
+
+def _requests_sharing_one_tls_context() -> tuple[HTTPXRequest, HTTPXRequest]:
+    """PTB's two default connections (calls; ``getUpdates``), with one TLS context.
+
+    Each httpx client would otherwise load the CA certificates into a context of its
+    own, ~50 ms of every start; the pool sizes are PTB's defaults (256 and 1).
+    """
+    tls = httpx.create_ssl_context()
+    return (
+        HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}),
+        HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}),
+    )
 
 
 def build_application(
@@ -133,10 +147,10 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    if request is None or get_updates_request is None:
+        shared = _requests_sharing_one_tls_context()
+        request, get_updates_request = request or shared[0], get_updates_request or shared[1]
+    builder = builder.request(request).get_updates_request(get_updates_request)
     application = builder.build()
     application.bot_data[SERVICES_KEY] = services
     handlers.register(application)

@@ -86,6 +86,8 @@ class CrossChecker:
         for qid, allowed in self.options.items():
             if not allowed:
                 continue
+            if qid not in source:
+                continue
             literals: list[str] = []
             for m in re.finditer(rf"\b{qid}\s*(?:==|!=)\s*[\"']([^\"']*)[\"']", source):
                 literals.append(m[1])
@@ -102,26 +104,38 @@ class CrossChecker:
                         + suggestion(value, allowed),
                     )
 
-    def template_names(self, file: RuleFile, line: int, template: str, locale: str) -> set[str]:
-        """The `{names}` a text uses; a stray brace or an unknown name is an error."""
+    def template_names(
+        self, file: RuleFile, where: tuple[Any, ...], template: str, locale: str
+    ) -> set[str]:
+        """The `{names}` a text uses; a stray brace or an unknown name is an error.
+
+        `where` is the text's path in `file`; its line is looked up only for a problem,
+        because looking up every text's line was a third of loading the ruleset.
+        """
+        if "{" not in template and "}" not in template:
+            return set()
         try:
             parsed = list(Formatter().parse(template))
         except ValueError as error:
-            self.out.add(file, line, f"{locale!r} text: {error} (write a brace as {{{{ or }}}})")
+            self.out.add(
+                file, file.line(where), f"{locale!r} text: {error} (write a brace as {{{{ or }}}})"
+            )
             return set()
         names: set[str] = set()
+        known = self.names()
         for _literal, name, spec, _conversion in parsed:
             if name is None:
                 continue
             if not PLACEHOLDER.fullmatch("{" + name + "}") or spec:
-                self.out.add(file, line, f"{locale!r} text: {{{name}}} is not a placeholder name")
+                self.out.add(
+                    file, file.line(where), f"{locale!r} text: {{{name}}} is not a placeholder name"
+                )
                 continue
-            if name not in self.names():
+            if name not in known:
                 self.out.add(
                     file,
-                    line,
-                    f"unknown placeholder {{{name}}} in {locale!r} text"
-                    + suggestion(name, self.names()),
+                    file.line(where),
+                    f"unknown placeholder {{{name}}} in {locale!r} text" + suggestion(name, known),
                 )
             names.add(name)
         return names
@@ -129,7 +143,7 @@ class CrossChecker:
     def placeholders(self, file: RuleFile, path: tuple[Any, ...], text: Text) -> None:
         """Placeholders must be real names and the same in every locale."""
         found = {
-            locale: self.template_names(file, file.line((*path, locale)), text.get(locale), locale)
+            locale: self.template_names(file, (*path, locale), text.get(locale), locale)
             for locale in LOCALES
         }
         for locale in LOCALES[1:]:
@@ -145,7 +159,7 @@ class CrossChecker:
         """Each step is a template too; step n must use the same names in every locale."""
         found = {
             locale: [
-                self.template_names(file, file.line((*path, locale, n)), step, locale)
+                self.template_names(file, (*path, locale, n), step, locale)
                 for n, step in enumerate(steps.get(locale))
             ]
             for locale in LOCALES

@@ -14,11 +14,8 @@ between runs (:func:`load`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import pickle
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -27,6 +24,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+from bot.core.user_cache import entry_name, read_entry, write_entry
 
 _CACHE_VERSION = "1"
 """Bump when what :func:`parse` returns changes shape: older cache entries are ignored."""
@@ -106,18 +105,8 @@ def parse(text: str) -> Any:
     return locating_yaml().load(text)
 
 
-def cache_folder() -> Path | None:
-    """Where parsed rule files are kept between runs (``None``: no home to keep them in)."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        root = Path(base) if base else Path.home() / ".cache"
-    except RuntimeError:  # no home directory
-        return None
-    return root / "hamroh" / "rules"
-
-
 def load(text: str) -> Any:
-    """:func:`parse`, remembered by the text's SHA-256 in :func:`cache_folder`.
+    """:func:`parse`, remembered by the text's SHA-256 (:mod:`bot.core.user_cache`).
 
     Why: even with libyaml, building the node tree of ``rules/`` costs a few hundred
     milliseconds at every start and every ``hamroh rules check``; unpickling it, ~15
@@ -126,17 +115,12 @@ def load(text: str) -> Any:
     the same user, who can already change the code, can write what is unpickled). A
     cache that cannot be read or written is simply not used.
     """
-    folder = cache_folder()
-    if folder is None:
-        return parse(text)
-    digest = hashlib.sha256(f"{_CACHE_VERSION}\0{ruamel_version}\0{text}".encode()).hexdigest()
-    entry = folder / f"{digest}.pickle"
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        return pickle.loads(entry.read_bytes())
+    name = entry_name(_CACHE_VERSION, ruamel_version, text) + ".pickle"
+    kept = read_entry("rules", name)
+    if kept is not None:
+        with contextlib.suppress(pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            return pickle.loads(kept)
     root = parse(text)
-    with contextlib.suppress(OSError, pickle.PicklingError):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = entry.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(pickle.dumps(root, protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(entry)
+    with contextlib.suppress(pickle.PicklingError):
+        write_entry("rules", name, pickle.dumps(root, protocol=pickle.HIGHEST_PROTOCOL))
     return root
