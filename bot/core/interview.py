@@ -65,12 +65,22 @@ class Interview:
             self.asked(ruleset, as_of)
         return self._counted[key]
 
-    def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
-        """`likely_length` of these answers, worked out once per ruleset and day."""
+    def likely_length(self, ruleset: Ruleset, as_of: date, *, shared: bool = True) -> int:
+        """`likely_length` of these answers, worked out once per ruleset and day.
+
+        `shared`: look it up among the lengths of everyone with the same deciding
+        answers (a process-wide table keyed by those answers). A channel that keeps
+        nothing about the person (the web) says False: then it is worked out for this
+        state alone and goes with it.
+        """
         key = (ruleset.fingerprint, as_of)
         length = self._likely.get(key)
         if length is None:
-            length = self._likely[key] = _shared_likely_length(self.answers, ruleset, as_of)
+            if shared:
+                length = _shared_likely_length(self.answers, ruleset, as_of)
+            else:
+                length = likely_length(self.answers, ruleset, as_of)
+            self._likely[key] = length
         return length
 
 
@@ -260,7 +270,9 @@ def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) ->
     return replace(state, pending=question_id)
 
 
-def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
+def progress(
+    state: Interview, ruleset: Ruleset, as_of: date, *, shared: bool = True
+) -> tuple[int, int]:
     """(position of the current question, questions on the likely path), for
     "question 3 of about 12".
 
@@ -273,7 +285,8 @@ def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]
     if current is None:
         return len(asked), len(asked)
     ids = [q.id for q in asked]
-    return ids.index(current.id) + 1, max(len(asked), state.likely_length(ruleset, as_of))
+    likely = state.likely_length(ruleset, as_of, shared=shared)
+    return ids.index(current.id) + 1, max(len(asked), likely)
 
 
 def likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:

@@ -136,7 +136,10 @@ class WebPages:
         """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
-        return Context(self.ruleset, today or self.today(), locale, self.catalogs)
+        """The web's view: it keeps nothing about the person, not even in a shared table."""
+        return Context(
+            self.ruleset, today or self.today(), locale, self.catalogs, keeps_nothing=True
+        )
 
     # ------------------------------------------------------------------ rendering
 
@@ -156,9 +159,7 @@ class WebPages:
         html = self.templates.get_template(template).render({**base, **values})
         return HTMLResponse(html, status_code=status)
 
-    def _shared(
-        self, ctx: Context, template: str, key: str, values: dict[str, Any]
-    ) -> Markup:
+    def _shared(self, ctx: Context, template: str, key: str, values: dict[str, Any]) -> Markup:
         """A part of a page that is the same for everyone: ``template`` for one thing of
         the ruleset (an outcome's sources, a contact, ``key``) in one language, made once.
 
