@@ -110,7 +110,7 @@ def question_screen(
     item = current_question(state, ruleset, ctx.today)
     if item is None:
         return None
-    position, total = progress(state, ruleset, ctx.today)
+    position, total = progress(state, ruleset, ctx.today, shared=not ctx.keeps_nothing)
     current_value = state.answers.get(item.id)
     options = tuple(
         Choice(
@@ -118,7 +118,9 @@ def question_screen(
             Answer(item.id, value),
             selected=value == current_value,
         )
-        for value in offered_options(item, state.answers, ruleset, ctx.today)
+        for value in offered_options(
+            item, state.answers, ruleset, ctx.today, counted=state.counted(ruleset, ctx.today)
+        )
     )
     navigation: list[Choice] = []
     if position > 1:
@@ -393,7 +395,7 @@ def result(ctx: Context, state: Interview) -> Step:
         return current(ctx, state, notice=ctx._("You have not answered all questions yet."))
     changed = state.pending is not None
     if changed:
-        state = Interview(answers=state.answers)
+        state = replace(state, pending=None)
     return next_step(ctx, state, changed=changed)
 
 
@@ -471,10 +473,11 @@ def _complete(ctx: Context, state: Interview) -> bool:
 
 def _answer(ctx: Context, state: Interview, action: Answer) -> Step:
     item = current_question(state, ctx.ruleset, ctx.today)
-    if (
-        item is None
-        or item.id != action.question
-        or action.value not in offered_options(item, state.answers, ctx.ruleset, ctx.today)
+    if item is None or item.id != action.question:
+        return stale(ctx, state)
+    counted = state.counted(ctx.ruleset, ctx.today)
+    if action.value not in offered_options(
+        item, state.answers, ctx.ruleset, ctx.today, counted=counted
     ):
         return stale(ctx, state)
     new_state = core.give_answer(state, action.question, action.value)

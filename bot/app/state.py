@@ -76,7 +76,7 @@ class FormState:
             if not isinstance(value, ParseError):
                 answers[qid] = value
         pending = self.pending if self.pending and ruleset.has_question(self.pending) else None
-        return Interview(answers=answers, pending=pending)
+        return Interview(answers=answers, pending=pending, private=True)  # a form keeps nothing
 
 
 async def load_state(storage: Storage, ruleset: Ruleset, user_id: int) -> Interview:

@@ -287,6 +287,7 @@ _NUMERIC = re.compile(
     rf"(\d{{1,2}}){_SEPARATOR}(\d{{1,2}})(?:{_SEPARATOR}(\d{{4}}|\d{{2}})(?:\s*-?\s*{_YEAR_WORDS}\.?)?)?\.?"
 )
 _ISO = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
+_STORED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @lru_cache(maxsize=1)
@@ -438,6 +439,18 @@ def parse_date(text: str, today: date, allowed: str = "any") -> date | ParseErro
         result = date(year, month, day)
     except ValueError:
         return ParseError("no_such_day", {"day": day, "month": month, "year": year})
+    return _check_range(result, today, allowed)
+
+
+def parse_iso_date(text: str, today: date, allowed: str = "any") -> date | ParseError:
+    """`parse_date` of a date written ``YYYY-MM-DD`` (the form stored answers take),
+    without trying the forms people type first: the same date or the same error."""
+    if not _STORED_DATE.fullmatch(text):  # Python also reads 20260110 and 2026-W02-6
+        return parse_date(text, today, allowed)
+    try:
+        result = date.fromisoformat(text)
+    except ValueError:  # 2026-02-30: parse_date says which part is wrong
+        return parse_date(text, today, allowed)
     return _check_range(result, today, allowed)
 
 

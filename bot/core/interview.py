@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .answers import ParseError, is_back, parse_answer
-from .rules.engine import asked_questions, coerce_answer, effective_answers
+from .rules.engine import asked_and_counted, asked_questions, coerce_answer, effective_answers
 from .rules.expressions import to_cel
 from .rules.model import Question
 from .rules.ruleset import Ruleset
@@ -32,7 +32,15 @@ class Interview:
     answers: Mapping[str, Any] = field(default_factory=dict)
     pending: str | None = None
     """A question the user chose to see again (Back, Change); None means "the next one"."""
+    private: bool = field(default=False, compare=False)
+    """True: nothing worked out from these answers goes into the tables this process
+    shares between people (the walks and likely lengths of the same deciding answers).
+    The web keeps nothing about a person, not even in memory, so its states say True;
+    the states made from this one (an answer, Back) carry it on."""
     _asked: dict[tuple[str, date], tuple[Question, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _counted: dict[tuple[str, date], Mapping[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     _likely: dict[tuple[str, date], int] = field(
@@ -53,15 +61,41 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         walk = self._asked.get(key)
         if walk is None:
-            walk = self._asked[key] = _shared_walk(self.answers, ruleset, as_of)
+            if self.private:
+                asked, counted = asked_and_counted(self.answers, ruleset, as_of)
+                walk = self._asked[key] = tuple(asked)
+                self._counted[key] = counted
+            else:
+                walk = self._asked[key] = _shared_walk(self.answers, ruleset, as_of)
         return walk
 
-    def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
-        """`likely_length` of these answers, worked out once per ruleset and day."""
+    def counted(self, ruleset: Ruleset, as_of: date) -> Mapping[str, Any]:
+        """`effective_answers` of these answers: from the walk `asked` makes (read only)."""
+        key = (ruleset.fingerprint, as_of)
+        if key not in self._counted:
+            walk = self.asked(ruleset, as_of)
+            if key not in self._counted:  # a shared walk: the answers of its questions
+                self._counted[key] = {
+                    q.id: coerce_answer(self.answers[q.id]) for q in walk if q.id in self.answers
+                }
+        return self._counted[key]
+
+    def likely_length(self, ruleset: Ruleset, as_of: date, *, shared: bool = True) -> int:
+        """`likely_length` of these answers, worked out once per ruleset and day.
+
+        `shared`: look it up among the lengths of everyone with the same deciding
+        answers (a process-wide table keyed by those answers). A channel that keeps
+        nothing about the person (the web) says False: then it is worked out for this
+        state alone and goes with it.
+        """
         key = (ruleset.fingerprint, as_of)
         length = self._likely.get(key)
         if length is None:
-            length = self._likely[key] = _shared_likely_length(self.answers, ruleset, as_of)
+            if shared and not self.private:
+                length = _shared_likely_length(self.answers, ruleset, as_of)
+            else:
+                length = likely_length(self.answers, ruleset, as_of)
+            self._likely[key] = length
         return length
 
 
@@ -72,6 +106,16 @@ _WALKS_LIMIT = 4096
 _READERS: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {}
 """Per ruleset fingerprint: the questions whose answers change the likely length, and
 those whose answers change the walk (``None``: the walk cannot be shared)."""
+
+
+def forget_shared_tables() -> None:
+    """Empty the tables shared between people.
+
+    Called after /forget: their keys are answers (no user id, but still made from what
+    someone told us), so nothing worked out from the person's answers stays in memory.
+    """
+    _LIKELY.clear()
+    _WALKS.clear()
 
 
 def _readers(ruleset: Ruleset) -> tuple[frozenset[str], tuple[str, ...] | None]:
@@ -166,20 +210,27 @@ def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:
 
 
 def offered_options(
-    question: Question, answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+    question: Question,
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    *,
+    counted: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """The option values to offer for `question` given the answers so far.
 
     An option with `only_if` is offered only when its condition holds for the
     answers that count (no "patent" button for a Kyrgyz citizen). A condition that
     cannot be decided (it reads an unanswered question) offers the option: hiding a
-    right answer is worse than showing one too many.
+    right answer is worse than showing one too many. `counted`: the answers that
+    count, when the caller has them (`Interview.counted`), to save a walk.
     """
     values = ruleset.option_values(question)
     conditions = {o.value: o.only_if for o in question.options if o.only_if is not None}
     if not conditions:
         return values
-    counted = effective_answers(answers, ruleset, as_of)
+    if counted is None:
+        counted = effective_answers(answers, ruleset, as_of)
     context = ruleset.plan.context(
         as_of, {qid: to_cel(coerce_answer(value)) for qid, value in counted.items()}
     )
@@ -218,7 +269,7 @@ def give_answer(state: Interview, question_id: str, value: Any) -> Interview:
     """Record a valid stored value and move on to the next question."""
     answers = dict(state.answers)
     answers[question_id] = value
-    return Interview(answers=answers, pending=None)
+    return replace(state, answers=answers, pending=None)
 
 
 @dataclass(frozen=True)
@@ -295,7 +346,9 @@ def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) ->
     return replace(state, pending=question_id)
 
 
-def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
+def progress(
+    state: Interview, ruleset: Ruleset, as_of: date, *, shared: bool = True
+) -> tuple[int, int]:
     """(position of the current question, questions on the likely path), for
     "question 3 of about 12".
 
@@ -308,7 +361,8 @@ def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]
     if current is None:
         return len(asked), len(asked)
     ids = [q.id for q in asked]
-    return ids.index(current.id) + 1, max(len(asked), state.likely_length(ruleset, as_of))
+    likely = state.likely_length(ruleset, as_of, shared=shared)
+    return ids.index(current.id) + 1, max(len(asked), likely)
 
 
 def likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:

@@ -20,11 +20,13 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale
-from babel.dates import format_date, get_month_names
+from babel.dates import format_date, get_date_format, get_month_names
 
 from bot.core.locales import babel_locale, normalize_locale
 
@@ -53,18 +55,44 @@ def _babel(locale: str) -> str:
     return babel_locale(locale)
 
 
-@lru_cache(maxsize=128)
+@cache
+def _month_names(locale: str) -> tuple[str, ...]:
+    """The twelve names of :func:`month_name` (index 0 is January), read from Babel once."""
+    names = get_month_names("wide", "format", locale=_babel(locale))
+    return tuple(str(names[month]).lower() for month in range(1, 13))
+
+
 def month_name(month: int, locale: str) -> str:
     """The month's name as it stands after a day number, lower case («ноября», «noyabr»)."""
-    names = get_month_names("wide", "format", locale=_babel(locale))
-    return str(names[month]).lower()
+    return _month_names(normalize_locale(locale))[month - 1]
 
 
-@lru_cache(maxsize=8192)
+_SIMPLE_FIELDS = frozenset({"d", "MMMM", "y"})
+
+
+@cache
+def _cldr_long_date(locale: str) -> Callable[[date], str]:
+    """``format_date(day, "long", locale)``, with the pattern and month names read once.
+
+    Why: Babel parses the locale and the pattern again on every call (about 30 µs),
+    and a result page writes 15-20 dates. When the pattern uses only the day, the
+    wide month name and the year (Russian: «d MMMM y 'г'.»), Babel's own %-template
+    of it is filled with the same values Babel puts there; any other pattern goes
+    to Babel as before.
+    """
+    # Babel annotates the %-template as a DateTimeFormat; it is the pattern's text
+    template = str(get_date_format("long", locale=locale).format)
+    if not set(re.findall(r"%\((\w+)\)s", template)) <= _SIMPLE_FIELDS:
+        return lambda day: format_date(day, format="long", locale=locale)
+    names = get_month_names("wide", "format", locale=locale)
+    months = tuple(str(names[month]) for month in range(1, 13))
+    return lambda day: template % {
+        "d": str(day.day), "MMMM": months[day.month - 1], "y": str(day.year)
+    }  # fmt: skip
+
+
 def format_day(day: date, locale: str) -> str:
-    """A date as it is written inside a sentence in `locale` (see the module docstring).
-
-    Cached: a result card writes a dozen dates, each a look-up in Babel's locale data."""
+    """A date as it is written inside a sentence in `locale` (see the module docstring)."""
     if locale == "ky":
         return f"{day.year}-жылдын {day.day}-{_KYRGYZ_ON[day.month]}"
     if locale == "tg":
@@ -73,13 +101,17 @@ def format_day(day: date, locale: str) -> str:
         return f"{day.year}-yil {day.day}-{month_name(day.month, locale)}"
     if locale == "uz_Cyrl":
         return f"{day.year} йил {day.day} {month_name(day.month, locale)}"
-    return format_date(day, format="long", locale="ru")
+    return _cldr_long_date("ru")(day)
 
 
-@lru_cache(maxsize=4096)
+@cache
+def _plural_rule(locale: str) -> Callable[[int], str]:
+    return Locale.parse(_babel(locale)).plural_form
+
+
 def plural_category(number: int, locale: str) -> str:
     """CLDR's plural category of `number` in `locale`: "one", "few", "many" or "other"."""
-    return str(Locale.parse(_babel(locale)).plural_form(abs(number)))
+    return str(_plural_rule(normalize_locale(locale))(abs(number)))
 
 
 def days_count(number: int, locale: str) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.app.screens import Action, parse_action_key
 from bot.app.state import FormState, encode_value
-from bot.core.answers import MAX_INPUT, ParseError, parse_date, parse_integer
+from bot.core.answers import MAX_INPUT, ParseError, parse_integer, parse_iso_date
 from bot.core.interview import Interview
 from bot.core.rules import Ruleset
 from bot.core.rules.model import Question
@@ -96,7 +96,7 @@ def stored_value(question: Question, text: str, ruleset: Ruleset, today: date) -
         return text
     value: Any = None
     if question.type == "date" and ISO_DATE.fullmatch(text):
-        value = parse_date(text, today, question.dates)
+        value = parse_iso_date(text, today, question.dates)
     elif question.type == "integer" and text.isdigit():
         value = parse_integer(question, text)
     if isinstance(value, ParseError) or value is None or encode_value(value) != text:
@@ -115,14 +115,14 @@ def read_state(
             if value is not None:
                 kept[qid] = value
     known = pending if pending is not None and ruleset.has_question(pending) else None
-    return Interview(kept, known), len(kept) != len(answers) or known != pending
+    return Interview(kept, known, private=True), len(kept) != len(answers) or known != pending
 
 
 def decode(items: Iterable[tuple[str, str]], ruleset: Ruleset, today: date) -> Submission:
     """Read a POSTed form; anything we did not send is dropped and marks it tampered."""
     fields, tampered = _single(items)
     if len(fields) > MAX_FIELDS:
-        return Submission(Interview(), tampered=True)
+        return Submission(Interview(private=True), tampered=True)
     answers = {
         name[len(ANSWER_PREFIX) :]: value
         for name, value in fields.items()

@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,8 +50,21 @@ Refusal = Callable[[Scope, int], Awaitable[Response]]
 """Builds the friendly page for a refused request (scope, HTTP status)."""
 
 
+RAW_HEADERS: list[tuple[bytes, bytes]] = [
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()
+]
+""":data:`HEADERS` as ASGI sends them (lower-case names, bytes), encoded once."""
+NO_STORE = (b"cache-control", b"no-store")
+_REPLACED = frozenset(name for name, _ in RAW_HEADERS) | {b"set-cookie"}
+
+
 class SecurityHeaders:
-    """Add :data:`HEADERS` to every response; ``no-store`` unless it is a static file."""
+    """Add :data:`HEADERS` to every response; ``no-store`` unless it is a static file.
+
+    The response's own headers are a list of byte pairs; they are filtered and
+    extended as such (no header object per response: a page's whole budget is a
+    fraction of a millisecond, see BENCHMARKS.md, 7).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,13 +76,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers[name] = value
-                if "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
-                if "set-cookie" in headers:  # nothing of ours sets one; never let one out
-                    del headers["set-cookie"]
+                # a header of ours replaces the app's; a cookie never gets out
+                headers = [(n, v) for n, v in message.get("headers", []) if n not in _REPLACED]
+                if not any(name == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message = {**message, "headers": headers + RAW_HEADERS}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

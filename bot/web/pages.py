@@ -24,9 +24,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bot.app import exports, interview
@@ -59,6 +60,8 @@ from bot.core.rules.present import ContactText
 from bot.export import Fonts
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
+from bot.web.render import SameForEveryone
+from bot.web.wire import SharedPage
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +128,18 @@ class WebPages:
         self.now = now
         """The moment a file is made (its ``DTSTAMP``): the adapter reads the clock."""
         self.fonts = fonts
+        self._start_pages: dict[tuple[str, date, str], SharedPage] = {}
+        """The first page of each language, for today (see :meth:`start`)."""
+        self._switchers: dict[str, list[tuple[str, Button]]] = {}
+        self._question_bodies: SameForEveryone[Markup] = SameForEveryone()
+        self._parts: SameForEveryone[Markup] = SameForEveryone()
+        """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
-        return Context(self.ruleset, today or self.today(), locale, self.catalogs)
+        """The web's view: it keeps nothing about the person, not even in a shared table."""
+        return Context(
+            self.ruleset, today or self.today(), locale, self.catalogs, keeps_nothing=True
+        )
 
     # ------------------------------------------------------------------ rendering
 
@@ -135,21 +147,48 @@ class WebPages:
         self, request: Request, template: str, ctx: Context, values: dict[str, Any],
         status: int = 200,
     ) -> Response:  # fmt: skip
-        picker = language_picker(ctx.locale)
         base = {
             "locale": ctx.locale,
-            "root": root_of(request.url.path),
+            "root": root_of(request.scope["path"]),
             "title": "",
-            "languages": [
+            "languages": self._languages(ctx.locale),
+            "switch_label": ctx._("Change the language"),
+        }
+        # rendered here rather than by TemplateResponse: the templates never read the
+        # request, and building its context and URL costs a tenth of a question page
+        html = self.templates.get_template(template).render({**base, **values})
+        return HTMLResponse(html, status_code=status)
+
+    def _shared(self, ctx: Context, template: str, key: str, values: dict[str, Any]) -> Markup:
+        """A part of a page that is the same for everyone: ``template`` for one thing of
+        the ruleset (an outcome's sources, a contact, ``key``) in one language, made once.
+
+        Only for parts drawn from the ruleset and the catalogs alone: ``values`` must
+        hold nothing that depends on the person's answers (see :class:`SameForEveryone`).
+        """
+
+        def make() -> Markup:
+            return Markup(self.templates.get_template(template).render(values))
+
+        return self._parts.get(ctx.today, (template, ctx.locale, key), make)
+
+    def _switcher_values(self, ctx: Context) -> dict[str, Any]:
+        return {
+            "languages": self._languages(ctx.locale),
+            "switch_label": ctx._("Change the language"),
+        }
+
+    def _languages(self, locale: str) -> list[tuple[str, Button]]:
+        """The language switcher's buttons (the current one marked), once per language."""
+        found = self._switchers.get(locale)
+        if found is None:
+            picker = language_picker(locale)
+            found = self._switchers[locale] = [
                 (c.action.locale, button(c))
                 for c in picker.choices
                 if isinstance(c.action, PickLanguage)
-            ],
-            "switch_label": ctx._("Change the language"),
-        }
-        return self.templates.TemplateResponse(
-            request, template, {**base, **values}, status_code=status
-        )
+            ]
+        return found
 
     def problem(self, request: Request, locale: str | None, status: int) -> Response:
         """The short friendly page for anything that is not one of our requests."""
@@ -196,25 +235,61 @@ class WebPages:
         why = question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
         if question.notice:
             notices.append(question.notice)
+        navigation = [button(c) for c in question.navigation]
         values = {
             "title": question.text,
             "intro": intro,
             "screen": question,
             "notices": notices,
-            "options": [button(c) for c in question.options],
-            "navigation": [button(c) for c in question.navigation],
-            "why_text": why,
-            "why_open": question.why is not None,
-            "typed": typed,
+            "question_body": self._question_body(ctx, question, navigation, why, typed),
             "hidden": hidden_fields(state),
-            "send": ctx._("Next"),
         }
         return self._page(request, "question.html", ctx, values)
+
+    def _question_body(
+        self, ctx: Context, question: Question, navigation: list[Button], why: str | None,
+        typed: str,
+    ) -> Markup:  # fmt: skip
+        """The question, its buttons, "why we ask" and the language switcher.
+
+        Made once per language, question and button row for everyone, unless it
+        shows something of the person: an answer given before (changing it), a
+        typed text sent back to fix, or fewer buttons than the question has (an
+        earlier answer hid some). Those are made for the one request and not kept.
+        """
+        why_open = question.why is not None
+
+        def make() -> Markup:
+            values = {
+                "screen": question,
+                "options": [button(c) for c in question.options],
+                "navigation": navigation,
+                "why_text": why,
+                "why_open": why_open,
+                "typed": typed,
+                "send": ctx._("Next"),
+                "languages": self._languages(ctx.locale),
+                "switch_label": ctx._("Change the language"),
+            }
+            return Markup(self.templates.get_template("_question_body.html").render(values))
+
+        item = ctx.ruleset.question(question.question_id)
+        personal = (
+            typed
+            or question.current_answer is not None
+            or any(c.selected for c in question.options)
+            or len(question.options) != len(ctx.ruleset.option_values(item))
+        )
+        if personal:
+            return make()
+        key = (ctx.locale, question.question_id, why_open, tuple(b.value for b in navigation))
+        return self._question_bodies.get(ctx.today, key, make)
 
     def _result(
         self, request: Request, ctx: Context, state: Interview, result: Result,
         notices: list[str],
     ) -> Response:  # fmt: skip
+        contacts = _contacts(ctx, state, result)
         links: list[tuple[str, Choice]] = []
         more: list[Button] = []
         files: list[Button] = []
@@ -236,11 +311,20 @@ class WebPages:
             "title": result.presentation.status_title,
             "notices": notices,
             "result": result,
+            "sources": [
+                self._shared(ctx, "_sources.html", shown.id, {"outcome": block, "result": result})
+                for shown, block in zip(result.presentation.outcomes, result.outcomes, strict=True)
+            ],
+            "switcher": self._shared(ctx, "_languages.html", "", self._switcher_values(ctx)),
             "links": _unique_targets(links),
             "more": more,
             "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
             "answers": interview.answers_screen(ctx, state),
-            "contacts": _contacts(ctx, state, result),
+            "contacts": contacts,
+            "contact_parts": [
+                self._shared(ctx, "_contact.html", contact.id, {"contact": contact})
+                for contact in contacts.contacts
+            ],
             "hidden": hidden_fields(state),
             "change": ctx._("Change an answer"),
             "back": "◀️ " + ctx._("Back"),
@@ -304,10 +388,24 @@ class WebPages:
         return RedirectResponse(f"{locale}/", status_code=308)
 
     async def start(self, request: Request) -> Response:
-        """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question."""
-        ctx = self.context(self.locale_of(request))
-        state = Interview()
-        return self.draw(request, ctx, state, list(interview.start(ctx, state).reply.screens))
+        """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question.
+
+        The page holds no answers, so it is the same for everyone in that language on
+        that day: it is made once and kept, rendered and compressed (a few pages, the
+        day is in the key and the old days go).
+        """
+        locale, today = self.locale_of(request), self.today()
+        key = (locale, today, root_of(request.scope["path"]))
+        page = self._start_pages.get(key)
+        if page is None:
+            ctx = self.context(locale, today)
+            state = Interview(private=True)
+            screens = list(interview.start(ctx, state).reply.screens)
+            page = SharedPage.of(self.draw(request, ctx, state, screens))
+            if any(day != today for _, day, _ in self._start_pages):
+                self._start_pages.clear()
+            self._start_pages[key] = page
+        return page.response(request.scope)
 
     # ------------------------------------------------------------------ POST
 

@@ -11,8 +11,11 @@ from the catalogs, the ruleset or an answer can never become markup.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -27,6 +30,38 @@ STATIC = HERE / "static"
 HTML_LANG = {locale.code: locale.code.replace("_", "-") for locale in REGISTRY} | {"uz": "uz-Latn"}
 """BCP 47 tags for ``<html lang>`` (screen readers, hyphenation, fonts)."""
 
+Part = TypeVar("Part")
+
+
+class SameForEveryone(Generic[Part]):
+    """Parts of pages made once and kept, for the day they were made on.
+
+    Only for what holds nothing of the person: the key names a language, a
+    question, a button row (never an answer), and the caller keeps anything that
+    shows an answer out (the web keeps nothing about anyone). Why: a page's whole
+    budget is a fraction of a millisecond (BENCHMARKS.md, 7), and a question's
+    text, buttons and "why we ask" are the same for everyone who sees them. The
+    parts of other days go at the first request of a new day; at most ``limit``.
+    """
+
+    def __init__(self, limit: int = 1024) -> None:
+        self.limit = limit
+        self._day: date | None = None
+        self._parts: dict[Hashable, Part] = {}
+
+    def get(self, day: date, key: Hashable, make: Callable[[], Part]) -> Part:
+        if day != self._day:
+            self._parts.clear()
+            self._day = day
+        part = self._parts.get(key)
+        if part is None:
+            if len(self._parts) >= self.limit:
+                self._parts.clear()
+            part = self._parts[key] = make()
+        return part
+
+    def __len__(self) -> int:
+        return len(self._parts)
 
 
 @dataclass(frozen=True)

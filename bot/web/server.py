@@ -19,7 +19,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -34,6 +33,7 @@ from bot.web.form import MAX_BODY
 from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
 from bot.web.pages import BadForm, WebPages, system_now
 from bot.web.render import environment, load_static
+from bot.web.wire import Gzip
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def create_app(
         return pages.problem(Request(scope), _locale_in_path(scope["path"]), status)
 
     wrapped: ASGIApp = BodyLimit(app, MAX_BODY, refuse)
-    wrapped = GZipMiddleware(wrapped, minimum_size=500, compresslevel=4)
+    wrapped = Gzip(wrapped)
     wrapped = SecurityHeaders(wrapped)
     wrapped = Shield(wrapped, pages)
     if access_log:

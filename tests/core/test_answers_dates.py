@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.core.answers import MAX_INPUT, ParseError, parse_date
+from bot.core.answers import MAX_INPUT, ParseError, parse_date, parse_iso_date
 
 TODAY = date(2026, 12, 1)
 
@@ -205,3 +205,14 @@ def test_a_date_on_the_wrong_side_of_today_carries_the_date_for_the_message():
 def test_input_just_under_the_limit_is_still_read():
     typed = "20.11.2026".center(MAX_INPUT)
     assert parse_date(typed, TODAY) == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize("allowed", ["any", "past", "future"])
+def test_a_stored_iso_date_reads_as_parse_date_reads_it(allowed):
+    """The stored form's shortcut gives parse_date's date or parse_date's error."""
+    today = date(2026, 6, 15)
+    texts = [f"{year}-{month:02d}-{day:02d}" for year in (1999, 2000, 2025, 2026, 2046, 2047)
+             for month in (0, 1, 2, 6, 12, 13) for day in (0, 1, 15, 28, 29, 30, 31, 32)]  # fmt: skip
+    texts += ["20260110", "2026-1-10", " 2026-01-10", "2026-01-10 ", "2026-W02-6", ""]
+    for text in texts:
+        assert parse_iso_date(text, today, allowed) == parse_date(text, today, allowed), text

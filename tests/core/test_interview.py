@@ -25,6 +25,7 @@ from bot.core.interview import (
     offered_options,
     progress,
 )
+from bot.core.rules.engine import effective_answers
 
 from .conftest import PATENT_WORKER, d
 
@@ -346,16 +347,24 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
 
     walks = []
     real = interview.asked_questions
+    real_with_counted = interview.asked_and_counted
 
     def counting(answers, ruleset_, as_of):
         walks.append(as_of)
         return real(answers, ruleset_, as_of)
 
+    def counting_with_counted(answers, ruleset_, as_of):
+        walks.append(as_of)
+        return real_with_counted(answers, ruleset_, as_of)
+
     monkeypatch.setattr(interview, "asked_questions", counting)
+    monkeypatch.setattr(interview, "asked_and_counted", counting_with_counted)
     monkeypatch.setattr(interview, "_WALKS", {})  # nobody walked these answers before
     state = give_answer(Interview(), "citizenship", "UZ")
     assert current_question(state, ruleset, TODAY).id == "in_russia"
     back(state, ruleset, TODAY)
+    # the answers that count (for the options offered) come from the same walk
+    assert state.counted(ruleset, TODAY) == effective_answers(state.answers, ruleset, TODAY)
     assert walks == [TODAY]
     progress(state, ruleset, TODAY)  # the likely path walks ahead with stand-in answers
     ahead = len(walks)
@@ -422,3 +431,41 @@ def test_the_shared_likely_length_equals_the_walk_for_every_persona_prefix(shipp
             answers = {qid: case.answers[qid] for qid in order[:end]}
             walked = likely_length(answers, ruleset, case.as_of)
             assert _shared_likely_length(answers, ruleset, case.as_of) == walked, case.name
+
+
+def test_a_private_state_walks_for_itself_and_its_answers_count_the_same(ruleset, monkeypatch):
+    """The web's states are private: nothing worked out from them goes into the tables
+    shared between people, the states made from them stay private, and they ask and
+    count exactly what a shared state does."""
+    import bot.core.interview as interview
+
+    walks: dict[object, object] = {}
+    likely: dict[object, int] = {}
+    monkeypatch.setattr(interview, "_WALKS", walks)
+    monkeypatch.setattr(interview, "_LIKELY", likely)
+    state = Interview(private=True)
+    while (question := current_question(state, ruleset, TODAY)) is not None:
+        progress(state, ruleset, TODAY)
+        state = give_answer(state, question.id, PATENT_WORKER.get(question.id, "no"))
+        assert state.private
+        asked, counted = state.asked(ruleset, TODAY), state.counted(ruleset, TODAY)
+        progress(state, ruleset, TODAY)
+        assert walks == {} and likely == {}
+        shared = Interview(dict(state.answers))
+        assert asked == shared.asked(ruleset, TODAY)
+        assert counted == shared.counted(ruleset, TODAY)
+        assert walks  # the shared state did use the table
+        walks.clear()
+        likely.clear()
+    assert back(state, ruleset, TODAY).private
+
+
+def test_forget_empties_the_tables_shared_between_people(ruleset):
+    import bot.core.interview as interview
+
+    state = give_answer(Interview(), "citizenship", "UZ")
+    progress(state, ruleset, TODAY)
+    state.asked(ruleset, TODAY)
+    assert interview._WALKS and interview._LIKELY
+    interview.forget_shared_tables()
+    assert not interview._WALKS and not interview._LIKELY

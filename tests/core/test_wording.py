@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 
 from bot.core import wording
 from bot.core.rules.present import format_day as result_format_day
@@ -43,6 +44,14 @@ def test_month_names_are_lower_case_in_every_month(locale):
 
 def test_the_result_uses_the_same_wording():
     assert result_format_day(date(2026, 11, 10), "ky") == "2026-жылдын 10-ноябрында"
+
+
+def test_russian_dates_are_babels_long_form_on_every_day():
+    """The Russian date is filled from CLDR's pattern read once: Babel's text, every day."""
+    day = date(2020, 1, 1)
+    while day.year < 2031:
+        assert wording.format_day(day, "ru") == format_date(day, format="long", locale="ru")
+        day += timedelta(days=1)
 
 
 def test_an_unknown_locale_writes_russian():

@@ -164,6 +164,14 @@ def asked_questions(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -
     return _walk_questions(answers, ruleset, as_of)[0]
 
 
+def asked_and_counted(
+    answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+) -> tuple[list[Question], dict[str, Any]]:
+    """`asked_questions` and `effective_answers` from one walk (they come from the same one)."""
+    asked, counted, _ = _walk_questions(answers, ruleset, as_of)
+    return asked, counted
+
+
 def effective_answers(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> dict[str, Any]:
     """The answers that count: those to questions this person would be asked.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from string import Formatter
@@ -60,12 +60,19 @@ class Ruleset:
     directory: str = ""
     _questions_by_id: dict[str, Question] = field(default_factory=dict, repr=False)
     _text_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _deadline_notes: dict[tuple[str, str], list[Text]] = field(default_factory=dict, repr=False)
+    _option_values: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     plan: EvaluationPlan = field(init=False, repr=False, compare=False)
     """What the engine precomputes from the rules (see `plan.py`)."""
 
     def __post_init__(self) -> None:
         self._questions_by_id.update({q.id: q for q in self.questions})
+        self._option_values.update({q.id: tuple(_option_values(q)) for q in self.questions})
         for outcome in self.outcomes:
+            for written in outcome.deadlines:
+                if written.note is not None:
+                    key = (outcome.id, written.id)
+                    self._deadline_notes.setdefault(key, []).append(written.note)
             texts = [outcome.title, outcome.legal_basis, *(c.because for c in outcome.when)]
             texts += [d.note for d in outcome.deadlines if d.note is not None]
             if outcome.uncertain is not None:
@@ -84,6 +91,10 @@ class Ruleset:
         """The `{names}` an outcome's texts show: computed when the outcome fires."""
         return self._text_names.get(outcome_id, frozenset())
 
+    def deadline_notes(self, outcome_id: str, deadline_id: str) -> Sequence[Text]:
+        """The notes the rules wrote for one deadline of one outcome, in rules order."""
+        return self._deadline_notes.get((outcome_id, deadline_id), ())
+
     @property
     def version(self) -> str:
         return self.header.version
@@ -96,8 +107,10 @@ class Ruleset:
 
     def option_values(self, question: Question) -> list[str]:
         """All values a question accepts as a button (yes/no are implied for yes_no)."""
-        implied = ["yes", "no"] if question.type == "yes_no" else []
-        return implied + [o.value for o in question.options if o.value not in implied]
+        known = self._option_values.get(question.id)
+        if known is None or self._questions_by_id.get(question.id) is not question:
+            return _option_values(question)  # a question not of this ruleset (a copy)
+        return list(known)
 
     def option_label(self, question: Question, value: str) -> Text:
         for option in question.options:
@@ -124,3 +137,8 @@ class Ruleset:
             else:
                 values[name] = period.value
         return values
+
+
+def _option_values(question: Question) -> list[str]:
+    implied = ["yes", "no"] if question.type == "yes_no" else []
+    return implied + [o.value for o in question.options if o.value not in implied]
