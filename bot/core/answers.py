@@ -125,35 +125,43 @@ def is_back(text: str) -> bool:
     return bool(canonical_variants(text) & _BACK_WORDS)
 
 
-_OPTION_KEYS: dict[tuple[str, str, tuple[str, ...]], list[tuple[str, str]]] = {}
-_OPTION_KEYS_LIMIT = 1024
+_SPELLINGS: dict[tuple[str, str, str, bool], list[str]] = {}
+_SPELLINGS_LIMIT = 4096
 
 
 def _option_keys(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
-    """Every spelling that picks an option, with its value: worked out once per ruleset,
-    question and offered options (each typed answer needs them; spelling them out in
-    five locales and two scripts costs more than reading the answer)."""
-    cache_key = (ruleset.fingerprint, question.id, tuple(o.value for o in question.options))
-    keys = _OPTION_KEYS.get(cache_key)
-    if keys is None:
-        if len(_OPTION_KEYS) >= _OPTION_KEYS_LIMIT:
-            _OPTION_KEYS.clear()
-        keys = _OPTION_KEYS[cache_key] = _spell_options(question, ruleset)
+    """Every spelling that picks an offered option, with its value.
+
+    Each option's spellings are worked out once per ruleset (each typed answer needs
+    them; spelling them out in five locales and two scripts costs more than reading
+    the answer). The table holds only the ruleset's own words, the same for everyone:
+    which options a person was offered is not part of it.
+    """
+    values = ruleset.option_values(question)
+    keys: list[tuple[str, str]] = []
+    for value in values:
+        not_done = value == "none" and "no" not in values
+        cache_key = (ruleset.fingerprint, question.id, value, not_done)
+        spellings = _SPELLINGS.get(cache_key)
+        if spellings is None:
+            if len(_SPELLINGS) >= _SPELLINGS_LIMIT:
+                _SPELLINGS.clear()
+            spellings = _SPELLINGS[cache_key] = _spell_option(question, ruleset, value, not_done)
+        keys.extend((key, value) for key in spellings)
     return keys
 
 
-def _spell_options(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
-    keys: list[tuple[str, str]] = []
-    for value in ruleset.option_values(question):
-        label = ruleset.option_label(question, value)
-        words = [value, *(label.get(locale) for locale in LOCALES), *_EXTRA_WORDS.get(value, ())]
-        if value == "none" and "no" not in ruleset.option_values(question):
-            words.extend(_NOT_DONE_WORDS)
-        option = next((o for o in question.options if o.value == value), None)
-        if option is not None:
-            words.extend(option.aliases)
-        keys.extend((key, value) for word in words for key in canonical_variants(word))
-    return [(key, value) for key, value in keys if key]
+def _spell_option(question: Question, ruleset: Ruleset, value: str, not_done: bool) -> list[str]:
+    """The canonical spellings of one option: its value, its label in every locale, the
+    extra words for it, "not yet" words when it is ``none`` without a ``no``, aliases."""
+    label = ruleset.option_label(question, value)
+    words = [value, *(label.get(locale) for locale in LOCALES), *_EXTRA_WORDS.get(value, ())]
+    if not_done:
+        words.extend(_NOT_DONE_WORDS)
+    option = next((o for o in question.options if o.value == value), None)
+    if option is not None:
+        words.extend(option.aliases)
+    return [key for word in words for key in canonical_variants(word) if key]
 
 
 def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
