@@ -395,7 +395,7 @@ def result(ctx: Context, state: Interview) -> Step:
         return current(ctx, state, notice=ctx._("You have not answered all questions yet."))
     changed = state.pending is not None
     if changed:
-        state = Interview(answers=state.answers)
+        state = replace(state, pending=None)
     return next_step(ctx, state, changed=changed)
 
 

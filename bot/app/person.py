@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.core.interview import Interview, current_question
+from bot.core.interview import Interview, current_question, forget_shared_tables
 from bot.core.interview import change as change_question
 from bot.core.locales import LANGUAGE_NAMES, LEGAL_TIMEZONE
 from bot.core.rules import evaluate
@@ -264,6 +264,7 @@ async def forget(services: AppServices, ctx: Context, user_id: int, confirmed: b
     if not confirmed:
         return Step(Interview(), Reply(replace=Notice(_("Nothing was deleted."))))
     await services.storage.delete_user(user_id)
+    forget_shared_tables()
     done = Notice(
         _("Done. I deleted everything I kept about you. To start again: /start"), "deleted"
     )

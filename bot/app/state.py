@@ -22,6 +22,7 @@ from typing import Any
 from bot.core.answers import ParseError, parse_answer
 from bot.core.interview import Interview
 from bot.core.rules import Ruleset
+from bot.storage import Interview as StoredInterview
 from bot.storage import Storage
 
 
@@ -75,12 +76,16 @@ class FormState:
             if not isinstance(value, ParseError):
                 answers[qid] = value
         pending = self.pending if self.pending and ruleset.has_question(self.pending) else None
-        return Interview(answers=answers, pending=pending)
+        return Interview(answers=answers, pending=pending, private=True)  # a form keeps nothing
 
 
 async def load_state(storage: Storage, ruleset: Ruleset, user_id: int) -> Interview:
     """The user's answers and pending question (empty for a new user)."""
-    stored = await storage.load_interview(user_id)
+    return state_of(ruleset, await storage.load_interview(user_id))
+
+
+def state_of(ruleset: Ruleset, stored: StoredInterview) -> Interview:
+    """The interview state of what storage read (``load_interview``)."""
     return Interview(
         answers=decode_answers(ruleset, stored.answers), pending=stored.pending_question
     )

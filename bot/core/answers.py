@@ -125,7 +125,24 @@ def is_back(text: str) -> bool:
     return bool(canonical_variants(text) & _BACK_WORDS)
 
 
+_OPTION_KEYS: dict[tuple[str, str, tuple[str, ...]], list[tuple[str, str]]] = {}
+_OPTION_KEYS_LIMIT = 1024
+
+
 def _option_keys(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
+    """Every spelling that picks an option, with its value: worked out once per ruleset,
+    question and offered options (each typed answer needs them; spelling them out in
+    five locales and two scripts costs more than reading the answer)."""
+    cache_key = (ruleset.fingerprint, question.id, tuple(o.value for o in question.options))
+    keys = _OPTION_KEYS.get(cache_key)
+    if keys is None:
+        if len(_OPTION_KEYS) >= _OPTION_KEYS_LIMIT:
+            _OPTION_KEYS.clear()
+        keys = _OPTION_KEYS[cache_key] = _spell_options(question, ruleset)
+    return keys
+
+
+def _spell_options(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     for value in ruleset.option_values(question):
         label = ruleset.option_label(question, value)
@@ -165,6 +182,8 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
         }
         if len(prefixed) == 1:
             return prefixed.pop()
+    if not any(char.isalpha() for char in typed):
+        return None  # a date or a number is not a misspelt word: no close spelling
     close = {
         match
         for form in variants

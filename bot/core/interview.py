@@ -32,6 +32,11 @@ class Interview:
     answers: Mapping[str, Any] = field(default_factory=dict)
     pending: str | None = None
     """A question the user chose to see again (Back, Change); None means "the next one"."""
+    private: bool = field(default=False, compare=False)
+    """True: nothing worked out from these answers goes into the tables this process
+    shares between people (the walks and likely lengths of the same deciding answers).
+    The web keeps nothing about a person, not even in memory, so its states say True;
+    the states made from this one (an answer, Back) carry it on."""
     _asked: dict[tuple[str, date], tuple[Question, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -39,6 +44,9 @@ class Interview:
         default_factory=dict, init=False, repr=False, compare=False
     )
     _likely: dict[tuple[str, date], int] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _current: dict[tuple[str, date], Question | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -53,16 +61,23 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         walk = self._asked.get(key)
         if walk is None:
-            asked, counted = asked_and_counted(self.answers, ruleset, as_of)
-            walk = self._asked[key] = tuple(asked)
-            self._counted[key] = counted
+            if self.private:
+                asked, counted = asked_and_counted(self.answers, ruleset, as_of)
+                walk = self._asked[key] = tuple(asked)
+                self._counted[key] = counted
+            else:
+                walk = self._asked[key] = _shared_walk(self.answers, ruleset, as_of)
         return walk
 
     def counted(self, ruleset: Ruleset, as_of: date) -> Mapping[str, Any]:
         """`effective_answers` of these answers: from the walk `asked` makes (read only)."""
         key = (ruleset.fingerprint, as_of)
         if key not in self._counted:
-            self.asked(ruleset, as_of)
+            walk = self.asked(ruleset, as_of)
+            if key not in self._counted:  # a shared walk: the answers of its questions
+                self._counted[key] = {
+                    q.id: coerce_answer(self.answers[q.id]) for q in walk if q.id in self.answers
+                }
         return self._counted[key]
 
     def likely_length(self, ruleset: Ruleset, as_of: date, *, shared: bool = True) -> int:
@@ -76,7 +91,7 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         length = self._likely.get(key)
         if length is None:
-            if shared:
+            if shared and not self.private:
                 length = _shared_likely_length(self.answers, ruleset, as_of)
             else:
                 length = likely_length(
@@ -88,6 +103,58 @@ class Interview:
 
 _LIKELY: dict[tuple[str, date, frozenset[tuple[str, str]]], int] = {}
 _LIKELY_LIMIT = 4096
+_WALKS: dict[tuple[str, date, tuple[tuple[str, type, Any], ...]], tuple[Question, ...]] = {}
+_WALKS_LIMIT = 4096
+_READERS: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {}
+"""Per ruleset fingerprint: the questions whose answers change the likely length, and
+those whose answers change the walk (``None``: the walk cannot be shared)."""
+
+
+def forget_shared_tables() -> None:
+    """Empty the tables shared between people.
+
+    Called after /forget: their keys are answers (no user id, but still made from what
+    someone told us), so nothing worked out from the person's answers stays in memory.
+    """
+    _LIKELY.clear()
+    _WALKS.clear()
+
+
+def _readers(ruleset: Ruleset) -> tuple[frozenset[str], tuple[str, ...] | None]:
+    found = _READERS.get(ruleset.fingerprint)
+    if found is None:
+        deciding = _deciding_questions(ruleset)
+        walk_readers = tuple(sorted(deciding)) if ruleset.plan.stage_answers else None
+        found = _READERS[ruleset.fingerprint] = (
+            deciding | _option_condition_reads(ruleset),
+            walk_readers,
+        )
+    return found
+
+
+def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> tuple[Question, ...]:
+    """`asked_questions`, shared by everyone who gave the same deciding answers.
+
+    Why: each update of the bot walks the questions of the state it loaded (is the
+    tapped button current?) and of the new one, and a walk costs more than the rest of
+    choosing the next question. Which questions are asked depends only on the answers
+    some `ask_if` reads (and on the day), as long as every `ask_if` reads only earlier
+    questions (`plan.stage_answers`, checked by the loader); otherwise nothing is shared.
+    """
+    readers = _readers(ruleset)[1]
+    if readers is None:
+        return tuple(asked_questions(answers, ruleset, as_of))
+    key = (
+        ruleset.fingerprint,
+        as_of,
+        tuple((qid, type(answers[qid]), answers[qid]) for qid in readers if qid in answers),
+    )
+    walk = _WALKS.get(key)
+    if walk is None:
+        if len(_WALKS) >= _WALKS_LIMIT:
+            _WALKS.clear()
+        walk = _WALKS[key] = tuple(asked_questions(answers, ruleset, as_of))
+    return walk
 
 
 def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
@@ -98,7 +165,7 @@ def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: d
     (most people share a few prefixes: "UZ, in Russia, patent"). A walk ahead costs
     about 0.7 ms; a step of the bot costs about 1.5 ms in all (BENCHMARKS.md, 1).
     """
-    readers = _deciding_questions(ruleset) | _option_condition_reads(ruleset)
+    readers = _readers(ruleset)[0]
     key = (
         ruleset.fingerprint,
         as_of,
@@ -122,13 +189,22 @@ def _first_unanswered(asked: Sequence[Question], answers: Mapping[str, Any]) -> 
 
 
 def current_question(state: Interview, ruleset: Ruleset, as_of: date) -> Question | None:
-    """The question to show now: the pending one if it is still asked, else the next."""
+    """The question to show now: the pending one if it is still asked, else the next.
+
+    Kept on the state per ruleset and day, like its walk: one update asks it of the
+    same state for the screen, the progress line, the options and the buttons' check.
+    """
+    key = (ruleset.fingerprint, as_of)
+    if key in state._current:
+        return state._current[key]
     asked = state.asked(ruleset, as_of)
+    found = None
     if state.pending is not None:
-        for question in asked:
-            if question.id == state.pending:
-                return question
-    return _first_unanswered(asked, state.answers)
+        found = next((question for question in asked if question.id == state.pending), None)
+    if found is None:
+        found = _first_unanswered(asked, state.answers)
+    state._current[key] = found
+    return found
 
 
 def is_complete(state: Interview, ruleset: Ruleset, as_of: date) -> bool:
@@ -195,7 +271,7 @@ def give_answer(state: Interview, question_id: str, value: Any) -> Interview:
     """Record a valid stored value and move on to the next question."""
     answers = dict(state.answers)
     answers[question_id] = value
-    return Interview(answers=answers, pending=None)
+    return replace(state, answers=answers, pending=None)
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,19 @@ class SqliteConnection:
         async with self._lock:
             return cast(T, await self._conn._execute(unit, self._conn))  # type: ignore[no-untyped-call]
 
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(connection)`` on the worker thread in one trip, in autocommit mode:
+        each statement is its own transaction, as with :meth:`fetch`. For a few
+        statements that need no common transaction (a write, then a read that follows
+        it). ``work`` must only use the connection it is given and must step every
+        statement to its end (``fetchall``)."""
+
+        def unit(conn: aiosqlite.Connection) -> T:  # runs on the worker thread
+            return work(conn._conn)
+
+        async with self._lock:
+            return cast(T, await self._conn._execute(unit, self._conn))  # type: ignore[no-untyped-call]
+
     async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run one statement and return all its rows, in a single trip to the worker thread.
 
@@ -231,8 +244,9 @@ class SqliteConnection:
         """
         if self.path == ":memory:":
             return
-        async with self.read() as conn:
-            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # fetch: the statement returns a row and must be stepped to its end (and its
+        # cursor closed), or a later COMMIT on this connection finds it still running.
+        await self.fetch("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def backup(self, dest_path: str | os.PathLike[str]) -> Path:
         """Copy the live database to ``dest_path`` with SQLite's online backup API.

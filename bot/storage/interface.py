@@ -280,6 +280,13 @@ class Storage(Protocol):
         row, in one step (every update starts with it); ``None`` for a user who never
         picked a language (nothing is recorded then)."""
 
+    async def seen_with_interview(
+        self, user_id: int, now: dt.datetime
+    ) -> tuple[User | None, Interview]:
+        """:meth:`seen`, and the user's interview as :meth:`load_interview` reads it, in
+        one step where the backend can (an update acting on the interview needs both);
+        a stranger gets ``None`` and an empty interview."""
+
     async def set_active(self, user_id: int, active: bool) -> bool:
         """Mark a user (in)active; set ``False`` when Telegram says the bot was blocked."""
 

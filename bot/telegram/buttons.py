@@ -29,7 +29,7 @@ from bot.app.screens import (
 )
 from bot.core.locales import LOCALES
 from bot.telegram import admin, callbacks
-from bot.telegram.conversation import Turn, answer_query, open_turn
+from bot.telegram.conversation import Turn, alongside, answer_query, open_turn
 from bot.telegram.state import state_token
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await admin.on_admin_button(update, context, query, action)
         return
     if turn.user is None:
-        await answer_query(query, interview.stale_notice(turn.ctx))
-        await turn.show([pages.language_picker(turn.guessed_locale)])
+        async with alongside(answer_query(query, interview.stale_notice(turn.ctx))):
+            await turn.show([pages.language_picker(turn.guessed_locale)])
         return
     ctx = turn.ctx
     if decoded is None or action is None or isinstance(action, AdminAction):
@@ -75,7 +75,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         await turn.deliver(step, query)
         return
-    state = await person.load(services, turn.user_id)
+    state = await turn.state()
     if decoded[1] != state_token(state):
         await turn.deliver(
             await person.commit(services, turn.user_id, interview.stale(ctx, state)), query
@@ -101,15 +101,16 @@ async def _pick_language(turn: Turn, query: CallbackQuery, locale: str) -> None:
     step = await person.pick_language(
         turn.services, turn.ctx, turn.user, turn.user_id, turn.chat_id
     )
-    await turn.deliver(step, query, before_screens=turn.set_chat_menu)
+    await turn.deliver(step, query, alongside_reply=[turn.set_chat_menu])
 
 
 async def _forget(turn: Turn, query: CallbackQuery, confirmed: bool) -> None:
     """Delete every row about the user, then say so in the language they used."""
     step = await person.forget(turn.services, turn.ctx, turn.user_id, confirmed)
-    if confirmed:
-        sender = turn.services.sender
-        if sender is not None:  # messages it already holds in memory must not go out
-            sender.discard_chat(turn.chat_id)
-        await turn.clear_chat_menu()
-    await turn.deliver(step, query)
+    if not confirmed:
+        await turn.deliver(step, query)
+        return
+    sender = turn.services.sender
+    if sender is not None:  # messages it already holds in memory must not go out
+        sender.discard_chat(turn.chat_id)
+    await turn.deliver(step, query, alongside_reply=[turn.clear_chat_menu])

@@ -10,19 +10,24 @@ editing the tapped message, answering the callback query, the chat's command men
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from telegram import Bot, BotCommandScopeChat, CallbackQuery, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.app import person
 from bot.app.context import Context
 from bot.app.interview import Step
 from bot.app.screens import Answered, Attachment, LanguageChosen, Question, Screen
+from bot.app.state import state_of
+from bot.core.interview import Interview
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
+from bot.storage import Interview as StoredInterview
 from bot.storage import Storage, User
 from bot.telegram import bot_api, render
 from bot.telegram.commands import bot_commands
@@ -45,6 +50,28 @@ async def answer_query(query: CallbackQuery | None, text: str | None = None) -> 
         await query.answer(text)
     except TelegramError as error:
         logger.info("answerCallbackQuery failed: %s", type(error).__name__)
+
+
+@contextlib.asynccontextmanager
+async def alongside(
+    *calls: Awaitable[object],
+) -> AsyncIterator[Callable[[Awaitable[object]], None]]:
+    """Run best-effort Bot API calls while the block sends the reply; wait for them at the end.
+
+    Why: each call is a round trip to Telegram (~50 ms). Answering a tap, recording the
+    answer in the tapped message and setting the chat's menu change nothing the reply
+    depends on, and none of them decides the order of the messages in the chat, so the
+    person waits for one round trip instead of two or four. The calls are awaited before
+    the handler ends (the next update of the chat starts after them, as before); they
+    log their own Telegram errors, and anything else they raise is raised here. The
+    block gets a function that starts one more such call.
+    """
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        yield lambda call: tasks.append(asyncio.ensure_future(call))
+    finally:
+        if tasks:
+            await asyncio.gather(*tasks)
 
 
 RECORD_ROOM = 4096 - 1024
@@ -79,6 +106,8 @@ class Turn:
     locale: str
     guessed_locale: str
     """From Telegram's ``language_code``: only preselects the picker."""
+    stored: StoredInterview | None = field(default=None, repr=False)
+    """The interview read with the user when the turn opened; taken by :meth:`state`."""
 
     @property
     def storage(self) -> Storage:
@@ -96,6 +125,15 @@ class Turn:
 
     def use_locale(self, locale: str) -> None:
         self.locale = normalize_locale(locale)
+
+    async def state(self) -> Interview:
+        """The person's interview state: the first call gets the one read with the user
+        when the turn opened (updates of one chat run one at a time, so nothing wrote
+        it since), later calls read storage again (the turn may have saved a new one)."""
+        stored, self.stored = self.stored, None
+        if stored is not None:
+            return state_of(self.services.ruleset, stored)
+        return await person.load(self.services, self.user_id)
 
     # ----------------------------------------------------------------- sending
 
@@ -133,29 +171,50 @@ class Turn:
         step: Step,
         query: CallbackQuery | None = None,
         *,
-        before_screens: Callable[[], Awaitable[None]] | None = None,
+        alongside_reply: Sequence[Callable[[], Awaitable[object]]] = (),
     ) -> None:
         """A use case's reply in the chat: answer the tap (with its toast), drop or edit
-        the tapped message, then send the new screens; buttons carry ``step.state``'s token."""
+        the tapped message, then send the new screens; buttons carry ``step.state``'s token.
+
+        The tap's answer, an edit that only records the answer (nothing is sent if it
+        fails), taking the buttons off the tapped message when nothing else edits it, and
+        ``alongside_reply`` (best-effort calls such as the chat's menu) go out at the
+        same time as the new screens (:func:`alongside`).
+        """
         reply = step.reply
         token = state_token(step.state)
         message = query.message if query is not None else None
         tapped = message if isinstance(message, Message) else None
-        await answer_query(query, reply.toast)
-        if reply.stale or reply.drop_actions:
-            await self.drop_buttons(tapped)
-        record = ""
-        if reply.replace is not None:
-            views = render.draw(reply.replace, token)
-            if carries_record(reply.replace, views, reply.screens, token):
-                record = views[0].text  # the next message says what was answered
-            else:
-                edited = len(views) == 1 and await self.edit(tapped, views[0])
-                if not edited and not isinstance(reply.replace, RECORDS):
-                    await self.send(views)
-        if before_screens is not None:
-            await before_screens()
-        await self.show(reply.screens, token, record)
+        async with alongside(*(call() for call in alongside_reply)) as also:
+            if query is not None:
+                also(answer_query(query, reply.toast))
+            if reply.stale or reply.drop_actions:
+                if reply.replace is None:  # nothing else edits the tapped message
+                    also(self.drop_buttons(tapped))
+                else:
+                    await self.drop_buttons(tapped)
+            record = ""
+            if reply.replace is not None:
+                views = render.draw(reply.replace, token)
+                if carries_record(reply.replace, views, reply.screens, token):
+                    record = views[0].text  # the next message says what was answered
+                elif isinstance(reply.replace, RECORDS):
+                    if len(views) == 1:  # if it cannot be edited, nothing is sent instead
+                        also(self.record_in(tapped, views[0]))
+                else:
+                    edited = len(views) == 1 and await self.edit(tapped, views[0])
+                    if not edited:
+                        await self.send(views)
+            await self.show(reply.screens, token, record)
+
+    async def record_in(self, message: Message | None, view: View) -> None:
+        """Edit the tapped message into the record of what was tapped (best effort:
+        the chat then only lacks the record; the reply does not depend on it)."""
+        try:
+            await self.edit(message, view)
+        except TelegramError as error:
+            logger.info("recording the answer in the tapped message failed: %s",
+                        type(error).__name__)  # fmt: skip
 
     async def edit(self, message: Message | None, view: View) -> bool:
         """Replace a bot message's text and buttons; ``False`` if it cannot be edited.
@@ -209,7 +268,7 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
     tg_user, chat = update.effective_user, update.effective_chat
     if tg_user is None or chat is None:
         return None
-    user = await services.storage.seen(tg_user.id, services.now())
+    user, stored = await services.storage.seen_with_interview(tg_user.id, services.now())
     guessed = locale_from_telegram(tg_user.language_code)
     locale = normalize_locale(user.locale) if user is not None else guessed
     return Turn(
@@ -220,4 +279,5 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
         user=user,
         locale=locale,
         guessed_locale=guessed,
+        stored=stored if user is not None else None,
     )

@@ -185,7 +185,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn is None or message is None or message.text is None:
         return
     services = turn.services
-    state = await person.load(services, turn.user_id)
+    state = await turn.state()
     step = interview.answer_typed(turn.ctx, state, message.text)
     await turn.deliver(await person.commit(services, turn.user_id, step))
 

@@ -115,14 +115,14 @@ def read_state(
             if value is not None:
                 kept[qid] = value
     known = pending if pending is not None and ruleset.has_question(pending) else None
-    return Interview(kept, known), len(kept) != len(answers) or known != pending
+    return Interview(kept, known, private=True), len(kept) != len(answers) or known != pending
 
 
 def decode(items: Iterable[tuple[str, str]], ruleset: Ruleset, today: date) -> Submission:
     """Read a POSTed form; anything we did not send is dropped and marks it tampered."""
     fields, tampered = _single(items)
     if len(fields) > MAX_FIELDS:
-        return Submission(Interview(), tampered=True)
+        return Submission(Interview(private=True), tampered=True)
     answers = {
         name[len(ANSWER_PREFIX) :]: value
         for name, value in fields.items()

@@ -399,7 +399,7 @@ class WebPages:
         page = self._start_pages.get(key)
         if page is None:
             ctx = self.context(locale, today)
-            state = Interview()
+            state = Interview(private=True)
             screens = list(interview.start(ctx, state).reply.screens)
             page = SharedPage.of(self.draw(request, ctx, state, screens))
             if any(day != today for _, day, _ in self._start_pages):

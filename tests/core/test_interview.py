@@ -359,6 +359,7 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
 
     monkeypatch.setattr(interview, "asked_questions", counting)
     monkeypatch.setattr(interview, "asked_and_counted", counting_with_counted)
+    monkeypatch.setattr(interview, "_WALKS", {})  # nobody walked these answers before
     state = give_answer(Interview(), "citizenship", "UZ")
     assert current_question(state, ruleset, TODAY).id == "in_russia"
     back(state, ruleset, TODAY)
@@ -379,6 +380,44 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
     assert Interview({"citizenship": "UZ"}) == state  # the cache is not part of equality
 
 
+def test_states_with_the_same_deciding_answers_share_one_walk(ruleset, monkeypatch):
+    """A state loaded again from storage (every update loads one) does not walk the
+    questions again when someone already walked the same answers that decide which
+    questions are asked; an answer no condition reads changes nothing, one that a
+    condition reads walks anew, and every shared walk is the walk of its own answers."""
+    import bot.core.interview as interview
+    from bot.core.rules.engine import asked_questions
+
+    walks = []
+
+    def counting(answers, ruleset_, as_of):
+        walks.append(dict(answers))
+        return asked_questions(answers, ruleset_, as_of)
+
+    monkeypatch.setattr(interview, "asked_questions", counting)
+    monkeypatch.setattr(interview, "_WALKS", {})
+    deciding = interview._deciding_questions(ruleset)
+    assert "citizenship" in deciding and "medical_date" not in deciding
+    first = Interview({"citizenship": "UZ", "in_russia": "yes"})
+    first.asked(ruleset, TODAY)
+    again = Interview({"citizenship": "UZ", "in_russia": "yes"})  # loaded again
+    again.asked(ruleset, TODAY)
+    Interview({"citizenship": "UZ", "in_russia": "yes", "medical_date": "2025-02-01"}).asked(
+        ruleset, TODAY
+    )
+    assert len(walks) == 1
+    Interview({"citizenship": "KG", "in_russia": "yes"}).asked(ruleset, TODAY)
+    assert len(walks) == 2
+
+    state = Interview()
+    while (question := current_question(state, ruleset, TODAY)) is not None:
+        for value in [PATENT_WORKER.get(question.id, "no"), *ruleset.option_values(question)]:
+            probe = give_answer(state, question.id, value)
+            shared = Interview(dict(probe.answers)).asked(ruleset, TODAY)
+            assert list(shared) == asked_questions(probe.answers, ruleset, TODAY)
+        state = give_answer(state, question.id, PATENT_WORKER.get(question.id, "no"))
+
+
 def test_the_shared_likely_length_equals_the_walk_for_every_persona_prefix(shipped_ruleset):
     """Shared by deciding answers only: every prefix of every rule-test persona, with
     its other answers present or not, gives what walking ahead gives."""
@@ -392,3 +431,41 @@ def test_the_shared_likely_length_equals_the_walk_for_every_persona_prefix(shipp
             answers = {qid: case.answers[qid] for qid in order[:end]}
             walked = likely_length(answers, ruleset, case.as_of)
             assert _shared_likely_length(answers, ruleset, case.as_of) == walked, case.name
+
+
+def test_a_private_state_walks_for_itself_and_its_answers_count_the_same(ruleset, monkeypatch):
+    """The web's states are private: nothing worked out from them goes into the tables
+    shared between people, the states made from them stay private, and they ask and
+    count exactly what a shared state does."""
+    import bot.core.interview as interview
+
+    walks: dict[object, object] = {}
+    likely: dict[object, int] = {}
+    monkeypatch.setattr(interview, "_WALKS", walks)
+    monkeypatch.setattr(interview, "_LIKELY", likely)
+    state = Interview(private=True)
+    while (question := current_question(state, ruleset, TODAY)) is not None:
+        progress(state, ruleset, TODAY)
+        state = give_answer(state, question.id, PATENT_WORKER.get(question.id, "no"))
+        assert state.private
+        asked, counted = state.asked(ruleset, TODAY), state.counted(ruleset, TODAY)
+        progress(state, ruleset, TODAY)
+        assert walks == {} and likely == {}
+        shared = Interview(dict(state.answers))
+        assert asked == shared.asked(ruleset, TODAY)
+        assert counted == shared.counted(ruleset, TODAY)
+        assert walks  # the shared state did use the table
+        walks.clear()
+        likely.clear()
+    assert back(state, ruleset, TODAY).private
+
+
+def test_forget_empties_the_tables_shared_between_people(ruleset):
+    import bot.core.interview as interview
+
+    state = give_answer(Interview(), "citizenship", "UZ")
+    progress(state, ruleset, TODAY)
+    state.asked(ruleset, TODAY)
+    assert interview._WALKS and interview._LIKELY
+    interview.forget_shared_tables()
+    assert not interview._WALKS and not interview._LIKELY

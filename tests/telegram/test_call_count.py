@@ -15,9 +15,9 @@ import collections
 from typing import Any
 
 from bot.core.rules import Ruleset
-from bot.testing import FakeBotAPI
+from bot.testing import ApiError, FakeBotAPI
 from tests.telegram.conftest import PATENT_ANSWERS, BotUser
-from tests.telegram.helpers import answer_all, start
+from tests.telegram.helpers import answer, answer_all, question_on_screen, start
 
 
 async def test_calls_per_completed_questionnaire(
@@ -48,4 +48,58 @@ async def test_calls_per_completed_questionnaire(
     assert calls["sendMessage"] <= steps + 1  # one message per step, the result in two
     assert calls["setMyCommands"] <= 1  # the chat's menu in the chosen language
     assert sum(calls.values()) <= 3 * steps
+    assert errors == []
+
+
+def _spans(api: FakeBotAPI, since: int) -> dict[str, list[float]]:
+    """When each call of the given slice started, by method (on the fake's clock)."""
+    started: dict[str, list[float]] = collections.defaultdict(list)
+    for call in api.calls[since:]:
+        started[call.method].append(call.at)
+    return started
+
+
+async def test_a_tap_is_answered_while_the_next_question_is_sent(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+) -> None:
+    """A person waits one round trip per tapped answer, not two: the tap's answer
+    (``answerCallbackQuery``) goes out at the same time as the next question, and on the
+    language step the record of the choice and the chat's menu do too. (The fake's clock
+    only moves in its sleeps: every call takes exactly ``latency`` fake seconds.)"""
+    app, _db = await make_app()
+    user = BotUser(app, api)
+    await user.say("/start")
+    api.latency = 1.0
+    before = len(api.calls)
+    await user.tap("Русский")
+    language = _spans(api, before)
+    first_send = min(language["sendMessage"])
+    for method in ("answerCallbackQuery", "editMessageText", "setMyCommands"):
+        assert first_send < language[method][0] + 1.0, method  # sent before it finished
+    assert len(language["sendMessage"]) == 2  # the intro, then the question: in order
+
+    before = len(api.calls)
+    await answer(user, fixture_ruleset, "ru", PATENT_ANSWERS)  # citizenship: a tap
+    tap = _spans(api, before)
+    assert tap["sendMessage"][0] < tap["answerCallbackQuery"][0] + 1.0
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "in_russia"
+    assert errors == []
+
+
+async def test_a_tap_telegram_will_not_answer_still_gets_the_next_question(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors, caplog
+) -> None:
+    """The tap's answer runs beside the reply: its failure (a query too old) is logged
+    by name only and neither stops the reply nor reaches the error handler."""
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    api.fail_next(
+        "answerCallbackQuery",
+        ApiError(400, "Bad Request: query is too old and response timeout expired"),
+    )
+    await answer(user, fixture_ruleset, "ru", PATENT_ANSWERS)  # citizenship: a tap
+    assert (await db.load_interview(user.user_id)).answers == {"citizenship": "UZ"}
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "in_russia"
+    assert "answerCallbackQuery failed: BadRequest" in caplog.text
     assert errors == []

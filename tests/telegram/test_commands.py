@@ -248,3 +248,21 @@ async def test_menus_are_set_per_language_on_startup(make_app, api: FakeBotAPI, 
         commands = api.commands[("default", code)]
         assert [c["command"] for c in commands] == [name for name, _d in COMMANDS]
         assert commands[0]["description"] == _tr(app, locale)("Start the check")
+
+
+async def test_after_forget_the_person_can_start_again_and_answer(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    """/forget checkpoints the database; the next updates (each a transaction) still work."""
+    app, db = await make_app()
+    user = BotUser(app, api)
+    _ = _tr(app, "ru")
+    await start(user, "ru")
+    await answer(user, fixture_ruleset, "ru", PATENT_ANSWERS)
+    await user.say("/forget")
+    await user.tap(_("Yes, delete everything"))
+    await start(user, "ru")
+    await answer(user, fixture_ruleset, "ru", PATENT_ANSWERS)
+    assert (await db.load_interview(user.user_id)).answers == {"citizenship": "UZ"}
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "in_russia"
+    assert errors == []

@@ -1,8 +1,9 @@
 """The web keeps nothing about the person, not even in memory shared by requests.
 
-The bot looks up "question 3 of about 12" in a table shared by everyone with the
-same deciding answers (citizenship, entry date, registry…). The web must not fill
-such a table: its pages work the length out for the one request.
+The bot looks up "question 3 of about 12", and which questions are asked, in tables
+shared by everyone with the same deciding answers (citizenship, entry date,
+registry…). The web must not fill such tables: its pages work them out for the one
+request (its states are ``private``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ async def test_question_pages_leave_no_answers_in_a_shared_table(
     shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared: dict[object, int] = {}
+    walks: dict[object, object] = {}
     monkeypatch.setattr(core, "_LIKELY", shared)
+    monkeypatch.setattr(core, "_WALKS", walks)
     app = create_app(shipped_ruleset, load_catalogs(), lambda: TODAY)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
@@ -42,3 +45,4 @@ async def test_question_pages_leave_no_answers_in_a_shared_table(
             assert page.status_code == 200
             assert '<p class="progress">' in page.text, page.text[:300]
     assert shared == {}
+    assert walks == {}

@@ -118,7 +118,9 @@ def load(text: str) -> Any:
     name = entry_name(_CACHE_VERSION, ruamel_version, text) + ".pickle"
     kept = read_entry("rules", name)
     if kept is not None:
-        with contextlib.suppress(pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        with contextlib.suppress(
+            pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError
+        ):
             return pickle.loads(kept)
     root = parse(text)
     with contextlib.suppress(pickle.PicklingError):

@@ -80,6 +80,15 @@ class PeopleMixin:
         )
         return user_from_row(rows[0]) if rows else None
 
+    async def seen_with_interview(
+        self, user_id: int, now: dt.datetime
+    ) -> tuple[User | None, Interview]:
+        # Two round trips to the server; the pair is not a hot spot here (no thread hop).
+        user = await self.seen(user_id, now)
+        if user is None:
+            return None, Interview({}, None, [])
+        return user, await self.load_interview(user_id)
+
     async def upsert_user(self, user_id: int, chat_id: int, locale: str, now: dt.datetime) -> User:
         check_int("user_id", user_id)
         check_int("chat_id", chat_id)

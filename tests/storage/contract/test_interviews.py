@@ -56,3 +56,27 @@ async def test_answers_of_unknown_users_and_free_text_are_refused(
     with pytest.raises(ValueError):
         await storage.save_interview(1, {"q": "v"}, None, [""], now)
     assert tuple(await storage.load_interview(1)) == ({}, None, [])
+
+
+async def test_seen_with_interview_is_seen_then_load_interview(
+    storage: Storage, now: dt.datetime
+) -> None:
+    """What an update opens with: the activity recorded, the user and their interview."""
+    assert await storage.seen_with_interview(3, now) == (None, ({}, None, []))
+    assert await storage.get_user(3) is None  # nothing recorded for a stranger
+    await storage.upsert_user(3, 3, "ky", now)
+    await storage.set_active(3, False)
+    later = now + dt.timedelta(hours=5)
+    user, interview = await storage.seen_with_interview(3, later)
+    assert user is not None and user.active and user.last_seen_at == later
+    assert user == await storage.get_user(3)
+    assert tuple(interview) == ({}, None, [])
+    await storage.save_interview(3, {"citizenship": "KG", "in_russia": "yes"}, "in_russia",
+                                 ["citizenship", "in_russia"], later)  # fmt: skip
+    _user, interview = await storage.seen_with_interview(3, later)
+    assert interview == await storage.load_interview(3)
+    assert tuple(interview) == (
+        {"citizenship": "KG", "in_russia": "yes"},
+        "in_russia",
+        ["citizenship", "in_russia"],
+    )
