@@ -80,18 +80,17 @@ class Interview:
                 }
         return self._counted[key]
 
-    def likely_length(self, ruleset: Ruleset, as_of: date, *, shared: bool = True) -> int:
+    def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
         """`likely_length` of these answers, worked out once per ruleset and day.
 
-        `shared`: look it up among the lengths of everyone with the same deciding
-        answers (a process-wide table keyed by those answers). A channel that keeps
-        nothing about the person (the web) says False: then it is worked out for this
-        state alone and goes with it.
+        Looked up among the lengths of everyone with the same deciding answers (a
+        process-wide table keyed by those answers), unless the state is `private` (the
+        web's): then it is worked out for this state alone and goes with it.
         """
         key = (ruleset.fingerprint, as_of)
         length = self._likely.get(key)
         if length is None:
-            if shared and not self.private:
+            if not self.private:
                 length = _shared_likely_length(self.answers, ruleset, as_of)
             else:
                 length = likely_length(
@@ -348,9 +347,7 @@ def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) ->
     return replace(state, pending=question_id)
 
 
-def progress(
-    state: Interview, ruleset: Ruleset, as_of: date, *, shared: bool = True
-) -> tuple[int, int]:
+def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
     """(position of the current question, questions on the likely path), for
     "question 3 of about 12".
 
@@ -363,7 +360,7 @@ def progress(
     if current is None:
         return len(asked), len(asked)
     ids = [q.id for q in asked]
-    likely = state.likely_length(ruleset, as_of, shared=shared)
+    likely = state.likely_length(ruleset, as_of)
     return ids.index(current.id) + 1, max(len(asked), likely)
 
 
