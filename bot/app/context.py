@@ -22,9 +22,6 @@ class Context:
     today: date
     locale: str
     catalogs: Catalogs
-    keeps_nothing: bool = False
-    """A channel that keeps nothing about the person (the web): its answers go into
-    no table that outlives the request (see `Interview.likely_length`)."""
     _: Translator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -34,4 +31,4 @@ class Context:
 
     def in_locale(self, locale: str) -> Context:
         """The same view in another language."""
-        return Context(self.ruleset, self.today, locale, self.catalogs, self.keeps_nothing)
+        return Context(self.ruleset, self.today, locale, self.catalogs)

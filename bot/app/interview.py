@@ -110,7 +110,7 @@ def question_screen(
     item = current_question(state, ruleset, ctx.today)
     if item is None:
         return None
-    position, total = progress(state, ruleset, ctx.today, shared=not ctx.keeps_nothing)
+    position, total = progress(state, ruleset, ctx.today)
     current_value = state.answers.get(item.id)
     options = tuple(
         Choice(

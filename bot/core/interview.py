@@ -80,21 +80,22 @@ class Interview:
                 }
         return self._counted[key]
 
-    def likely_length(self, ruleset: Ruleset, as_of: date, *, shared: bool = True) -> int:
+    def likely_length(self, ruleset: Ruleset, as_of: date) -> int:
         """`likely_length` of these answers, worked out once per ruleset and day.
 
-        `shared`: look it up among the lengths of everyone with the same deciding
-        answers (a process-wide table keyed by those answers). A channel that keeps
-        nothing about the person (the web) says False: then it is worked out for this
-        state alone and goes with it.
+        Looked up among the lengths of everyone with the same deciding answers (a
+        process-wide table keyed by those answers), unless the state is `private` (the
+        web's): then it is worked out for this state alone and goes with it.
         """
         key = (ruleset.fingerprint, as_of)
         length = self._likely.get(key)
         if length is None:
-            if shared and not self.private:
+            if not self.private:
                 length = _shared_likely_length(self.answers, ruleset, as_of)
             else:
-                length = likely_length(self.answers, ruleset, as_of)
+                length = likely_length(
+                    self.answers, ruleset, as_of, asked=self.asked(ruleset, as_of)
+                )
             self._likely[key] = length
         return length
 
@@ -346,9 +347,7 @@ def change(state: Interview, question_id: str, ruleset: Ruleset, as_of: date) ->
     return replace(state, pending=question_id)
 
 
-def progress(
-    state: Interview, ruleset: Ruleset, as_of: date, *, shared: bool = True
-) -> tuple[int, int]:
+def progress(state: Interview, ruleset: Ruleset, as_of: date) -> tuple[int, int]:
     """(position of the current question, questions on the likely path), for
     "question 3 of about 12".
 
@@ -361,11 +360,17 @@ def progress(
     if current is None:
         return len(asked), len(asked)
     ids = [q.id for q in asked]
-    likely = state.likely_length(ruleset, as_of, shared=shared)
+    likely = state.likely_length(ruleset, as_of)
     return ids.index(current.id) + 1, max(len(asked), likely)
 
 
-def likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
+def likely_length(
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    *,
+    asked: Sequence[Question] | None = None,
+) -> int:
     """How many questions this person will most likely be asked in all.
 
     Walks on from the answers given: each question still open gets a stand-in
@@ -373,11 +378,13 @@ def likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> 
     decides whether later ones are asked gets the stand-in that opens the most of
     them (a patent, not "nothing"; being in Russia, not planning to come): the count
     may shrink as real answers close branches but does not keep growing, which
-    would make "3 of 12" a promise broken at question 13.
+    would make "3 of 12" a promise broken at question 13. `asked`: the questions
+    these answers ask, when the caller has them (`Interview.asked`), to save a walk.
     """
     probes: dict[str, Any] = dict(answers)
     deciders = _deciding_questions(ruleset)
-    asked = asked_questions(probes, ruleset, as_of)
+    if asked is None:
+        asked = asked_questions(probes, ruleset, as_of)
     for _ in range(len(ruleset.questions)):
         question = _first_unanswered(asked, probes)
         if question is None:
@@ -402,6 +409,19 @@ def likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> 
 
 def _deciding_questions(ruleset: Ruleset) -> frozenset[str]:
     """Questions read by some `ask_if`: their answers change which questions follow."""
+    known = _DECIDERS.get(ruleset.fingerprint)
+    if known is None:
+        if len(_DECIDERS) >= 8:
+            _DECIDERS.clear()
+        known = _DECIDERS[ruleset.fingerprint] = _read_by_ask_ifs(ruleset)
+    return known
+
+
+_DECIDERS: dict[str, frozenset[str]] = {}
+"""`_deciding_questions` per ruleset (by fingerprint): a few rulesets at most."""
+
+
+def _read_by_ask_ifs(ruleset: Ruleset) -> frozenset[str]:
     return frozenset(
         name
         for question in ruleset.questions

@@ -136,10 +136,8 @@ class WebPages:
         """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
-        """The web's view: it keeps nothing about the person, not even in a shared table."""
-        return Context(
-            self.ruleset, today or self.today(), locale, self.catalogs, keeps_nothing=True
-        )
+        """The web's view (its interview states are ``private``: see ``bot.web.form``)."""
+        return Context(self.ruleset, today or self.today(), locale, self.catalogs)
 
     # ------------------------------------------------------------------ rendering
 
