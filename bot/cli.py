@@ -258,14 +258,19 @@ def rules_diff(old_dir: str, new_dir: str, as_of: date, db_path: str | None) -> 
 
     if db_path:
         from bot.ops.reevaluate import judge_all
-        from bot.storage.export import iter_answer_sets
+        from bot.storage import describe_target
+        from bot.storage.export import AnswerSetsUnavailable, iter_answer_sets
 
         # Every stored answer set judged under both rulesets, on all cores (workers
         # load the two folders themselves and return status and deadlines only).
         stored = DiffSummary()
-        for before, after in judge_all(iter_answer_sets(db_path), [old_dir, new_dir], as_of):
-            stored.add(compare(before, after))
-        print(f"stored answers in {db_path}, judged on {as_of.isoformat()}:")
+        try:
+            for before, after in judge_all(iter_answer_sets(db_path), [old_dir, new_dir], as_of):
+                stored.add(compare(before, after))
+        except AnswerSetsUnavailable as error:
+            print(f"hamroh rules diff: {error}", file=sys.stderr)
+            return 2
+        print(f"stored answers in {describe_target(db_path)}, judged on {as_of.isoformat()}:")
         for line in stored.lines():
             print(f"  {line}")
     return 0
@@ -374,7 +379,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     diff.add_argument("old_dir")
     diff.add_argument("new_dir")
     diff.add_argument("--as-of", help="judge stored answers on this day; default today")
-    diff.add_argument("--db", help="SQLite database with stored answers (counts only)")
+    diff.add_argument(
+        "--db",
+        help="stored answers to judge (counts only): a SQLite file or a postgresql:// URL",
+    )
 
     chat = sub.add_parser("chat", help="the interview in the terminal")
     chat.add_argument("--lang", choices=LOCALES)

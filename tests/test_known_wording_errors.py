@@ -39,7 +39,10 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
         (r"сиздин\s+өлкөнүн\b", "a calque of «вашей страны»: «өлкөңүздүн»"),
         (r"\bучур\s+үчүн", "«учур» is a moment in time, not a case: «жагдай»"),
         (r"туура эмес болуп калды", "a calque of «что-то пошло не так»"),
-        (r"мыйзамдуу\s+болуунун", "a calque of «последний день законного нахождения»: «мыйзамдуу жүрүүнүн»"),
+        (
+            r"мыйзамдуу\s+болуунун",
+            "a calque of «последний день законного нахождения»: «мыйзамдуу жүрүүнүн»",
+        ),
     ],
     "uz": [
         (r"qonuniy\s+boʻlishning", "a calque; «qonuniy turishning oxirgi kuni»"),

@@ -1,5 +1,7 @@
 """Read stored answers without the bot: ``hamroh rules diff --db`` judges them.
 
+From a SQLite file or a PostgreSQL database, the same way.
+
 Why a separate, synchronous, read-only reader: the diff runs on an admin's machine or
 next to a live bot, before a ruleset is published. It must never write (not even a
 migration), never take the bot's write lock, and hand out answers one person at a
@@ -15,9 +17,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+import psycopg
+
+from bot.storage.targets import describe_target, is_postgres_url
 
 BATCH = 1000
 
@@ -40,22 +46,46 @@ def open_read_only(db_path: str | os.PathLike[str]) -> sqlite3.Connection:
     return conn
 
 
+class AnswerSetsUnavailable(Exception):
+    """The stored answers cannot be read; the message is one line for the admin."""
+
+
 def iter_answer_sets(
-    db_path: str | os.PathLike[str], *, opted_in_only: bool = False
+    target: str | os.PathLike[str], *, opted_in_only: bool = False
 ) -> Iterator[dict[str, Any]]:
     """Yield each user's answers as ``{question id: value}``, one user at a time.
 
-    Users without answers are skipped. ``opted_in_only`` limits the walk to users who
-    turned reminders on (the people a ruleset change would message). Users are read
-    in batches by id, so memory stays flat and a live bot is never blocked for long.
+    ``target`` is a SQLite file or a PostgreSQL URL (``postgresql://…``). Users without
+    answers are skipped. ``opted_in_only`` limits the walk to users who turned
+    reminders on (the people a ruleset change would message). Users are read in
+    batches by id, so memory stays flat and a live bot is never blocked for long.
+    Raises :class:`AnswerSetsUnavailable` when the database cannot be read.
     """
-    conn = open_read_only(db_path)
+    where = describe_target(target)
     try:
-        after = -(2**63)
-        condition = "u.reminders_opt_in = 1 AND " if opted_in_only else ""
-        while True:
-            ids = [
-                row[0]
+        if is_postgres_url(target):
+            yield from _postgres_answer_sets(str(target), opted_in_only)
+        else:
+            yield from _sqlite_answer_sets(target, opted_in_only)
+    except FileNotFoundError as error:
+        raise AnswerSetsUnavailable(str(error)) from None
+    except (sqlite3.Error, psycopg.Error) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise AnswerSetsUnavailable(
+            f"cannot read the stored answers in {where}: {reason}"
+        ) from None
+
+
+def _sqlite_answer_sets(
+    db_path: str | os.PathLike[str], opted_in_only: bool
+) -> Iterator[dict[str, Any]]:
+    conn = open_read_only(db_path)
+    condition = "u.reminders_opt_in = 1 AND " if opted_in_only else ""
+    try:
+
+        def user_ids(after: int) -> list[int]:
+            return [
+                int(row[0])
                 for row in conn.execute(
                     f"SELECT u.user_id FROM users AS u WHERE {condition}u.user_id > ? "
                     "AND EXISTS (SELECT 1 FROM answers AS a WHERE a.user_id = u.user_id) "
@@ -63,17 +93,61 @@ def iter_answer_sets(
                     (after, BATCH),
                 )
             ]
-            if not ids:
-                return
+
+        def answers_of(ids: list[int]) -> Iterable[tuple[Any, Any, Any]]:
             placeholders = ", ".join("?" * len(ids))
-            answers: dict[int, dict[str, Any]] = {uid: {} for uid in ids}
-            for user_id, question_id, value in conn.execute(
+            return conn.execute(
                 f"SELECT user_id, question_id, value FROM answers WHERE user_id IN ({placeholders})",
                 ids,
-            ):
-                answers[user_id][str(question_id)] = _decode(str(value))
-            for user_id in ids:
-                yield answers[user_id]
-            after = ids[-1]
+            )
+
+        yield from _in_batches(user_ids, answers_of)
     finally:
         conn.close()
+
+
+def _postgres_answer_sets(url: str, opted_in_only: bool) -> Iterator[dict[str, Any]]:
+    """The same walk on PostgreSQL: every statement its own read-only transaction, so
+    nothing is written and no snapshot is held open while the answers are judged."""
+    conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    condition = "u.reminders_opt_in AND " if opted_in_only else ""
+    try:
+        conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+        def user_ids(after: int) -> list[int]:
+            return [
+                int(row[0])
+                for row in conn.execute(
+                    f"SELECT u.user_id FROM users AS u WHERE {condition}u.user_id > %s "
+                    "AND EXISTS (SELECT 1 FROM answers AS a WHERE a.user_id = u.user_id) "
+                    "ORDER BY u.user_id LIMIT %s",
+                    (after, BATCH),
+                )
+            ]
+
+        def answers_of(ids: list[int]) -> Iterable[tuple[Any, Any, Any]]:
+            return conn.execute(
+                "SELECT user_id, question_id, value FROM answers WHERE user_id = ANY(%s)",
+                (ids,),
+            ).fetchall()
+
+        yield from _in_batches(user_ids, answers_of)
+    finally:
+        conn.close()
+
+
+def _in_batches(
+    user_ids: Callable[[int], list[int]],
+    answers_of: Callable[[list[int]], Iterable[tuple[Any, Any, Any]]],
+) -> Iterator[dict[str, Any]]:
+    after = -(2**63)
+    while True:
+        ids = user_ids(after)
+        if not ids:
+            return
+        answers: dict[int, dict[str, Any]] = {uid: {} for uid in ids}
+        for user_id, question_id, value in answers_of(ids):
+            answers[int(user_id)][str(question_id)] = _decode(str(value))
+        for user_id in ids:
+            yield answers[user_id]
+        after = ids[-1]

@@ -15,6 +15,7 @@ from bot.storage.targets import describe_target, is_postgres_url
 
 __all__ = ["describe_target", "is_postgres_url", "open_storage"]
 
+
 async def open_storage(target: str | os.PathLike[str]) -> Storage:
     """Open (creating and migrating if needed) the database at ``target``."""
     if is_postgres_url(target):

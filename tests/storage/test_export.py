@@ -1,4 +1,5 @@
-"""``iter_answer_sets``: stored answers read-only, one user at a time; and ``rules diff --db``."""
+"""``iter_answer_sets``: stored answers read-only, one user at a time, from a SQLite file
+or a PostgreSQL database; and ``rules diff --db`` on either, or on one it cannot read."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import datetime as dt
 import hashlib
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from bot.cli import main
-from bot.storage import Database
-from bot.storage.export import iter_answer_sets
+from bot.storage import Database, open_storage
+from bot.storage.export import AnswerSetsUnavailable, iter_answer_sets
 from tests.core.conftest import make_rules_dir
 
 NOW = dt.datetime(2025, 3, 5, 12, 0, tzinfo=dt.UTC)
@@ -28,8 +30,8 @@ PATENT = {
 }
 
 
-async def _fill(path: Path) -> None:
-    db = await Database.open(path)
+async def _fill(target: Path | str) -> None:
+    db = await (Database.open(target) if isinstance(target, Path) else open_storage(target))
     try:
         for uid in (3, 1, 2):
             await db.upsert_user(uid, uid, "uz", NOW)
@@ -57,7 +59,7 @@ async def test_answer_sets_are_read_only_and_typed(tmp_path: Path) -> None:
         "2025-06-30"
     ]
     assert _digest(path) == before  # nothing was written
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(AnswerSetsUnavailable, match="no database at"):
         list(iter_answer_sets(tmp_path / "missing.db"))
     assert not (tmp_path / "missing.db").exists()
 
@@ -89,3 +91,55 @@ async def test_rules_diff_counts_stored_answers(tmp_path: Path, capsys) -> None:
     assert "2 checked, 1 unchanged, 1 change status" in stored
     assert "status legal → irregular: 1" in stored
     assert "UZ" not in stored and "2025-06-30" not in stored  # counts only
+
+
+async def test_answer_sets_from_postgresql_are_the_same(postgres_url: str) -> None:
+    await _fill(postgres_url)
+    sets = list(iter_answer_sets(postgres_url))
+    assert [s["patent_paid_until"] for s in sets] == ["2025-03-05", "2025-06-30"]
+    assert sets[0]["days_in_russia_this_year"] == 12
+    assert [s["patent_paid_until"] for s in iter_answer_sets(postgres_url, opted_in_only=True)] == [
+        "2025-06-30"
+    ]
+
+
+async def test_rules_diff_reads_postgresql_and_never_shows_its_password(
+    tmp_path: Path, postgres_url: str, capsys
+) -> None:
+    rules_dir = make_rules_dir(tmp_path / "old")
+    await _fill(postgres_url)
+    code = main(
+        [
+            "rules",
+            "diff",
+            str(rules_dir),
+            str(rules_dir),
+            "--db",
+            postgres_url,
+            "--as-of",
+            "2025-03-05",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "2 checked, 2 unchanged" in out[out.index("stored answers") :]
+    password = urlsplit(postgres_url).password
+    assert not password or password not in out
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["missing.db", "not-a-database.db", "postgresql://hamroh:secret@127.0.0.1:9/none"],
+)
+async def test_rules_diff_on_a_database_it_cannot_read_says_so_in_one_line(
+    tmp_path: Path, where: str, capsys
+) -> None:
+    rules_dir = make_rules_dir(tmp_path / "rules")
+    (tmp_path / "not-a-database.db").write_text("hello")
+    target = where if where.startswith("postgresql") else str(tmp_path / where)
+    assert main(["rules", "diff", str(rules_dir), str(rules_dir), "--db", target]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hamroh rules diff: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "secret" not in err
+    with pytest.raises(AnswerSetsUnavailable):
+        list(iter_answer_sets(target))

@@ -1,4 +1,4 @@
-""""Show to an official" on the web: the card and the answers it rests on, in Russian,
+""" "Show to an official" on the web: the card and the answers it rests on, in Russian,
 whatever language the person reads; one line in their own language says what the page
 is for, and Back returns to the result with every answer kept."""
 
