@@ -302,21 +302,13 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool) -> int:
     if not 1 <= port <= 65535:
         print(f"hamroh web: --port {port} is not a port (1-65535)", file=sys.stderr)
         return 2
-    from pydantic import ValidationError
-
     from bot.core.rules import RulesetInvalid, load_ruleset
     from bot.i18n import load_catalogs
     from bot.ops.logs import configure_logging
-    from bot.settings import Settings
+    from bot.settings import read_settings
     from bot.web.server import moscow_today, serve
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
-            print(f"hamroh web: {name}: {problem['msg']}", file=sys.stderr)
-        return 2
+    settings = read_settings()
     try:
         ruleset = load_ruleset(settings.rules_dir)
     except RulesetInvalid as error:
@@ -417,9 +409,26 @@ def _command_word(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+SETTINGS_COMMANDS = frozenset({"run", "web", "health", "db", "broadcast"})
+"""The commands that read ``HAMROH_*`` settings (the others do not import them)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(_command_word(words)).parse_args(words)
+    if args.command not in SETTINGS_COMMANDS:  # `rules`, `chat`: no settings to read
+        return _run_command(args)
+    from bot.settings import SettingsInvalid
+
+    try:
+        return _run_command(args)
+    except SettingsInvalid as error:  # a HAMROH_* variable that cannot be used
+        for problem in error.problems:
+            print(f"hamroh {args.command}: {problem}", file=sys.stderr)
+        return 2
+
+
+def _run_command(args: argparse.Namespace) -> int:
     if args.command == "rules" and args.rules_command == "check":
         return rules_check(args.directory)
     if args.command == "rules" and args.rules_command == "evaluate":
@@ -434,10 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_chat(args.rules, _as_of(args.as_of), args.lang)
     if args.command == "run":
-        from bot.settings import Settings
+        from bot.settings import read_settings
         from bot.telegram.app import run
 
-        settings = Settings()
+        settings = read_settings()
         if not settings.bot_token.get_secret_value():
             print(
                 "hamroh run: set HAMROH_BOT_TOKEN to the token from @BotFather "

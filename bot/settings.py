@@ -33,7 +33,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
@@ -141,3 +141,27 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
+
+
+class SettingsInvalid(Exception):
+    """A ``HAMROH_*`` variable has a value that cannot be used.
+
+    ``problems`` are one line each, naming the variable and the reason but never the
+    value (it may be a token or a URL with a password).
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def read_settings() -> Settings:
+    """``Settings()`` from the environment, or :class:`SettingsInvalid` saying what is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
+            problems.append(f"{name}: {problem['msg']}")
+        raise SettingsInvalid(problems) from None

@@ -181,9 +181,9 @@ async def _run(args: argparse.Namespace) -> int:
     if args.db:
         target = args.db if is_postgres_url(args.db) else Path(args.db)
     else:
-        from bot.settings import Settings
+        from bot.settings import read_settings
 
-        target = Settings().storage_target
+        target = read_settings().storage_target
     db = await open_storage(target)
     try:
         command = args.broadcast_command

@@ -32,9 +32,9 @@ def add_parsers(sub: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Dispatch ``health`` and ``db …``; returns the exit code."""
-    from bot.settings import Settings
+    from bot.settings import read_settings
 
-    settings = Settings()
+    settings = read_settings()
     if args.command == "health":
         return health(settings, args.max_age)
     if args.db_command == "backup":

@@ -1,0 +1,63 @@
+"""A HAMROH_* variable that cannot be used stops a command with one line per variable
+and exit 2: its name and the reason, never its value (it may be a secret), and no
+traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "expected"),
+    [
+        (
+            ["run"],
+            {"HAMROH_WEBHOOK_PORT": "abc"},
+            "HAMROH_WEBHOOK_PORT: Input should be a valid integer",
+        ),
+        (
+            ["health"],
+            {"HAMROH_INACTIVE_DAYS": "0"},
+            "HAMROH_INACTIVE_DAYS: Input should be greater",
+        ),
+        (["web", "--port", "8099"], {"HAMROH_LOG_LEVEL": "loud"}, "HAMROH_LOG_LEVEL: Value error"),
+        (["db", "retention"], {"HAMROH_SEND_RATE": "fast"}, "HAMROH_SEND_RATE: Input should be"),
+        (
+            ["broadcast", "list"],
+            {"HAMROH_DATABASE_URL": "mysql://hamroh:topsecret@db/hamroh"},
+            "HAMROH_DATABASE_URL: Value error, use a postgresql:// URL",
+        ),
+    ],
+)
+def test_a_bad_setting_is_one_line_and_exit_2(
+    command: list[str],
+    env: dict[str, str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HAMROH_BOT_TOKEN", "123:abc")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hamroh {command[0]}: {expected}"), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for value in env.values():
+        assert value not in err
+    assert "topsecret" not in err
+
+
+def test_every_bad_setting_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HAMROH_INACTIVE_DAYS", "0")
+    monkeypatch.setenv("HAMROH_HEARTBEAT_INTERVAL", "-1")
+    assert main(["health"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "HAMROH_INACTIVE_DAYS",
+        "HAMROH_HEARTBEAT_INTERVAL",
+    ]
