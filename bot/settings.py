@@ -9,6 +9,7 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 | ``HAMROH_BOT_TOKEN`` | (required to run) | token from @BotFather |
 | ``HAMROH_DB_PATH`` | ``data/hamroh.sqlite3`` | SQLite file (created with its folder) |
 | ``HAMROH_DATABASE_URL`` | unset (SQLite) | ``postgresql://user:password@host/db``: PostgreSQL instead, for several instances |
+| ``HAMROH_DATABASE_POOL_SIZE`` | ``10`` | PostgreSQL connections each instance opens at most (1-100) |
 | ``HAMROH_ADMIN_IDS`` | empty | comma-separated Telegram user ids of admins |
 | ``HAMROH_BOT_API_URL`` | ``https://api.telegram.org/bot`` | Bot API base URL |
 | ``HAMROH_RULES_DIR`` | ``rules`` | the ruleset folder |
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     db_path: Path = Path("data/hamroh.sqlite3")
     database_url: SecretStr | None = None
     """PostgreSQL instead of the SQLite file (the URL may hold a password)."""
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    """Connections each instance opens to PostgreSQL at most (instances × this must
+    stay under the server's ``max_connections``)."""
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     bot_api_url: str = DEFAULT_BOT_API_URL
     rules_dir: Path = Path("rules")

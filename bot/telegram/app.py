@@ -162,7 +162,9 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     command menus (in the background: ``bot.telegram.profile``)."""
     services = services_of(application)
     if services.store is None:
-        services.store = await open_storage_or_explain(services.settings.storage_target)
+        services.store = await open_storage_or_explain(
+            services.settings.storage_target, services.settings.database_pool_size
+        )
         services.owns_storage = True
     open_send_queue(services)
     publish_in_background(application)
@@ -243,10 +245,10 @@ def _why_not(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-async def open_storage_or_explain(target: str | Path) -> Storage:
+async def open_storage_or_explain(target: str | Path, pool_size: int | None = None) -> Storage:
     """Open the bot's database, or raise :class:`StorageUnavailable` with the reason."""
     try:
-        return await open_storage(target)
+        return await open_storage(target, pool_size=pool_size)
     except (OSError, sqlite3.Error, RuntimeError) as error:
         where = describe_target(target)
         raise StorageUnavailable(f"cannot open the database {where}: {_why_not(error)}") from None

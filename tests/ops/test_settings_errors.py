@@ -24,6 +24,7 @@ from bot.cli import main
         ),
         (["web", "--port", "8099"], {"HAMROH_LOG_LEVEL": "loud"}, "HAMROH_LOG_LEVEL: Value error"),
         (["db", "retention"], {"HAMROH_SEND_RATE": "fast"}, "HAMROH_SEND_RATE: Input should be"),
+        (["run"], {"HAMROH_DATABASE_POOL_SIZE": "0"}, "HAMROH_DATABASE_POOL_SIZE: Input should be"),
         (
             ["broadcast", "list"],
             {"HAMROH_DATABASE_URL": "mysql://hamroh:topsecret@db/hamroh"},

@@ -24,7 +24,7 @@ from bot.storage.postgres._reminders import RemindersMixin
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.pool import DEFAULT_POOL_SIZE, PgPool
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresDatabase"]
+__all__ = ["DEFAULT_POOL_SIZE", "MIGRATIONS", "SCHEMA_VERSION", "PostgresDatabase"]
 
 
 class PostgresDatabase(PeopleMixin, RemindersMixin, MaintenanceMixin):

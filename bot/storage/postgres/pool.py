@@ -47,6 +47,11 @@ class PgPool:
         self._own: AConn | None = None
         self._own_lock = asyncio.Lock()
 
+    @property
+    def max_size(self) -> int:
+        """The most connections this pool opens (``HAMROH_DATABASE_POOL_SIZE``)."""
+        return self._pool.max_size
+
     @classmethod
     async def open(
         cls, url: str, migrations: Sequence[str], *, max_size: int = DEFAULT_POOL_SIZE
