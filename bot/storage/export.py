@@ -76,32 +76,32 @@ def iter_answer_sets(
         ) from None
 
 
+def _users_with_answers(param: str, opted_in: str) -> str:
+    """The next batch of user ids with answers, after a given id (both backends).
+
+    ``param`` is the backend's placeholder; ``opted_in`` its condition on the opt-in."""
+    return (
+        f"SELECT u.user_id FROM users AS u WHERE {opted_in}u.user_id > {param} "
+        "AND EXISTS (SELECT 1 FROM answers AS a WHERE a.user_id = u.user_id) "
+        f"ORDER BY u.user_id LIMIT {param}"
+    )
+
+
 def _sqlite_answer_sets(
     db_path: str | os.PathLike[str], opted_in_only: bool
 ) -> Iterator[dict[str, Any]]:
     conn = open_read_only(db_path)
-    condition = "u.reminders_opt_in = 1 AND " if opted_in_only else ""
+    users = _users_with_answers("?", "u.reminders_opt_in = 1 AND " if opted_in_only else "")
     try:
 
-        def user_ids(after: int) -> list[int]:
-            return [
-                int(row[0])
-                for row in conn.execute(
-                    f"SELECT u.user_id FROM users AS u WHERE {condition}u.user_id > ? "
-                    "AND EXISTS (SELECT 1 FROM answers AS a WHERE a.user_id = u.user_id) "
-                    "ORDER BY u.user_id LIMIT ?",
-                    (after, BATCH),
-                )
-            ]
-
-        def answers_of(ids: list[int]) -> Iterable[tuple[Any, Any, Any]]:
+        def answers_of(ids: list[int]) -> Iterable[tuple[Any, ...]]:
             placeholders = ", ".join("?" * len(ids))
             return conn.execute(
                 f"SELECT user_id, question_id, value FROM answers WHERE user_id IN ({placeholders})",
                 ids,
             )
 
-        yield from _in_batches(user_ids, answers_of)
+        yield from _in_batches(lambda after: conn.execute(users, (after, BATCH)), answers_of)
     finally:
         conn.close()
 
@@ -110,39 +110,27 @@ def _postgres_answer_sets(url: str, opted_in_only: bool) -> Iterator[dict[str, A
     """The same walk on PostgreSQL: every statement its own read-only transaction, so
     nothing is written and no snapshot is held open while the answers are judged."""
     conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    condition = "u.reminders_opt_in AND " if opted_in_only else ""
+    users = _users_with_answers("%s", "u.reminders_opt_in AND " if opted_in_only else "")
     try:
         conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-
-        def user_ids(after: int) -> list[int]:
-            return [
-                int(row[0])
-                for row in conn.execute(
-                    f"SELECT u.user_id FROM users AS u WHERE {condition}u.user_id > %s "
-                    "AND EXISTS (SELECT 1 FROM answers AS a WHERE a.user_id = u.user_id) "
-                    "ORDER BY u.user_id LIMIT %s",
-                    (after, BATCH),
-                )
-            ]
-
-        def answers_of(ids: list[int]) -> Iterable[tuple[Any, Any, Any]]:
-            return conn.execute(
+        yield from _in_batches(
+            lambda after: conn.execute(users, (after, BATCH)).fetchall(),
+            lambda ids: conn.execute(
                 "SELECT user_id, question_id, value FROM answers WHERE user_id = ANY(%s)",
                 (ids,),
-            ).fetchall()
-
-        yield from _in_batches(user_ids, answers_of)
+            ).fetchall(),
+        )
     finally:
         conn.close()
 
 
 def _in_batches(
-    user_ids: Callable[[int], list[int]],
-    answers_of: Callable[[list[int]], Iterable[tuple[Any, Any, Any]]],
+    user_rows: Callable[[int], Iterable[tuple[Any, ...]]],
+    answers_of: Callable[[list[int]], Iterable[tuple[Any, ...]]],
 ) -> Iterator[dict[str, Any]]:
     after = -(2**63)
     while True:
-        ids = user_ids(after)
+        ids = [int(row[0]) for row in user_rows(after)]
         if not ids:
             return
         answers: dict[int, dict[str, Any]] = {uid: {} for uid in ids}
