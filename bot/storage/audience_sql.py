@@ -2,29 +2,15 @@
 
 Why one builder for both backends: the filters mean the same everywhere; only the
 parameter marker (``?`` or ``%s``), the spelling of "true" and how a date is passed
-differ, and those are the :class:`Dialect`.
+differ, and those are the :class:`~bot.storage.dialect.Dialect`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-
+from bot.storage.dialect import POSTGRES, SQLITE, Dialect
 from bot.storage.queue_models import Audience
 
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    """How one backend spells a parameter, a true flag and a date parameter."""
-
-    mark: str
-    active: str
-    date: Callable[[dt.date], object]
-
-
-SQLITE = Dialect(mark="?", active="active = 1", date=dt.date.isoformat)
-POSTGRES = Dialect(mark="%s", active="active", date=lambda day: day)
+__all__ = ["POSTGRES", "SQLITE", "Dialect", "audience_where"]
 
 
 def audience_where(audience: Audience, dialect: Dialect) -> tuple[str, list[object]]:

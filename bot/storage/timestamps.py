@@ -36,3 +36,14 @@ def from_db(value: str) -> dt.datetime:
 def maybe_from_db(value: str | None) -> dt.datetime | None:
     """Like :func:`from_db` but passes ``None`` through (nullable columns)."""
     return None if value is None else from_db(value)
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """PostgreSQL takes the datetime itself; naive ones are refused as by :func:`to_db`."""
+    to_db(moment)
+    return moment
+
+
+def maybe_aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A nullable ``TIMESTAMPTZ`` read back from PostgreSQL (already aware)."""
+    return value if value is None else aware(value)

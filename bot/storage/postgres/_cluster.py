@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.storage.postgres._people import aware
 from bot.storage.postgres.pool import PgPool
+from bot.storage.timestamps import aware
 
 
 class PgUpdateTurns:

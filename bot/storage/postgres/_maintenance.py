@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bot.storage._validate import check_int
 from bot.storage.models import Stats
-from bot.storage.postgres._people import aware
 from bot.storage.postgres.pool import AConn, PgPool
+from bot.storage.timestamps import aware
 
 _UNKNOWN = "none"
 _DELETE_ONE_USER = (

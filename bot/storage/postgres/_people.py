@@ -14,7 +14,7 @@ from bot.storage._validate import check_id, check_int, check_limit, check_option
 from bot.storage.errors import UnknownUserError
 from bot.storage.models import Interview, User
 from bot.storage.postgres.pool import PgPool
-from bot.storage.timestamps import to_db
+from bot.storage.timestamps import aware
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +23,6 @@ USER_COLUMNS = (
     "citizenship, status, ruleset_version, assessed_at"
 )
 KEEP_SNAPSHOTS = 5
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """Refuse naive datetimes, exactly like the SQLite backend (``to_db`` raises)."""
-    to_db(moment)
-    return moment
 
 
 def user_from_row(row: Sequence[Any]) -> User:

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Final
 
 from bot.storage.audience_sql import POSTGRES, audience_where
-from bot.storage.postgres._people import aware
 from bot.storage.postgres.pool import AConn, PgPool
 from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage
+from bot.storage.timestamps import aware
 
 _COLUMNS: Final = (
     "chat_id, user_id, kind, priority, payload, not_before, broadcast_id, reminder_id, created_at"

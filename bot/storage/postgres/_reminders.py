@@ -19,8 +19,8 @@ from bot.storage.models import (
     ReminderKind,
     ReminderState,
 )
-from bot.storage.postgres._people import aware
 from bot.storage.postgres.pool import PgPool
+from bot.storage.timestamps import aware
 
 _COLUMNS = (
     "r.id, r.user_id, r.deadline_id, r.outcome_id, r.deadline_date, r.remind_at, r.kind, "
