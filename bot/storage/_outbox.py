@@ -17,6 +17,7 @@ import aiosqlite
 from bot.storage.audience_sql import SQLITE, audience_where
 from bot.storage.connection import SqliteConnection
 from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage
+from bot.storage.queue_queries import QueueReports
 from bot.storage.timestamps import from_db, to_db
 
 _INSERT: Final = (
@@ -53,10 +54,11 @@ def _values(
     )
 
 
-class SqliteSendQueue:
+class SqliteSendQueue(QueueReports):
     """:class:`~bot.storage.interface.SendQueue` on the shared SQLite connection."""
 
     def __init__(self, conn: SqliteConnection) -> None:
+        super().__init__(conn, SQLITE)
         self._conn = conn
 
     # ------------------------------------------------------------------ enqueue
@@ -252,24 +254,8 @@ class SqliteSendQueue:
             await cur.close()
         return count
 
-    # ------------------------------------------------------------------ reporting
-    async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
-        rows = await self._conn.fetch(
-            "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
-            (broadcast_id,),
-        )
-        return {str(state): int(n) for state, n in rows}
-
-    async def counts(self) -> dict[tuple[str, str], int]:
-        rows = await self._conn.fetch("SELECT kind, state, COUNT(*) FROM outbox GROUP BY 1, 2")
-        return {(str(k), str(s)): int(n) for k, s, n in rows}
-
-    async def states_of_chat(self, chat_id: int) -> list[str]:
-        rows = await self._conn.fetch(
-            "SELECT state FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,)
-        )
-        return [str(r[0]) for r in rows]
-
+    # ------------------------------------------------------------------ pruning
+    # (its reports are QueueReports, shared with PostgreSQL)
     async def prune(self, finished_before: dt.datetime) -> int:
         async with self._conn.transaction() as conn:
             cur = await conn.execute(

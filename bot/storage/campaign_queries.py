@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from bot.storage.audience_sql import audience_where
 from bot.storage.campaign_models import (
@@ -23,7 +23,7 @@ from bot.storage.campaign_models import (
     CampaignState,
     campaign_from_row,
 )
-from bot.storage.dialect import Dialect
+from bot.storage.dialect import Dialect, Fetcher
 from bot.storage.queue_models import Audience
 
 CAMPAIGN_COLUMNS: Final = (
@@ -31,12 +31,6 @@ CAMPAIGN_COLUMNS: Final = (
     "created_at, started_at, finished_at, reported_at, total, sent, blocked, failed, dropped"
 )
 UPDATABLE: Final = frozenset({"texts", "audience", "send_at", "awaiting", "paid"})
-
-
-class Fetcher(Protocol):
-    """One statement in one trip, its rows back (both backends' connection objects)."""
-
-    async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 
 
 def draft_values(

@@ -10,11 +10,17 @@ shared by both (the audience filter, the campaign statements) is written once wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.storage.timestamps import aware, maybe_aware, maybe_from_db, to_db
+
+
+class Fetcher(Protocol):
+    """One statement in one trip, its rows back (both backends' connection objects)."""
+
+    async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Final
 from bot.storage.audience_sql import POSTGRES, audience_where
 from bot.storage.postgres.pool import AConn, PgPool
 from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage
+from bot.storage.queue_queries import QueueReports
 from bot.storage.timestamps import aware
 
 _COLUMNS: Final = (
@@ -92,10 +93,11 @@ async def insert_broadcast(
     return broadcast_id, await insert_rows(conn, rows)
 
 
-class PgSendQueue:
+class PgSendQueue(QueueReports):
     """:class:`~bot.storage.interface.SendQueue` on the pool."""
 
     def __init__(self, pool: PgPool) -> None:
+        super().__init__(pool, POSTGRES)
         self._pool = pool
 
     async def insert_one(self, message: QueuedMessage, now: dt.datetime) -> int:
@@ -276,23 +278,6 @@ class PgSendQueue:
             "WHERE state = 'sending' AND claimed_at < %s",
             (aware(claimed_before),),
         )
-
-    async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
-        rows = await self._pool.fetch(
-            "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = %s GROUP BY state",
-            (broadcast_id,),
-        )
-        return {str(state): int(n) for state, n in rows}
-
-    async def counts(self) -> dict[tuple[str, str], int]:
-        rows = await self._pool.fetch("SELECT kind, state, COUNT(*) FROM outbox GROUP BY 1, 2")
-        return {(str(k), str(s)): int(n) for k, s, n in rows}
-
-    async def states_of_chat(self, chat_id: int) -> list[str]:
-        rows = await self._pool.fetch(
-            "SELECT state FROM outbox WHERE chat_id = %s ORDER BY id", (chat_id,)
-        )
-        return [str(r[0]) for r in rows]
 
     async def prune(self, finished_before: dt.datetime) -> int:
         async with self._pool.transaction() as conn:
