@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.storage.audience_sql import SQLITE, audience_where
 from bot.storage.connection import SqliteConnection
-from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage
+from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage, claimed_from_row
 from bot.storage.queue_queries import QueueReports
 from bot.storage.timestamps import from_db, to_db
 
@@ -126,22 +126,7 @@ class SqliteSendQueue(QueueReports):
                     "UPDATE outbox SET state = 'sending', claimed_at = ? WHERE id = ?",
                     [(stamp, r[0]) for r in raw_rows],
                 )
-        return [
-            ClaimedMessage(
-                id=r[0],
-                chat_id=r[1],
-                user_id=r[2],
-                kind=r[3],
-                priority=r[4],
-                payload=r[5],
-                attempts=r[6],
-                broadcast_id=r[7],
-                reminder_id=r[8],
-                paid=bool(r[9]),
-                not_before=from_db(r[10]),
-            )
-            for r in raw_rows
-        ]
+        return [claimed_from_row(r, from_db) for r in raw_rows]
 
     # ------------------------------------------------------------------ outcomes
     async def _finish(

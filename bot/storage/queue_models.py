@@ -9,8 +9,9 @@ writes; encoding and decoding them is the delivery layer's job.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 OutboxKind = Literal["reminder", "broadcast", "notice"]
 OutboxState = Literal["pending", "sending", "sent", "failed", "dropped"]
@@ -48,6 +49,24 @@ class ClaimedMessage:
     reminder_id: int | None
     paid: bool
     not_before: dt.datetime
+
+
+def claimed_from_row(row: Sequence[Any], when: Callable[[Any], dt.datetime]) -> ClaimedMessage:
+    """A :class:`ClaimedMessage` from a claim's row (both backends select the same
+    columns; ``when`` decodes the backend's timestamp)."""
+    return ClaimedMessage(
+        id=row[0],
+        chat_id=row[1],
+        user_id=row[2],
+        kind=row[3],
+        priority=row[4],
+        payload=row[5],
+        attempts=row[6],
+        broadcast_id=row[7],
+        reminder_id=row[8],
+        paid=bool(row[9]),
+        not_before=when(row[10]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Final
 
 from bot.storage.audience_sql import POSTGRES, audience_where
 from bot.storage.postgres.pool import AConn, PgPool
-from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage
+from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage, claimed_from_row
 from bot.storage.queue_queries import QueueReports
 from bot.storage.timestamps import aware
 
@@ -175,22 +175,7 @@ class PgSendQueue(QueueReports):
             "ORDER BY c.priority, c.not_before, c.id",
             (aware(now), limit, now),
         )
-        return [
-            ClaimedMessage(
-                id=r[0],
-                chat_id=r[1],
-                user_id=r[2],
-                kind=r[3],
-                priority=r[4],
-                payload=r[5],
-                attempts=r[6],
-                broadcast_id=r[7],
-                reminder_id=r[8],
-                paid=bool(r[9]),
-                not_before=r[10],
-            )
-            for r in rows
-        ]
+        return [claimed_from_row(r, aware) for r in rows]
 
     async def _finish(
         self, ids: list[int], state: str, reason: str | None, sent_at: dt.datetime | None
