@@ -14,8 +14,9 @@ from typing import Final
 
 import aiosqlite
 
-from bot.storage.audience_sql import SQLITE, audience_where
+from bot.storage.audience_sql import audience_where
 from bot.storage.connection import SqliteConnection
+from bot.storage.dialect import SQLITE
 from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage, claimed_from_row
 from bot.storage.queue_queries import QueueReports
 from bot.storage.timestamps import from_db, to_db

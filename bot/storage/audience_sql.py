@@ -7,10 +7,8 @@ differ, and those are the :class:`~bot.storage.dialect.Dialect`.
 
 from __future__ import annotations
 
-from bot.storage.dialect import POSTGRES, SQLITE, Dialect
+from bot.storage.dialect import Dialect
 from bot.storage.queue_models import Audience
-
-__all__ = ["POSTGRES", "SQLITE", "Dialect", "audience_where"]
 
 
 def audience_where(audience: Audience, dialect: Dialect) -> tuple[str, list[object]]:

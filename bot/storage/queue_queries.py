@@ -13,12 +13,12 @@ class QueueReports:
     """Counts of the queue for ``/stats``, a broadcast's progress and the tests."""
 
     def __init__(self, db: Fetcher, dialect: Dialect) -> None:
-        self._reports_db = db
-        self._reports_dialect = dialect
+        self._db = db
+        self._dialect = dialect
 
     async def broadcast_counts(self, broadcast_id: int) -> dict[str, int]:
-        rows = await self._reports_db.fetch(
-            self._reports_dialect.sql(
+        rows = await self._db.fetch(
+            self._dialect.sql(
                 "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY state"
             ),
             (broadcast_id,),
@@ -26,14 +26,12 @@ class QueueReports:
         return {str(state): int(n) for state, n in rows}
 
     async def counts(self) -> dict[tuple[str, str], int]:
-        rows = await self._reports_db.fetch(
-            "SELECT kind, state, COUNT(*) FROM outbox GROUP BY 1, 2"
-        )
+        rows = await self._db.fetch("SELECT kind, state, COUNT(*) FROM outbox GROUP BY 1, 2")
         return {(str(k), str(s)): int(n) for k, s, n in rows}
 
     async def states_of_chat(self, chat_id: int) -> list[str]:
-        rows = await self._reports_db.fetch(
-            self._reports_dialect.sql("SELECT state FROM outbox WHERE chat_id = ? ORDER BY id"),
+        rows = await self._db.fetch(
+            self._dialect.sql("SELECT state FROM outbox WHERE chat_id = ? ORDER BY id"),
             (chat_id,),
         )
         return [str(r[0]) for r in rows]

@@ -11,7 +11,8 @@ import pytest
 from bot.delivery import Audience, Outbox
 from bot.storage import MIGRATIONS, Database, NewReminder
 from bot.storage._state import KEEP_SNAPSHOTS
-from bot.storage.audience_sql import SQLITE, audience_where
+from bot.storage.audience_sql import audience_where
+from bot.storage.dialect import SQLITE
 
 
 async def test_v2_file_upgrades_and_new_users_start_without_reminders(tmp_path: Path, now) -> None:

@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Final
 
-from bot.storage.audience_sql import POSTGRES, audience_where
+from bot.storage.audience_sql import audience_where
+from bot.storage.dialect import POSTGRES
 from bot.storage.postgres.pool import AConn, PgPool
 from bot.storage.queue_models import Audience, ClaimedMessage, QueuedMessage, claimed_from_row
 from bot.storage.queue_queries import QueueReports
