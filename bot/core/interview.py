@@ -104,9 +104,22 @@ _LIKELY: dict[tuple[str, date, frozenset[tuple[str, str]]], int] = {}
 _LIKELY_LIMIT = 4096
 _WALKS: dict[tuple[str, date, tuple[tuple[str, type, Any], ...]], tuple[Question, ...]] = {}
 _WALKS_LIMIT = 4096
-_READERS: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {}
-"""Per ruleset fingerprint: the questions whose answers change the likely length, and
-those whose answers change the walk (``None``: the walk cannot be shared)."""
+
+
+@dataclass(frozen=True)
+class _Readers:
+    """What one ruleset's conditions read, worked out once per ruleset."""
+
+    deciding: frozenset[str]
+    """Questions some `ask_if` reads: their answers change which questions follow."""
+    likely: frozenset[str]
+    """Those and the questions some option's `only_if` reads: the likely length's key."""
+    walk: tuple[str, ...] | None
+    """The deciding questions in order: the walk's key (``None``: it cannot be shared)."""
+
+
+_READERS: dict[str, _Readers] = {}
+"""`_Readers` per ruleset fingerprint: a few rulesets at most."""
 
 
 def forget_shared_tables() -> None:
@@ -119,14 +132,16 @@ def forget_shared_tables() -> None:
     _WALKS.clear()
 
 
-def _readers(ruleset: Ruleset) -> tuple[frozenset[str], tuple[str, ...] | None]:
+def _readers(ruleset: Ruleset) -> _Readers:
     found = _READERS.get(ruleset.fingerprint)
     if found is None:
-        deciding = _deciding_questions(ruleset)
-        walk_readers = tuple(sorted(deciding)) if ruleset.plan.stage_answers else None
-        found = _READERS[ruleset.fingerprint] = (
-            deciding | _option_condition_reads(ruleset),
-            walk_readers,
+        if len(_READERS) >= 8:
+            _READERS.clear()
+        deciding = _read_by_ask_ifs(ruleset)
+        found = _READERS[ruleset.fingerprint] = _Readers(
+            deciding=deciding,
+            likely=deciding | _option_condition_reads(ruleset),
+            walk=tuple(sorted(deciding)) if ruleset.plan.stage_answers else None,
         )
     return found
 
@@ -140,7 +155,7 @@ def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> t
     some `ask_if` reads (and on the day), as long as every `ask_if` reads only earlier
     questions (`plan.stage_answers`, checked by the loader); otherwise nothing is shared.
     """
-    readers = _readers(ruleset)[1]
+    readers = _readers(ruleset).walk
     if readers is None:
         return tuple(asked_questions(answers, ruleset, as_of))
     key = (
@@ -164,7 +179,7 @@ def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: d
     (most people share a few prefixes: "UZ, in Russia, patent"). A walk ahead costs
     about 0.7 ms; a step of the bot costs about 1.5 ms in all (BENCHMARKS.md, 1).
     """
-    readers = _readers(ruleset)[0]
+    readers = _readers(ruleset).likely
     key = (
         ruleset.fingerprint,
         as_of,
@@ -409,16 +424,7 @@ def likely_length(
 
 def _deciding_questions(ruleset: Ruleset) -> frozenset[str]:
     """Questions read by some `ask_if`: their answers change which questions follow."""
-    known = _DECIDERS.get(ruleset.fingerprint)
-    if known is None:
-        if len(_DECIDERS) >= 8:
-            _DECIDERS.clear()
-        known = _DECIDERS[ruleset.fingerprint] = _read_by_ask_ifs(ruleset)
-    return known
-
-
-_DECIDERS: dict[str, frozenset[str]] = {}
-"""`_deciding_questions` per ruleset (by fingerprint): a few rulesets at most."""
+    return _readers(ruleset).deciding
 
 
 def _read_by_ask_ifs(ruleset: Ruleset) -> frozenset[str]:
