@@ -170,8 +170,7 @@ class SqliteConnection:
         since 0.17; the pin in ``pyproject.toml`` and the storage tests guard it.
         """
 
-        def unit(conn: aiosqlite.Connection) -> T:  # runs on the worker thread
-            raw = conn._conn
+        def in_transaction(raw: sqlite3.Connection) -> T:  # runs on the worker thread
             raw.execute("BEGIN IMMEDIATE")
             try:
                 result = work(raw)
@@ -181,8 +180,7 @@ class SqliteConnection:
             raw.execute("COMMIT")
             return result
 
-        async with self._lock:
-            return cast(T, await self._conn._execute(unit, self._conn))  # type: ignore[no-untyped-call]
+        return await self.run(in_transaction)
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work(connection)`` on the worker thread in one trip, in autocommit mode:
