@@ -128,7 +128,7 @@ class WebPages:
         self.now = now
         """The moment a file is made (its ``DTSTAMP``): the adapter reads the clock."""
         self.fonts = fonts
-        self._start_pages: dict[tuple[str, date, str], SharedPage] = {}
+        self._start_pages: SameForEveryone[SharedPage] = SameForEveryone()
         """The first page of each language, for today (see :meth:`start`)."""
         self._switchers: dict[str, list[tuple[str, Button]]] = {}
         self._question_bodies: SameForEveryone[Markup] = SameForEveryone()
@@ -389,21 +389,19 @@ class WebPages:
         """``/<locale>/``: what Hamroh does, what it keeps (nothing), the first question.
 
         The page holds no answers, so it is the same for everyone in that language on
-        that day: it is made once and kept, rendered and compressed (a few pages, the
-        day is in the key and the old days go).
+        that day: it is made once and kept, rendered and compressed (a few pages; those
+        of other days go, see :class:`SameForEveryone`).
         """
         locale, today = self.locale_of(request), self.today()
-        key = (locale, today, root_of(request.scope["path"]))
-        page = self._start_pages.get(key)
-        if page is None:
+
+        def make() -> SharedPage:
             ctx = self.context(locale, today)
             state = Interview(private=True)
             screens = list(interview.start(ctx, state).reply.screens)
-            page = SharedPage.of(self.draw(request, ctx, state, screens))
-            if any(day != today for _, day, _ in self._start_pages):
-                self._start_pages.clear()
-            self._start_pages[key] = page
-        return page.response(request.scope)
+            return SharedPage.of(self.draw(request, ctx, state, screens))
+
+        key = (locale, root_of(request.scope["path"]))
+        return self._start_pages.get(today, key, make).response(request.scope)
 
     # ------------------------------------------------------------------ POST
 
