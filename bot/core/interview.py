@@ -19,7 +19,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from .answers import ParseError, is_back, parse_answer
-from .rules.engine import asked_and_counted, asked_questions, coerce_answer, effective_answers
+from .rules.engine import (
+    asked_and_counted,
+    asked_questions,
+    coerce_answer,
+    effective_answers,
+    walk_on,
+)
 from .rules.expressions import to_cel
 from .rules.model import Question
 from .rules.ruleset import Ruleset
@@ -49,6 +55,11 @@ class Interview:
     _current: dict[tuple[str, date], Question | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _origin: dict[str, tuple[Interview, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The state this one was made from by one answer, and that question (`give_answer`):
+    its walk goes on from there instead of starting over. Dropped once used."""
 
     def asked(self, ruleset: Ruleset, as_of: date) -> tuple[Question, ...]:
         """The questions asked with these answers, worked out once per ruleset and day.
@@ -61,13 +72,29 @@ class Interview:
         key = (ruleset.fingerprint, as_of)
         walk = self._asked.get(key)
         if walk is None:
+            earlier = self._earlier(ruleset, as_of)
             if self.private:
-                asked, counted = asked_and_counted(self.answers, ruleset, as_of)
+                if earlier is None:
+                    asked, counted = asked_and_counted(self.answers, ruleset, as_of)
+                else:
+                    asked, counted = walk_on(self.answers, ruleset, as_of, *earlier)
                 walk = self._asked[key] = tuple(asked)
                 self._counted[key] = counted
             else:
-                walk = self._asked[key] = _shared_walk(self.answers, ruleset, as_of)
+                walk = self._asked[key] = _shared_walk(self.answers, ruleset, as_of, earlier)
         return walk
+
+    def _earlier(
+        self, ruleset: Ruleset, as_of: date
+    ) -> tuple[str, tuple[Question, ...], Mapping[str, Any]] | None:
+        """The answered question and the walk of the state before it, if that was walked."""
+        origin = self._origin.pop("from", None)
+        if origin is None:
+            return None
+        parent, question_id = origin
+        if (ruleset.fingerprint, as_of) not in parent._asked:
+            return None
+        return question_id, parent.asked(ruleset, as_of), parent.counted(ruleset, as_of)
 
     def counted(self, ruleset: Ruleset, as_of: date) -> Mapping[str, Any]:
         """`effective_answers` of these answers: from the walk `asked` makes (read only)."""
@@ -94,7 +121,11 @@ class Interview:
                 length = _shared_likely_length(self.answers, ruleset, as_of)
             else:
                 length = likely_length(
-                    self.answers, ruleset, as_of, asked=self.asked(ruleset, as_of)
+                    self.answers,
+                    ruleset,
+                    as_of,
+                    asked=self.asked(ruleset, as_of),
+                    counted=self.counted(ruleset, as_of),
                 )
             self._likely[key] = length
         return length
@@ -146,7 +177,12 @@ def _readers(ruleset: Ruleset) -> _Readers:
     return found
 
 
-def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> tuple[Question, ...]:
+def _shared_walk(
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    earlier: tuple[str, tuple[Question, ...], Mapping[str, Any]] | None = None,
+) -> tuple[Question, ...]:
     """`asked_questions`, shared by everyone who gave the same deciding answers.
 
     Why: each update of the bot walks the questions of the state it loaded (is the
@@ -157,7 +193,7 @@ def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> t
     """
     readers = _readers(ruleset).walk
     if readers is None:
-        return tuple(asked_questions(answers, ruleset, as_of))
+        return tuple(_walk(answers, ruleset, as_of, earlier))
     key = (
         ruleset.fingerprint,
         as_of,
@@ -167,8 +203,19 @@ def _shared_walk(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> t
     if walk is None:
         if len(_WALKS) >= _WALKS_LIMIT:
             _WALKS.clear()
-        walk = _WALKS[key] = tuple(asked_questions(answers, ruleset, as_of))
+        walk = _WALKS[key] = tuple(_walk(answers, ruleset, as_of, earlier))
     return walk
+
+
+def _walk(
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    earlier: tuple[str, tuple[Question, ...], Mapping[str, Any]] | None,
+) -> list[Question]:
+    if earlier is None:
+        return asked_questions(answers, ruleset, as_of)
+    return walk_on(answers, ruleset, as_of, *earlier)[0]
 
 
 def _shared_likely_length(answers: Mapping[str, Any], ruleset: Ruleset, as_of: date) -> int:
@@ -282,10 +329,17 @@ def offered_question(
 
 
 def give_answer(state: Interview, question_id: str, value: Any) -> Interview:
-    """Record a valid stored value and move on to the next question."""
+    """Record a valid stored value and move on to the next question.
+
+    The new state's walk goes on from `question_id` (nothing before it changed), when
+    `state` was walked already; a state not walked is not held on to.
+    """
     answers = dict(state.answers)
     answers[question_id] = value
-    return replace(state, answers=answers, pending=None)
+    new_state = replace(state, answers=answers, pending=None)
+    if state._asked:
+        new_state._origin["from"] = (state, question_id)
+    return new_state
 
 
 @dataclass(frozen=True)
@@ -385,6 +439,7 @@ def likely_length(
     as_of: date,
     *,
     asked: Sequence[Question] | None = None,
+    counted: Mapping[str, Any] | None = None,
 ) -> int:
     """How many questions this person will most likely be asked in all.
 
@@ -393,33 +448,39 @@ def likely_length(
     decides whether later ones are asked gets the stand-in that opens the most of
     them (a patent, not "nothing"; being in Russia, not planning to come): the count
     may shrink as real answers close branches but does not keep growing, which
-    would make "3 of 12" a promise broken at question 13. `asked`: the questions
-    these answers ask, when the caller has them (`Interview.asked`), to save a walk.
+    would make "3 of 12" a promise broken at question 13. `asked` and `counted`: the
+    walk of these answers, when the caller has it (`Interview.asked`, `.counted`), to
+    save one. Each stand-in tried walks on from its question (`walk_on`), not from the
+    start: nothing before it changes.
     """
     probes: dict[str, Any] = dict(answers)
     deciders = _deciding_questions(ruleset)
-    if asked is None:
-        asked = asked_questions(probes, ruleset, as_of)
+    if asked is None or counted is None:
+        walk, walk_counted = asked_and_counted(probes, ruleset, as_of)
+    else:
+        walk, walk_counted = list(asked), dict(counted)
+    index = 0  # every question asked before this one has an answer or a stand-in
     for _ in range(len(ruleset.questions)):
-        question = _first_unanswered(asked, probes)
-        if question is None:
+        while index < len(walk) and walk[index].id in probes:
+            index += 1
+        if index == len(walk):
             break
-        candidates = _stand_ins(question, probes, ruleset, as_of)
+        question = walk[index]
+        candidates = _stand_ins(question, probes, ruleset, as_of, walk_counted)
         if question.id not in deciders:  # no ask_if reads it: the walk stays the same
             probes[question.id] = candidates[0]
+            walk_counted[question.id] = coerce_answer(candidates[0])
             continue
-        if len(candidates) == 1:
-            probes[question.id] = candidates[0]
-            asked = asked_questions(probes, ruleset, as_of)
-            continue
-        best: tuple[int, list[Question], Any] | None = None
+        best: tuple[list[Question], dict[str, Any], Any] | None = None
         for candidate in candidates:
-            walk = asked_questions({**probes, question.id: candidate}, ruleset, as_of)
-            if best is None or len(walk) > best[0]:
-                best = (len(walk), walk, candidate)
+            tried, tried_counted = walk_on(
+                {**probes, question.id: candidate}, ruleset, as_of, question.id, walk, walk_counted
+            )
+            if best is None or len(tried) > len(best[0]):
+                best = (tried, tried_counted, candidate)
         assert best is not None
-        probes[question.id], asked = best[2], best[1]
-    return len(asked)
+        walk, walk_counted, probes[question.id] = best
+    return len(walk)
 
 
 def _deciding_questions(ruleset: Ruleset) -> frozenset[str]:
@@ -448,10 +509,14 @@ def _option_condition_reads(ruleset: Ruleset) -> frozenset[str]:
 
 
 def _stand_ins(
-    question: Question, answers: Mapping[str, Any], ruleset: Ruleset, as_of: date
+    question: Question,
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    counted: Mapping[str, Any],
 ) -> list[Any]:
     """Answers to try for an open question: its offered options, a date, a number."""
-    options: list[Any] = list(offered_options(question, answers, ruleset, as_of))
+    options: list[Any] = list(offered_options(question, answers, ruleset, as_of, counted=counted))
     if question.type == "date":
         past = (as_of - timedelta(days=30)).isoformat()
         future = (as_of + timedelta(days=30)).isoformat()

@@ -121,6 +121,43 @@ def test_a_guard_verdict_agrees_with_cel(source: str) -> None:
             assert result is not True, values
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a == 'x' && (b == 'y' || c)",
+        "(a == 'x' || b != 'y') && is_date(c)",
+        "a == 'x' || b in ['x', 'unknown']",
+        "a == 'x' || b == 'y' && c",
+        "(a == 'x') && (b) && !c",
+        "a != 'x' && (b == 'y' || c == 'x') && is_date(c) && (a == 'y' || (b && c))",
+        "!(a in ['x']) && (b == 'x' || is_date(c))",
+        "a == 'x' && b > 1 || c",
+        "(a == 'x') == (b == 'y') && c",
+        "a == 'x&&y' && (b == 'a||b' || c)",
+    ],
+)
+def test_a_truth_verdict_agrees_with_cel(source: str) -> None:
+    """A question's ask_if decided without CEL says what CEL says: true is true, and
+    not true is false or an error (both mean "not asked")."""
+    compiled = compile_expression(source, frozenset("abc"))
+    rng = random.Random(source)
+    for _ in range(400):
+        values = {name: rng.choice(SAMPLE_VALUES) for name in "abc"}
+        verdict = compiled.truth_verdict(values)
+        try:
+            result = _cel(source, values)
+        except Exception:  # CEL fails (TypeError): not true
+            result = None
+        if verdict is not None:
+            assert verdict is (result is True), values
+
+
+def test_every_shipped_ask_if_is_split_for_the_walk(shipped_ruleset: Ruleset) -> None:
+    for question in shipped_ruleset.questions:
+        if question.ask_if is not None:
+            assert shipped_ruleset.compiled[question.ask_if].conjuncts, question.id
+
+
 def test_guards_with_anything_else_leave_the_decision_to_cel() -> None:
     assert not compile_expression("a == 'x' && b > 1", frozenset("ab")).only_guards
     assert not compile_expression("a == 'x' || b == 'y'", frozenset("ab")).only_guards

@@ -357,8 +357,16 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
         walks.append(as_of)
         return real_with_counted(answers, ruleset_, as_of)
 
+    resumed = []
+    real_walk_on = interview.walk_on
+
+    def counting_walk_on(answers, ruleset_, as_of, *earlier):
+        resumed.append(earlier[0])
+        return real_walk_on(answers, ruleset_, as_of, *earlier)
+
     monkeypatch.setattr(interview, "asked_questions", counting)
     monkeypatch.setattr(interview, "asked_and_counted", counting_with_counted)
+    monkeypatch.setattr(interview, "walk_on", counting_walk_on)
     monkeypatch.setattr(interview, "_WALKS", {})  # nobody walked these answers before
     state = give_answer(Interview(), "citizenship", "UZ")
     assert current_question(state, ruleset, TODAY).id == "in_russia"
@@ -374,9 +382,11 @@ def test_one_state_walks_the_questions_once_per_day(ruleset, monkeypatch):
     assert list(state.asked(ruleset, TODAY)) == real(state.answers, ruleset, TODAY)
     state.asked(ruleset, d("2025-06-02"))  # another day may ask other questions
     assert walks == [TODAY, d("2025-06-02")]
-    moved = give_answer(state, "in_russia", "yes")  # a new state walks again
+    resumed.clear()
+    moved = give_answer(state, "in_russia", "yes")  # a new state walks on from its answer
     current_question(moved, ruleset, TODAY)
-    assert len(walks) == 3
+    assert len(walks) == 2 and resumed == ["in_russia"]
+    assert list(moved.asked(ruleset, TODAY)) == real(moved.answers, ruleset, TODAY)
     assert Interview({"citizenship": "UZ"}) == state  # the cache is not part of equality
 
 
@@ -469,3 +479,24 @@ def test_forget_empties_the_tables_shared_between_people(ruleset):
     assert interview._WALKS and interview._LIKELY
     interview.forget_shared_tables()
     assert not interview._WALKS and not interview._LIKELY
+
+
+def test_a_walk_that_goes_on_from_an_answer_equals_a_walk_from_the_start(shipped_ruleset):
+    """Every prefix of every rule-test persona, and each value the next question takes
+    (and an answer changed half-way): going on from that question gives the whole walk."""
+    from bot.core.rules.engine import asked_and_counted, walk_on
+
+    ruleset = shipped_ruleset
+    for located in ruleset.tests:
+        case = located.case
+        order = [q.id for q in ruleset.questions if q.id in case.answers]
+        for end in range(len(order) + 1):
+            answers = {qid: case.answers[qid] for qid in order[:end]}
+            asked, counted = asked_and_counted(answers, ruleset, case.as_of)
+            for question in asked:
+                values = ruleset.option_values(question) or ["2025-01-01", "2099-01-01", 3]
+                for value in values:
+                    tried = {**answers, question.id: value}
+                    expected = asked_and_counted(tried, ruleset, case.as_of)
+                    went_on = walk_on(tried, ruleset, case.as_of, question.id, asked, counted)
+                    assert went_on == expected, (case.name, question.id, value)

@@ -8,7 +8,7 @@ be replayed later from `ruleset_version` and `as_of`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -107,7 +107,10 @@ def _walk_questions(
     ruleset: Ruleset,
     as_of: date,
     preset: Mapping[str, Any] | None = None,
-) -> tuple[list[Question], dict[str, Any], CelContext]:
+    earlier: tuple[int, Sequence[Question], Mapping[str, Any]] | None = None,
+    *,
+    need_context: bool = False,
+) -> tuple[list[Question], dict[str, Any], CelContext | None]:
     """One pass over the questions in order: which are asked, which answers count.
 
     An `ask_if` reads only earlier questions (the loader checks), so a single
@@ -117,42 +120,92 @@ def _walk_questions(
     `ask_if` can read it. A question no outcome needs is never asked; an `ask_if`
     that cannot be decided (it reads an unknown value) means "not asked".
     `preset` holds CEL values for the context that no `ask_if` reads (the
-    parameters `evaluate` will need). Returns the asked questions, the counted
-    answers and the context (reused by `evaluate`).
+    parameters `evaluate` will need). `earlier`: (a position in `plan.walk`, the
+    questions asked before it and their counted answers), taken from a walk of
+    answers that agree with these on every question before that position; the
+    walk goes on from there (see `walk_on`). Returns the asked questions, the
+    counted answers and the context (reused by `evaluate`: `need_context`; else
+    None when no condition needed CEL).
     """
     plan = ruleset.plan
+    start, asked, counted = 0, [], {}
+    if earlier is not None:
+        start, prefix, prefix_counted = earlier
+        asked, counted = list(prefix), dict(prefix_counted)
+    walk = plan.walk if start == 0 else plan.walk[start:]
     staged: dict[str, Any] = {}
     if plan.stage_answers:
         staged = {
             question.id: coerce_answer(answers[question.id])
-            for question, _ in plan.walk
+            for question, _ in walk
             if question.id in answers
         }
-    context = plan.context(
-        as_of, {**(preset or {}), **{qid: to_cel(v) for qid, v in staged.items()}}
-    )
-    counted: dict[str, Any] = {}
-    asked: list[Question] = []
-    for question, condition in plan.walk:
+    values = {
+        **(preset or {}),
+        **{qid: to_cel(v) for qid, v in counted.items()},
+        **{qid: to_cel(v) for qid, v in staged.items()},
+    }
+    # made when a condition needs CEL (most are decided by `truth_verdict` alone)
+    context = plan.context(as_of, values) if need_context or not plan.stage_answers else None
+    skipped: list[str] = []  # answers found not to count, before the context was made
+    for question, condition in walk:
         qid = question.id
-        if condition is not None and not _is_asked(condition, counted, context):
-            if qid in staged:
-                context.set({qid: None})
-            continue
+        if condition is not None:
+            asked_here = condition.truth_verdict(counted)
+            if asked_here is None:
+                if context is None:
+                    context = plan.context(as_of, {**values, **dict.fromkeys(skipped)})
+                asked_here = _runs_true(condition, context)
+            if not asked_here:
+                if qid in staged:
+                    if context is None:
+                        skipped.append(qid)
+                    else:
+                        context.set({qid: None})
+                continue
         asked.append(question)
         if qid in answers:
             if plan.stage_answers:
                 counted[qid] = staged[qid]
             else:
                 counted[qid] = coerce_answer(answers[qid])
+                assert context is not None
                 context.set({qid: to_cel(counted[qid])})
     return asked, counted, context
 
 
-def _is_asked(condition: Compiled, counted: Mapping[str, Any], context: CelContext) -> bool:
-    verdict = condition.guard_verdict(counted)
-    if verdict is not None:
-        return verdict
+def walk_on(
+    answers: Mapping[str, Any],
+    ruleset: Ruleset,
+    as_of: date,
+    question_id: str,
+    asked: Sequence[Question],
+    counted: Mapping[str, Any],
+) -> tuple[list[Question], dict[str, Any]]:
+    """`asked_and_counted` of `answers`, going on from `question_id` instead of the start.
+
+    `asked` and `counted` are a walk of other answers that agree with these on every
+    question before `question_id` (one answer more or changed: a tap, a stand-in). Every
+    `ask_if` reads only earlier questions, so which of those are asked and what they
+    count is the same for both, and only the rest is walked: an answer's next page, and
+    each branch the likely length tries, cost the questions after it, not all of them.
+    When some `ask_if` reads a later question, the whole walk is done.
+    """
+    plan = ruleset.plan
+    start = plan.walk_position.get(question_id)
+    if not plan.stage_answers or start is None:
+        return asked_and_counted(answers, ruleset, as_of)
+    position = plan.walk_position
+    prefix = [q for q in asked if position[q.id] < start]
+    prefix_counted = {qid: v for qid, v in counted.items() if position[qid] < start}
+    walked, walked_counted, _ = _walk_questions(
+        answers, ruleset, as_of, earlier=(start, prefix, prefix_counted)
+    )
+    return walked, walked_counted
+
+
+def _runs_true(condition: Compiled, context: CelContext) -> bool:
+    """Whether CEL finds `condition` true (an error, as an unknown value gives: not true)."""
     try:
         return condition.run(context.cel) is True
     except Exception:
@@ -273,7 +326,10 @@ def evaluate(
     guessed = plan.parameters(
         as_of, stored_citizenship if isinstance(stored_citizenship, str) else None
     )
-    _, counted, context = _walk_questions(answers, ruleset, as_of, preset=guessed[1])
+    _, counted, context = _walk_questions(
+        answers, ruleset, as_of, preset=guessed[1], need_context=True
+    )
+    assert context is not None
     citizenship = counted.get("citizenship")
     parameters, cel_parameters = plan.parameters(
         as_of, citizenship if isinstance(citizenship, str) else None

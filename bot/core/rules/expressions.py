@@ -356,6 +356,29 @@ _ATOM_FLAG = re.compile(r"^\s*(!?)\s*([A-Za-z_]\w*)\s*$")
 _LITERAL = re.compile(r"""\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*""")
 
 
+def _atom(part: str) -> Guard | None:
+    """`part` as a guard, when it is one of the atoms `Guard` checks."""
+    if match := _ATOM_IS_DATE.match(part):
+        return Guard(match[1], kind="is_date")
+    if match := _ATOM_FLAG.match(part):
+        if match[2] in ("true", "false", "null"):
+            return None
+        return Guard(match[2], negated=bool(match[1]), kind="flag")
+    if match := _ATOM_EQ.match(part):
+        literal = match[3] if match[3] is not None else match[4]
+        return Guard(match[1], match[2] == "!=", frozenset({literal}))
+    if match := _ATOM_IN.match(part):
+        items = match[2].split(",") if match[2].strip() else []
+        literals = [_LITERAL.fullmatch(item) for item in items]
+        if all(literals):
+            return Guard(
+                match[1],
+                False,
+                frozenset(m[1] if m[1] is not None else m[2] for m in literals if m),
+            )
+    return None
+
+
 def guards_of(source: str) -> tuple[Guard, ...]:
     """The simple atoms of an expression that is a plain conjunction.
 
@@ -367,28 +390,98 @@ def guards_of(source: str) -> tuple[Guard, ...]:
     """
     if "||" in source or "?" in source:
         return ()
-    guards: list[Guard] = []
-    for part in source.split("&&"):
-        if match := _ATOM_IS_DATE.match(part):
-            guards.append(Guard(match[1], kind="is_date"))
-        elif match := _ATOM_FLAG.match(part):
-            if match[2] not in ("true", "false", "null"):
-                guards.append(Guard(match[2], negated=bool(match[1]), kind="flag"))
-        elif match := _ATOM_EQ.match(part):
-            literal = match[3] if match[3] is not None else match[4]
-            guards.append(Guard(match[1], match[2] == "!=", frozenset({literal})))
-        elif match := _ATOM_IN.match(part):
-            items = match[2].split(",") if match[2].strip() else []
-            literals = [_LITERAL.fullmatch(item) for item in items]
-            if all(literals):
-                guards.append(
-                    Guard(
-                        match[1],
-                        False,
-                        frozenset(m[1] if m[1] is not None else m[2] for m in literals if m),
-                    )
-                )
-    return tuple(guards)
+    return tuple(guard for part in source.split("&&") if (guard := _atom(part)) is not None)
+
+
+Conjunct = Guard | tuple[Guard, ...] | None
+"""One part of a top-level conjunction: an atom, a disjunction of atoms (``(a == 'x' ||
+b)``: true when any holds), or ``None``, a part only CEL can judge."""
+
+
+def _top_level(source: str, operator: str) -> list[str] | None:
+    """`source` split at `operator` (``&&`` or ``||``) outside brackets and string
+    literals; None when it has a ``?`` there (`?:` binds looser than both)."""
+    parts: list[str] = []
+    depth, quote, start, index = 0, "", 0, 0
+    while index < len(source):
+        char = source[index]
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and char == "?":
+            return None
+        elif depth == 0 and source.startswith(operator, index):
+            parts.append(source[start:index])
+            index += len(operator)
+            start = index
+            continue
+        index += 1
+    parts.append(source[start:])
+    return parts
+
+
+def _unwrapped(part: str) -> str:
+    """`part` without brackets around all of it: ``(a || b)`` → ``a || b``."""
+    part = part.strip()
+    while part.startswith("(") and _closing_bracket(part) == len(part) - 1:
+        part = part[1:-1].strip()
+    return part
+
+
+def _closing_bracket(source: str) -> int | None:
+    """The index of the bracket that closes the one `source` starts with."""
+    depth, quote = 0, ""
+    for index, char in enumerate(source):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def conjuncts_of(source: str) -> tuple[Conjunct, ...] | None:
+    """The parts of `source`'s top-level conjunction, each judged without CEL if it can
+    be (see `Conjunct`); None when `source` has a top-level `?:` or escapes in literals.
+
+    `guards_of` gives up on any `||`; a question's `ask_if` such as ``in_russia == 'yes'
+    && (purpose == 'work' || document in [...])`` is split here, so a walk over the
+    questions decides most of them without CEL.
+    """
+    if "\\" in source:
+        return None
+    alternatives = _top_level(source, "||")
+    if alternatives is None:
+        return None
+    parts = [source] if len(alternatives) > 1 else _top_level(source, "&&")
+    if parts is None:
+        return None
+    found: list[Conjunct] = []
+    for part in parts:  # `&&` binds tighter than `||`: a part is an atom or a disjunction
+        inner = _unwrapped(part)
+        atom = _atom(inner)
+        if atom is not None:
+            found.append(atom)
+            continue
+        alternatives = _top_level(inner, "||")
+        if alternatives is None or len(alternatives) < 2:
+            found.append(None)
+            continue
+        atoms = [_atom(_unwrapped(a)) for a in alternatives]
+        found.append(tuple(a for a in atoms if a is not None) if all(atoms) else None)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -405,6 +498,8 @@ class Compiled:
     """The expression is exactly the conjunction of `guards`: true when they all hold."""
     null_unless_date: str | None = None
     """A name whose value, if not a date, makes the expression null (`null_chain_start`)."""
+    conjuncts: tuple[Conjunct, ...] | None = None
+    """Its top-level conjunction, for `truth_verdict` (`conjuncts_of`)."""
     guard_names: frozenset[str] = field(init=False)
     reads: tuple[str, ...] = field(init=False)
     """`variables`, sorted: what a reason built on this condition names."""
@@ -427,6 +522,29 @@ class Compiled:
             if not guard.holds(values):
                 return False
         return True if self.only_guards else None
+
+    def truth_verdict(self, values: Mapping[str, Any]) -> bool | None:
+        """Whether the expression is true: True; not true (false, or an error): False;
+        None when only CEL can tell.
+
+        For a question's `ask_if`, where an error means "not asked" as false does: a
+        part that fails makes the conjunction false or an error, a disjunction of atoms
+        holds when one atom holds (CEL's `||` is true then, whatever the others give).
+        Not for outcome conditions, whose errors are reported (`guard_verdict`).
+        """
+        conjuncts = self.conjuncts
+        if conjuncts is None:
+            return self.guard_verdict(values)
+        decided = True
+        for part in conjuncts:
+            if part is None:
+                decided = False
+            elif type(part) is Guard:
+                if not part.holds(values):
+                    return False
+            elif not any(atom.holds(values) for atom in part):  # type: ignore[union-attr]
+                return False
+        return True if decided else None
 
 
 def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
@@ -474,6 +592,7 @@ def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
         guards,
         only_guards=bool(guards) and len(guards) == source.count("&&") + 1,
         null_unless_date=_in(null_chain_start(source), variables),
+        conjuncts=conjuncts_of(source),
     )
 
 

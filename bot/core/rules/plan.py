@@ -123,6 +123,8 @@ class EvaluationPlan:
             for q in ruleset.questions
             if q.id in ruleset.needed_questions
         )
+        self.walk_position: dict[str, int] = {q.id: i for i, (q, _) in enumerate(self.walk)}
+        """A question's place in `walk` (questions no outcome needs are not there)."""
         earlier: set[str] = {"as_of"}
         self.stage_answers = True
         """Every ask_if reads only earlier questions (the loader checks): then all answers
