@@ -524,3 +524,51 @@ def _stand_ins(
     if question.type == "integer":
         return [question.min if question.min is not None else 0, *options]
     return options or ["unknown"]
+
+
+def reaching(
+    question_id: str, ruleset: Ruleset, as_of: date, limit: int = 5000
+) -> Interview | None:
+    """A state whose next question is `question_id`: stand-in answers to the questions
+    before it that lead there (None if none do, within `limit` tries).
+
+    For showing what every question looks like without a person (the web makes the
+    parts of pages that are the same for everyone at start): only the questions the
+    target's `ask_if` reads branch (and those their `ask_if` and their options'
+    `only_if` read, in turn); any answer to the others leads on the same way.
+    """
+    target = ruleset.plan.walk_position.get(question_id)
+    if target is None:
+        return None
+    deciders: set[str] = set()
+    reading = [question_id]
+    while reading:
+        question = ruleset.question(reading.pop())
+        conditions = [question.ask_if, *(o.only_if for o in question.options)]
+        for condition in filter(None, conditions):
+            for name in ruleset.compiled[condition].variables:
+                if ruleset.has_question(name) and name not in deciders:
+                    deciders.add(name)
+                    reading.append(name)
+    tries = 0
+
+    def search(answers: dict[str, Any]) -> dict[str, Any] | None:
+        nonlocal tries
+        tries += 1
+        asked, counted = asked_and_counted(answers, ruleset, as_of)
+        current = _first_unanswered(asked, answers)
+        if current is None or tries > limit:
+            return None
+        if current.id == question_id:
+            return answers
+        if ruleset.plan.walk_position[current.id] > target:
+            return None
+        candidates = _stand_ins(current, answers, ruleset, as_of, counted)
+        for value in candidates if current.id in deciders else candidates[:1]:
+            found = search({**answers, current.id: value})
+            if found is not None:
+                return found
+        return None
+
+    found = search({})
+    return None if found is None else Interview(found, private=True)
