@@ -53,10 +53,10 @@ from bot.app.screens import (
     ShowTimeline,
     action_key,
 )
-from bot.core.interview import Interview
-from bot.core.locales import BY_CODE
+from bot.core.interview import Interview, reaching
+from bot.core.locales import BY_CODE, LOCALES
 from bot.core.rules import Ruleset
-from bot.core.rules.present import ContactText
+from bot.core.rules.present import ContactText, contact_text
 from bot.export import Fonts
 from bot.i18n import Catalogs
 from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
@@ -170,6 +170,19 @@ class WebPages:
 
         return self._parts.get(ctx.today, (template, ctx.locale, key), make)
 
+    def _sources(
+        self, ctx: Context, outcome_id: str, sources: tuple[tuple[str, str], ...]
+    ) -> Markup:
+        """An outcome's sources (titles and links: the ruleset's, the same in every result)."""
+        values = {"sources": sources, "label": ctx._("Sources:")}
+        return self._shared(ctx, "_sources.html", outcome_id, values)
+
+    def _contact(self, ctx: Context, contact: ContactText) -> Markup:
+        return self._shared(ctx, "_contact.html", contact.id, {"contact": contact})
+
+    def _switcher(self, ctx: Context) -> Markup:
+        return self._shared(ctx, "_languages.html", "", self._switcher_values(ctx))
+
     def _switcher_values(self, ctx: Context) -> dict[str, Any]:
         return {
             "languages": self._languages(ctx.locale),
@@ -228,9 +241,7 @@ class WebPages:
         intro = next((s for s in screens if isinstance(s, Intro)), None)
         if intro is not None:  # what the web keeps is not what the bot keeps
             intro = dataclasses.replace(intro, privacy=self.privacy(ctx))
-        # With JavaScript, "Why we ask this?" opens without a round trip: the page holds
-        # the ruleset's text, hidden, when the screen does not show it yet.
-        why = question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
+        why = _why_text(ctx, question)
         if question.notice:
             notices.append(question.notice)
         navigation = [button(c) for c in question.navigation]
@@ -310,19 +321,16 @@ class WebPages:
             "notices": notices,
             "result": result,
             "sources": [
-                self._shared(ctx, "_sources.html", shown.id, {"outcome": block, "result": result})
+                self._sources(ctx, shown.id, block.sources)
                 for shown, block in zip(result.presentation.outcomes, result.outcomes, strict=True)
             ],
-            "switcher": self._shared(ctx, "_languages.html", "", self._switcher_values(ctx)),
+            "switcher": self._switcher(ctx),
             "links": _unique_targets(links),
             "more": more,
             "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
             "answers": interview.answers_screen(ctx, state),
             "contacts": contacts,
-            "contact_parts": [
-                self._shared(ctx, "_contact.html", contact.id, {"contact": contact})
-                for contact in contacts.contacts
-            ],
+            "contact_parts": [self._contact(ctx, contact) for contact in contacts.contacts],
             "hidden": hidden_fields(state),
             "change": ctx._("Change an answer"),
             "back": "◀️ " + ctx._("Back"),
@@ -392,8 +400,10 @@ class WebPages:
         that day: it is made once and kept, rendered and compressed (a few pages; those
         of other days go, see :class:`SameForEveryone`).
         """
-        locale, today = self.locale_of(request), self.today()
+        page = self._start_page(request, self.locale_of(request), self.today())
+        return page.response(request.scope)
 
+    def _start_page(self, request: Request, locale: str, today: date) -> SharedPage:
         def make() -> SharedPage:
             ctx = self.context(locale, today)
             state = Interview(private=True)
@@ -401,7 +411,52 @@ class WebPages:
             return SharedPage.of(self.draw(request, ctx, state, screens))
 
         key = (locale, root_of(request.scope["path"]))
-        return self._start_pages.get(today, key, make).response(request.scope)
+        return self._start_pages.get(today, key, make)
+
+    def prewarm(self) -> None:
+        """Make today's parts of pages that are the same for everyone, all of them, now.
+
+        Why at start rather than as pages are first shown: what is kept would otherwise
+        say which languages, questions and outcomes were shown since the day began. So
+        the first page of each language, every question's text and buttons (with "why
+        we ask" shut and open), every outcome's sources, every contact and the language
+        switcher are made here, each as a page would make it. A part that shows
+        something of a person is never kept (see :meth:`_question_body`); after the day
+        changes the parts are made again as pages ask for them.
+        """
+        today = self.today()
+        ruleset = self.ruleset
+        reached = [
+            state
+            for question, _ in ruleset.plan.walk
+            if (state := reaching(question.id, ruleset, today)) is not None
+        ]
+        for locale in LOCALES:
+            ctx = self.context(locale, today)
+            scope = {"type": "http", "method": "GET", "path": f"/{locale}/", "headers": []}
+            self._start_page(Request(scope), locale, today)
+            self._switcher(ctx)
+            for contact_id in ruleset.contacts:
+                self._contact(ctx, contact_text(ruleset, contact_id, locale))
+            for outcome in ruleset.outcomes:
+                sources = tuple(
+                    (ruleset.sources[s].title, ruleset.sources[s].url) for s in outcome.sources
+                )
+                self._sources(ctx, outcome.id, sources)
+            for state in reached:
+                for show_why in (False, True):
+                    screen = interview.question_screen(ctx, state, show_why=show_why)
+                    if screen is not None:
+                        navigation = [button(c) for c in screen.navigation]
+                        self._question_body(ctx, screen, navigation, _why_text(ctx, screen), "")
+
+    def kept(self) -> dict[str, int]:
+        """How many parts each table of parts that are the same for everyone holds."""
+        return {
+            "first pages": len(self._start_pages),
+            "question bodies": len(self._question_bodies),
+            "parts": len(self._parts),
+        }
 
     # ------------------------------------------------------------------ POST
 
@@ -486,6 +541,12 @@ class WebPages:
             media_type=media_type,
             headers={"Content-Disposition": f'attachment; filename="{attachment.filename}"'},
         )
+
+
+def _why_text(ctx: Context, question: Question) -> str | None:
+    """With JavaScript, "Why we ask this?" opens without a round trip: the page holds
+    the ruleset's text, hidden, when the screen does not show it yet."""
+    return question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
 
 
 def _unique_targets(links: list[tuple[str, Choice]]) -> list[tuple[str, Choice]]:

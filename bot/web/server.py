@@ -108,11 +108,18 @@ def create_app(
     *,
     access_log: bool = False,
     font_dir: Path | None = None,
+    prewarm: bool = False,
 ) -> ASGIApp:
-    """The whole web channel as one ASGI app (``today`` is injected for tests and --as-of)."""
+    """The whole web channel as one ASGI app (``today`` is injected for tests and --as-of).
+
+    ``prewarm``: make the parts of pages that are the same for everyone now, not as
+    pages are first shown (:meth:`WebPages.prewarm`); ``hamroh web`` does.
+    """
     static = load_static()
     templates = Jinja2Templates(env=environment(static))
     pages = WebPages(ruleset, catalogs, templates, today, system_now, fonts_once(font_dir))
+    if prewarm:
+        pages.prewarm()
 
     async def static_file(request: Request) -> Response:
         item = static.get(str(request.path_params["name"]))
@@ -206,7 +213,9 @@ def serve(
     """Run uvicorn until SIGINT/SIGTERM."""
     import uvicorn
 
-    app = create_app(ruleset, catalogs, today, access_log=access_log, font_dir=font_dir)
+    app = create_app(
+        ruleset, catalogs, today, access_log=access_log, font_dir=font_dir, prewarm=True
+    )
     # The ruleset, the catalogs and the compiled templates live as long as the process:
     # out of the garbage collector's way, so its full passes stay short under load.
     gc.collect()
