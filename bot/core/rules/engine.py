@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 
 from .dates import Span
-from .expressions import Compiled, to_cel
+from .expressions import Compiled, Guard, to_cel
 from .model import STATUSES, Outcome, Question
-from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason
+from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason, WalkTruth
 from .ruleset import Ruleset
 
 SEVERITY: tuple[str, ...] = (
@@ -140,21 +140,31 @@ def _walk_questions(
             for question, _ in walk
             if question.id in answers
         }
-    values = {
-        **(preset or {}),
-        **{qid: to_cel(v) for qid, v in counted.items()},
-        **{qid: to_cel(v) for qid, v in staged.items()},
-    }
-    # made when a condition needs CEL (most are decided by `truth_verdict` alone)
-    context = plan.context(as_of, values) if need_context or not plan.stage_answers else None
+
+    def make_context() -> CelContext:
+        values = {
+            **(preset or {}),
+            **{qid: to_cel(v) for qid, v in counted.items() if qid not in staged},
+            **{qid: to_cel(v) for qid, v in staged.items()},
+        }
+        return plan.context(as_of, {**values, **dict.fromkeys(skipped)})
+
     skipped: list[str] = []  # answers found not to count, before the context was made
-    for question, condition in walk:
+    # made when a condition needs CEL: most are decided by their guards alone, each
+    # guard judged once per walk (`plan.walk_truths`)
+    context = make_context() if need_context or not plan.stage_answers else None
+    truths = plan.walk_truths if start == 0 else plan.walk_truths[start:]
+    known: list[bool | None] = [None] * len(plan.walk_guards)
+    for (question, condition), truth in zip(walk, truths, strict=True):
         qid = question.id
         if condition is not None:
-            asked_here = condition.truth_verdict(counted)
+            if plan.stage_answers:
+                asked_here = _judged(truth, counted, known, plan.walk_guards)
+            else:  # a guard may read a later answer, which may still change
+                asked_here = condition.truth_verdict(counted)
             if asked_here is None:
                 if context is None:
-                    context = plan.context(as_of, {**values, **dict.fromkeys(skipped)})
+                    context = make_context()
                 asked_here = _runs_true(condition, context)
             if not asked_here:
                 if qid in staged:
@@ -202,6 +212,34 @@ def walk_on(
         answers, ruleset, as_of, earlier=(start, prefix, prefix_counted)
     )
     return walked, walked_counted
+
+
+def _judged(
+    truth: WalkTruth,
+    values: Mapping[str, Any],
+    known: list[bool | None],
+    guards: tuple[Guard, ...],
+) -> bool | None:
+    """`expressions.judge` of a walk's condition, each guard (an index into `guards`)
+    judged once per walk: every `ask_if` reads only earlier answers, which a walk
+    does not change once it has passed them."""
+    if truth is None:
+        return None
+    if type(truth) is int:
+        verdict = known[truth]
+        if verdict is None:
+            verdict = known[truth] = guards[truth].holds(values)
+        return verdict
+    kind, parts = truth  # type: ignore[misc]
+    decides = kind != "all"
+    undecided = False
+    for part in parts:
+        verdict = _judged(part, values, known, guards)
+        if verdict is None:
+            undecided = True
+        elif verdict is decides:
+            return decides
+    return None if undecided else not decides
 
 
 def _runs_true(condition: Compiled, context: CelContext) -> bool:

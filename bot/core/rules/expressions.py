@@ -393,9 +393,9 @@ def guards_of(source: str) -> tuple[Guard, ...]:
     return tuple(guard for part in source.split("&&") if (guard := _atom(part)) is not None)
 
 
-Conjunct = Guard | tuple[Guard, ...] | None
-"""One part of a top-level conjunction: an atom, a disjunction of atoms (``(a == 'x' ||
-b)``: true when any holds), or ``None``, a part only CEL can judge."""
+Truth = Guard | tuple[str, tuple["Truth", ...]] | None
+"""An expression as far as it can be judged without CEL: an atom (`Guard`), ``("all",
+parts)`` for `&&`, ``("any", parts)`` for `||`, or ``None``, a part only CEL can judge."""
 
 
 def _top_level(source: str, operator: str) -> list[str] | None:
@@ -452,36 +452,48 @@ def _closing_bracket(source: str) -> int | None:
     return None
 
 
-def conjuncts_of(source: str) -> tuple[Conjunct, ...] | None:
-    """The parts of `source`'s top-level conjunction, each judged without CEL if it can
-    be (see `Conjunct`); None when `source` has a top-level `?:` or escapes in literals.
+def truth_of(source: str) -> Truth:
+    """`source` as a `Truth` tree: split at `||`, then at `&&` (which binds tighter),
+    outside brackets and string literals, each part unwrapped from its brackets.
 
     `guards_of` gives up on any `||`; a question's `ask_if` such as ``in_russia == 'yes'
     && (purpose == 'work' || document in [...])`` is split here, so a walk over the
-    questions decides most of them without CEL.
+    questions decides most of them without CEL. A `?:` at the top, an escape in a
+    literal or a part that is not an atom is left to CEL (``None``).
     """
     if "\\" in source:
         return None
-    alternatives = _top_level(source, "||")
-    if alternatives is None:
+    for operator, kind in (("||", "any"), ("&&", "all")):
+        parts = _top_level(source, operator)
+        if parts is None:
+            return None
+        if len(parts) > 1:
+            return (kind, tuple(truth_of(part) for part in parts))
+    inner = _unwrapped(source)
+    if inner != source.strip():
+        return truth_of(inner)
+    return _atom(inner)
+
+
+def judge(truth: Truth, values: Mapping[str, Any]) -> bool | None:
+    """What `truth` says of `values`: True (CEL gives true), False (CEL gives false or
+    an error), None (only CEL can tell). Kleene's three values: `&&` is False as soon as
+    a part is, `||` True as soon as a part is (CEL's own `&&` and `||` are commutative:
+    an error in one part does not matter when another part decides)."""
+    if truth is None:
         return None
-    parts = [source] if len(alternatives) > 1 else _top_level(source, "&&")
-    if parts is None:
-        return None
-    found: list[Conjunct] = []
-    for part in parts:  # `&&` binds tighter than `||`: a part is an atom or a disjunction
-        inner = _unwrapped(part)
-        atom = _atom(inner)
-        if atom is not None:
-            found.append(atom)
-            continue
-        alternatives = _top_level(inner, "||")
-        if alternatives is None or len(alternatives) < 2:
-            found.append(None)
-            continue
-        atoms = [_atom(_unwrapped(a)) for a in alternatives]
-        found.append(tuple(a for a in atoms if a is not None) if all(atoms) else None)
-    return tuple(found)
+    if type(truth) is Guard:
+        return truth.holds(values)
+    kind, parts = truth  # type: ignore[misc]
+    decides = kind != "all"  # the value that decides at once: False for all, True for any
+    undecided = False
+    for part in parts:
+        verdict = judge(part, values)
+        if verdict is None:
+            undecided = True
+        elif verdict is decides:
+            return decides
+    return None if undecided else not decides
 
 
 @dataclass(frozen=True)
@@ -498,8 +510,8 @@ class Compiled:
     """The expression is exactly the conjunction of `guards`: true when they all hold."""
     null_unless_date: str | None = None
     """A name whose value, if not a date, makes the expression null (`null_chain_start`)."""
-    conjuncts: tuple[Conjunct, ...] | None = None
-    """Its top-level conjunction, for `truth_verdict` (`conjuncts_of`)."""
+    truth: Truth = None
+    """The expression as far as it can be judged without CEL (`truth_of`)."""
     guard_names: frozenset[str] = field(init=False)
     reads: tuple[str, ...] = field(init=False)
     """`variables`, sorted: what a reason built on this condition names."""
@@ -525,26 +537,12 @@ class Compiled:
 
     def truth_verdict(self, values: Mapping[str, Any]) -> bool | None:
         """Whether the expression is true: True; not true (false, or an error): False;
-        None when only CEL can tell.
+        None when only CEL can tell (see `judge`).
 
-        For a question's `ask_if`, where an error means "not asked" as false does: a
-        part that fails makes the conjunction false or an error, a disjunction of atoms
-        holds when one atom holds (CEL's `||` is true then, whatever the others give).
-        Not for outcome conditions, whose errors are reported (`guard_verdict`).
+        For a question's `ask_if`, where an error means "not asked" as false does. Not
+        for outcome conditions, whose errors are reported (`guard_verdict`).
         """
-        conjuncts = self.conjuncts
-        if conjuncts is None:
-            return self.guard_verdict(values)
-        decided = True
-        for part in conjuncts:
-            if part is None:
-                decided = False
-            elif type(part) is Guard:
-                if not part.holds(values):
-                    return False
-            elif not any(atom.holds(values) for atom in part):  # type: ignore[union-attr]
-                return False
-        return True if decided else None
+        return judge(self.truth, values)
 
 
 def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
@@ -592,7 +590,7 @@ def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
         guards,
         only_guards=bool(guards) and len(guards) == source.count("&&") + 1,
         null_unless_date=_in(null_chain_start(source), variables),
-        conjuncts=conjuncts_of(source),
+        truth=truth_of(source),
     )
 
 

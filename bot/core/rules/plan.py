@@ -22,6 +22,8 @@ from .expressions import (
     DATE_PROBE,
     DATE_PROBE_VALUE,
     Compiled,
+    Guard,
+    Truth,
     WorkingDayTrace,
     date_functions,
     to_cel,
@@ -78,6 +80,19 @@ class OutcomePlan:
     first condition). None when there is no such guard."""
 
 
+WalkTruth = int | tuple[str, tuple["WalkTruth", ...]] | None
+"""A `Truth` whose guards are indices into `EvaluationPlan.walk_guards`."""
+
+
+def _interned(truth: Truth, guards: dict[Guard, int]) -> WalkTruth:
+    if truth is None:
+        return None
+    if isinstance(truth, Guard):
+        return guards.setdefault(truth, len(guards))
+    kind, parts = truth
+    return (kind, tuple(_interned(part, guards) for part in parts))
+
+
 class EvaluationPlan:
     """Lookups for `engine.evaluate`, built once when a ruleset is constructed."""
 
@@ -125,6 +140,15 @@ class EvaluationPlan:
         )
         self.walk_position: dict[str, int] = {q.id: i for i, (q, _) in enumerate(self.walk)}
         """A question's place in `walk` (questions no outcome needs are not there)."""
+        guards: dict[Guard, int] = {}
+        self.walk_truths: tuple[WalkTruth, ...] = tuple(
+            None if condition is None else _interned(condition.truth, guards)
+            for _, condition in self.walk
+        )
+        """Each `ask_if` of `walk` as its `Truth`, a guard given as its index in
+        `walk_guards`: the same guard (``in_russia == 'yes'`` is in most of them) is
+        judged once per walk."""
+        self.walk_guards: tuple[Guard, ...] = tuple(guards)
         earlier: set[str] = {"as_of"}
         self.stage_answers = True
         """Every ask_if reads only earlier questions (the loader checks): then all answers
