@@ -132,6 +132,8 @@ class WebPages:
         """The first page of each language, for today (see :meth:`start`)."""
         self._switchers: dict[str, list[tuple[str, Button]]] = {}
         self._question_bodies: SameForEveryone[Markup] = SameForEveryone()
+        self._frames: SameForEveryone[tuple[str, str, str]] = SameForEveryone()
+        """A question page's frame per language, question and root (``_question_frame``)."""
         self._parts: SameForEveryone[Markup] = SameForEveryone()
         """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
 
@@ -145,17 +147,38 @@ class WebPages:
         self, request: Request, template: str, ctx: Context, values: dict[str, Any],
         status: int = 200,
     ) -> Response:  # fmt: skip
+        html = self._render(template, ctx, root_of(request.scope["path"]), values)
+        return HTMLResponse(html, status_code=status)
+
+    def _render(self, template: str, ctx: Context, root: str, values: dict[str, Any]) -> str:
         base = {
             "locale": ctx.locale,
-            "root": root_of(request.scope["path"]),
+            "root": root,
             "title": "",
             "languages": self._languages(ctx.locale),
             "switch_label": ctx._("Change the language"),
         }
         # rendered here rather than by TemplateResponse: the templates never read the
         # request, and building its context and URL costs a tenth of a question page
-        html = self.templates.get_template(template).render({**base, **values})
-        return HTMLResponse(html, status_code=status)
+        return self.templates.get_template(template).render({**base, **values})
+
+    def _question_frame(self, ctx: Context, root: str, title: str) -> tuple[str, str, str]:
+        """A question page around what is drawn per page: the page before the person's
+        part, between it and the question's body, and after (see :meth:`_question`).
+
+        The same for everyone who sees that question in that language, so it is
+        rendered once with marks in the two places and cut there.
+        """
+
+        def make() -> tuple[str, str, str]:
+            marks = {name: Markup(f"\x00{name}\x00") for name in ("person", "question_body")}
+            values = {"title": title, "intro": None, **marks}
+            html = self._render("question.html", ctx, root, values)
+            before, rest = html.split(marks["person"])
+            between, after = rest.split(marks["question_body"])
+            return before, between, after
+
+        return self._frames.get(ctx.today, (ctx.locale, root, title), make)
 
     def _shared(self, ctx: Context, template: str, key: str, values: dict[str, Any]) -> Markup:
         """A part of a page that is the same for everyone: ``template`` for one thing of
@@ -245,15 +268,24 @@ class WebPages:
         if question.notice:
             notices.append(question.notice)
         navigation = [button(c) for c in question.navigation]
-        values = {
-            "title": question.text,
-            "intro": intro,
-            "screen": question,
-            "notices": notices,
-            "question_body": self._question_body(ctx, question, navigation, why, typed),
-            "hidden": hidden_fields(state),
-        }
-        return self._page(request, "question.html", ctx, values)
+        body = self._question_body(ctx, question, navigation, why, typed)
+        person = self.templates.get_template("_question_person.html").render(
+            {"screen": question, "notices": notices, "hidden": hidden_fields(state)}
+        )
+        if intro is not None:  # the first page, which is kept whole (see :meth:`start`)
+            values = {
+                "title": question.text,
+                "intro": intro,
+                "person": Markup(person),
+                "question_body": body,
+            }
+            return self._page(request, "question.html", ctx, values)
+        # the page around the person's part and the question's body is kept: only the
+        # person's part is rendered per page
+        before, between, after = self._question_frame(
+            ctx, root_of(request.scope["path"]), question.text
+        )
+        return HTMLResponse("".join((before, person, between, body, after)))
 
     def _question_body(
         self, ctx: Context, question: Question, navigation: list[Button], why: str | None,
@@ -420,7 +452,8 @@ class WebPages:
         say which languages, questions and outcomes were shown since the day began. So
         the first page of each language, every question's text and buttons (with "why
         we ask" shut and open), every outcome's sources, every contact and the language
-        switcher are made here, each as a page would make it. A part that shows
+        switcher are made here, each as a page would make it (a question's page is
+        drawn whole: its frame and its body are kept). A part that shows
         something of a person is never kept (see :meth:`_question_body`); after the day
         changes the parts are made again as pages ask for them.
         """
@@ -443,18 +476,19 @@ class WebPages:
                     (ruleset.sources[s].title, ruleset.sources[s].url) for s in outcome.sources
                 )
                 self._sources(ctx, outcome.id, sources)
+            step = Request({**scope, "method": "POST", "path": f"/{locale}/step"})
             for state in reached:
                 for show_why in (False, True):
                     screen = interview.question_screen(ctx, state, show_why=show_why)
-                    if screen is not None:
-                        navigation = [button(c) for c in screen.navigation]
-                        self._question_body(ctx, screen, navigation, _why_text(ctx, screen), "")
+                    if screen is not None:  # the page as a tap draws it: frame and body
+                        self._question(step, ctx, state, [screen], screen, [])
 
     def kept(self) -> dict[str, int]:
         """How many parts each table of parts that are the same for everyone holds."""
         return {
             "first pages": len(self._start_pages),
             "question bodies": len(self._question_bodies),
+            "question frames": len(self._frames),
             "parts": len(self._parts),
         }
 

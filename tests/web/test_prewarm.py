@@ -68,6 +68,7 @@ async def test_showing_pages_adds_nothing_to_what_start_made(shipped_ruleset: Ru
     per_locale = len(shipped_ruleset.contacts) + len(shipped_ruleset.outcomes) + 1
     assert made["parts"] == per_locale * len(LOCALES)
     assert made["question bodies"] >= len(LOCALES) * (len(shipped_ruleset.questions) - 2)
+    assert made["question frames"] == len(LOCALES) * len(shipped_ruleset.questions)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
         assert await _walk_every_case(client, shipped_ruleset) > 500
