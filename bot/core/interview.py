@@ -289,7 +289,7 @@ def offered_options(
     count, when the caller has them (`Interview.counted`), to save a walk.
     """
     values = ruleset.option_values(question)
-    conditions = {o.value: o.only_if for o in question.options if o.only_if is not None}
+    conditions = ruleset.option_conditions(question)
     if not conditions:
         return values
     if counted is None:

@@ -234,7 +234,12 @@ def _judged(
     decides = kind != "all"
     undecided = False
     for part in parts:
-        verdict = _judged(part, values, known, guards)
+        if type(part) is int:  # most parts are guards: no call for them
+            verdict = known[part]
+            if verdict is None:
+                verdict = known[part] = guards[part].holds(values)
+        else:
+            verdict = _judged(part, values, known, guards)
         if verdict is None:
             undecided = True
         elif verdict is decides:

@@ -62,12 +62,14 @@ class Ruleset:
     _text_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _deadline_notes: dict[tuple[str, str], list[Text]] = field(default_factory=dict, repr=False)
     _option_values: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _option_conditions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     plan: EvaluationPlan = field(init=False, repr=False, compare=False)
     """What the engine precomputes from the rules (see `plan.py`)."""
 
     def __post_init__(self) -> None:
         self._questions_by_id.update({q.id: q for q in self.questions})
         self._option_values.update({q.id: tuple(_option_values(q)) for q in self.questions})
+        self._option_conditions.update({q.id: _option_conditions(q) for q in self.questions})
         for outcome in self.outcomes:
             for written in outcome.deadlines:
                 if written.note is not None:
@@ -112,6 +114,14 @@ class Ruleset:
             return _option_values(question)  # a question not of this ruleset (a copy)
         return list(known)
 
+    def option_conditions(self, question: Question) -> Mapping[str, str]:
+        """Each option's `only_if` (option value → its source), for the options that have
+        one; read only."""
+        known = self._option_conditions.get(question.id)
+        if known is None or self._questions_by_id.get(question.id) is not question:
+            return _option_conditions(question)  # a question not of this ruleset (a copy)
+        return known
+
     def option_label(self, question: Question, value: str) -> Text:
         for option in question.options:
             if option.value == value and option.label is not None:
@@ -137,6 +147,10 @@ class Ruleset:
             else:
                 values[name] = period.value
         return values
+
+
+def _option_conditions(question: Question) -> dict[str, str]:
+    return {o.value: o.only_if for o in question.options if o.only_if is not None}
 
 
 def _option_values(question: Question) -> list[str]:
