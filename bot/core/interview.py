@@ -460,10 +460,11 @@ def likely_length(
     else:
         walk, walk_counted = list(asked), dict(counted)
     index = 0  # every question asked before this one has an answer or a stand-in
+    last = _last_open_decider(walk, probes, deciders)
     for _ in range(len(ruleset.questions)):
         while index < len(walk) and walk[index].id in probes:
             index += 1
-        if index == len(walk):
+        if index == len(walk) or index > last:  # stand-ins for the rest change no walk
             break
         question = walk[index]
         candidates = _stand_ins(question, probes, ruleset, as_of, walk_counted)
@@ -480,7 +481,19 @@ def likely_length(
                 best = (tried, tried_counted, candidate)
         assert best is not None
         walk, walk_counted, probes[question.id] = best
+        last = _last_open_decider(walk, probes, deciders)
     return len(walk)
+
+
+def _last_open_decider(
+    walk: Sequence[Question], probes: Mapping[str, Any], deciders: frozenset[str]
+) -> int:
+    """Where in `walk` the last question is that some `ask_if` reads and that has no
+    answer yet (-1: none). Past it, giving stand-ins changes no walk."""
+    for index in range(len(walk) - 1, -1, -1):
+        if walk[index].id in deciders and walk[index].id not in probes:
+            return index
+    return -1
 
 
 def _deciding_questions(ruleset: Ruleset) -> frozenset[str]:

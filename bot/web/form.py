@@ -92,7 +92,7 @@ def stored_value(question: Question, text: str, ruleset: Ruleset, today: date) -
     """
     if len(text) > MAX_INPUT:
         return None
-    if text in ruleset.option_values(question):
+    if ruleset.is_option(question, text):
         return text
     value: Any = None
     if question.type == "date" and ISO_DATE.fullmatch(text):

@@ -145,14 +145,17 @@ def create_app(
     async def server_problem(request: Request, error: Exception) -> Response:
         return pages.problem(request, _locale_in_path(request.url.path), 500)
 
+    # Every tap is a POST to /<locale>/step, so it is tried first (Starlette tries the
+    # routes in order, and takes the first whose path and method both fit: no path here
+    # fits two routes with the same method, so the order changes no answer).
     routes = [
+        Route("/{locale}/step", pages.step, methods=["POST"]),
+        Route("/{locale}/", pages.start, methods=["GET"]),
         Route("/", pages.languages, methods=["GET"]),
         Route("/favicon.ico", no_icon, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/static/{name}", static_file, methods=["GET"]),
         Route("/{locale}", pages.add_slash, methods=["GET"]),
-        Route("/{locale}/", pages.start, methods=["GET"]),
-        Route("/{locale}/step", pages.step, methods=["POST"]),
         Route("/{locale}/file", pages.file, methods=["POST"]),
     ]
     app = Starlette(

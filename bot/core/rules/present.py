@@ -143,7 +143,7 @@ def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) ->
     if not ruleset.has_question(question_id):
         return wording.value_text(question_id, value, locale)
     question = ruleset.question(question_id)
-    if isinstance(value, str) and value in ruleset.option_values(question):
+    if isinstance(value, str) and ruleset.is_option(question, value):
         return ruleset.option_label(question, value).get(locale)
     if isinstance(value, date):
         return format_day(value, locale)

@@ -63,6 +63,7 @@ class Ruleset:
     _deadline_notes: dict[tuple[str, str], list[Text]] = field(default_factory=dict, repr=False)
     _option_values: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _option_conditions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _option_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     plan: EvaluationPlan = field(init=False, repr=False, compare=False)
     """What the engine precomputes from the rules (see `plan.py`)."""
 
@@ -70,6 +71,12 @@ class Ruleset:
         self._questions_by_id.update({q.id: q for q in self.questions})
         self._option_values.update({q.id: tuple(_option_values(q)) for q in self.questions})
         self._option_conditions.update({q.id: _option_conditions(q) for q in self.questions})
+        self._option_sets.update(
+            {
+                q.id: frozenset(v)
+                for q, v in zip(self.questions, self._option_values.values(), strict=True)
+            }
+        )
         for outcome in self.outcomes:
             for written in outcome.deadlines:
                 if written.note is not None:
@@ -113,6 +120,13 @@ class Ruleset:
         if known is None or self._questions_by_id.get(question.id) is not question:
             return _option_values(question)  # a question not of this ruleset (a copy)
         return list(known)
+
+    def is_option(self, question: Question, value: str) -> bool:
+        """Whether `value` is one of `option_values(question)` (without copying them)."""
+        known = self._option_sets.get(question.id)
+        if known is None or self._questions_by_id.get(question.id) is not question:
+            return value in _option_values(question)
+        return value in known
 
     def option_conditions(self, question: Question) -> Mapping[str, str]:
         """Each option's `only_if` (option value → its source), for the options that have
