@@ -13,8 +13,10 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from bot.app.state import encode_value
+from bot.core import interview as core
 from bot.core.interview import Interview, current_question, give_answer
 from bot.core.locales import LOCALES
 from bot.core.rules import Ruleset
@@ -60,8 +62,15 @@ async def _walk_every_case(client: httpx.AsyncClient, ruleset: Ruleset) -> int:
     return shown
 
 
-async def test_showing_pages_adds_nothing_to_what_start_made(shipped_ruleset: Ruleset) -> None:
+async def test_showing_pages_adds_nothing_to_what_start_made(
+    shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walks: dict[object, object] = {}
+    likely: dict[object, int] = {}
+    monkeypatch.setattr(core, "_WALKS", walks)
+    monkeypatch.setattr(core, "_LIKELY", likely)
     app = create_app(shipped_ruleset, load_catalogs(), lambda: TODAY, prewarm=True)
+    assert walks == {} and likely == {}  # drawn from private states, like every web page
     made = _kept(app)
     assert made["first pages"] == len(LOCALES)
     # every contact and outcome's sources and the switcher, in every language
