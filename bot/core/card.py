@@ -235,12 +235,14 @@ def _deadline_items(assessment: Assessment, ruleset: Ruleset, locale: str) -> li
 
 def _fit(card: Card) -> Card:
     """Drop the least needed parts until the card fits `MAX_VISIBLE` characters."""
+    length = card.visible_length()  # once per card tried: it draws the whole card
     for shrink in _SHRINK_STEPS:
-        while card.visible_length() > MAX_VISIBLE:
+        while length > MAX_VISIBLE:
             smaller = shrink(card)
             if smaller is None:
                 break
             card = smaller
+            length = card.visible_length()
     return card
 
 
