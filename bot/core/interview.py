@@ -13,7 +13,7 @@ some rule, whose `ask_if` holds, and that has no answer yet. So:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from .rules.engine import (
     effective_answers,
     walk_on,
 )
-from .rules.expressions import to_cel
+from .rules.expressions import Guard, to_cel
 from .rules.model import Question
 from .rules.ruleset import Ruleset
 
@@ -294,25 +294,37 @@ def offered_options(
         return values
     if counted is None:
         counted = effective_answers(answers, ruleset, as_of)
-    context = ruleset.plan.context(
-        as_of, {qid: to_cel(coerce_answer(value)) for qid, value in counted.items()}
-    )
+    context: list[Any] = []  # made when a condition needs CEL
+
+    def cel_context() -> Any:
+        if not context:
+            values = {qid: to_cel(coerce_answer(value)) for qid, value in counted.items()}
+            context.append(ruleset.plan.context(as_of, values).cel)
+        return context[0]
+
     offered: list[str] = []
     for value in values:
         source = conditions.get(value)
-        if source is None or _holds_or_undecided(ruleset, source, counted, context.cel):
+        if source is None or _holds_or_undecided(ruleset, source, counted, cel_context):
             offered.append(value)
     return offered
 
 
 def _holds_or_undecided(
-    ruleset: Ruleset, source: str, counted: Mapping[str, Any], cel_context: Any
+    ruleset: Ruleset, source: str, counted: Mapping[str, Any], cel_context: Callable[[], Any]
 ) -> bool:
     compiled = ruleset.compiled[source]
     if any(counted.get(name) is None for name in compiled.variables if ruleset.has_question(name)):
         return True
+    truth = compiled.truth  # `citizenship in [...]` of a text: what CEL says, without CEL
+    if (
+        isinstance(truth, Guard)
+        and truth.kind == "literal"
+        and isinstance(counted.get(truth.name), str)
+    ):
+        return truth.holds(counted)
     try:
-        return compiled.run(cel_context) is not False
+        return compiled.run(cel_context()) is not False
     except Exception:  # a null or type error: undecided
         return True
 

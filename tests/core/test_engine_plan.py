@@ -137,6 +137,8 @@ def test_a_guard_verdict_agrees_with_cel(source: str) -> None:
         "a == 'x' && (b == 'y' || (c == 'x' && is_date(a) && a < b))",
         "(a == 'x' || (b && c != 'y')) && !(b == 'x')",
         "a in ['x', 'y'] && b || c == 'x' && !a",
+        "!(a in ['x', 'unknown']) && !(b == 'y')",
+        "!(a != 'x') || !(c in [])",
     ],
 )
 def test_a_truth_verdict_agrees_with_cel(source: str) -> None:

@@ -472,6 +472,12 @@ def truth_of(source: str) -> Truth:
     inner = _unwrapped(source)
     if inner != source.strip():
         return truth_of(inner)
+    if inner.startswith("!") and not inner.startswith("!="):  # `!(a in [...])`
+        negated = _unwrapped(inner[1:])
+        if negated != inner[1:].strip():
+            atom = _atom(negated)
+            if atom is not None and atom.kind == "literal":
+                return Guard(atom.name, not atom.negated, atom.literals)
     return _atom(inner)
 
 
