@@ -140,6 +140,10 @@ def answer_label(ruleset: Ruleset, question_id: str, value: Any, locale: str) ->
     a computed count of days with its noun («5 дней»: see wording.value_text)."""
     if isinstance(value, date):
         return format_day(value, locale)
+    if isinstance(value, str):
+        label = ruleset.option_text(question_id, value, locale)
+        if label is not None:
+            return label
     if not ruleset.has_question(question_id):
         return wording.value_text(question_id, value, locale)
     question = ruleset.question(question_id)

@@ -64,6 +64,7 @@ class Ruleset:
     _option_values: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _option_conditions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _option_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _option_texts: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
     plan: EvaluationPlan = field(init=False, repr=False, compare=False)
     """What the engine precomputes from the rules (see `plan.py`)."""
 
@@ -71,6 +72,12 @@ class Ruleset:
         self._questions_by_id.update({q.id: q for q in self.questions})
         self._option_values.update({q.id: tuple(_option_values(q)) for q in self.questions})
         self._option_conditions.update({q.id: _option_conditions(q) for q in self.questions})
+        for question in self.questions:
+            for value in self._option_values[question.id]:
+                label = self._label(question, value)
+                if label is not None:
+                    for locale in LOCALES:
+                        self._option_texts[(question.id, value, locale)] = label.get(locale)
         self._option_sets.update(
             {
                 q.id: frozenset(v)
@@ -137,10 +144,21 @@ class Ruleset:
         return known
 
     def option_label(self, question: Question, value: str) -> Text:
+        label = self._label(question, value)
+        if label is None:
+            raise KeyError(value)
+        return label
+
+    def option_text(self, question_id: str, value: str, locale: str) -> str | None:
+        """`option_label(...).get(locale)` of an option of this ruleset's question, looked
+        up (a result names 30-40 answers); None when `value` is not one of its options."""
+        return self._option_texts.get((question_id, value, locale))
+
+    def _label(self, question: Question, value: str) -> Text | None:
         for option in question.options:
             if option.value == value and option.label is not None:
                 return option.label
-        return self.header.labels[value]
+        return self.header.labels.get(value)
 
     def parameter_values(self, as_of: date, citizenship: str | None) -> dict[str, ParamValue]:
         """Every parameter's value in force on `as_of` for this citizenship.
