@@ -53,7 +53,7 @@ from bot.app.screens import (
     ShowTimeline,
     action_key,
 )
-from bot.core.interview import Interview, reaching
+from bot.core.interview import Interview, current_question, reaching
 from bot.core.locales import BY_CODE, LOCALES
 from bot.core.rules import Ruleset
 from bot.core.rules.present import ContactText, contact_text
@@ -537,14 +537,15 @@ class WebPages:
 
     def _typed(self, request: Request, ctx: Context, sub: Submission) -> Response:
         """A typed answer (``do=send`` or the Enter key) for the question the page showed."""
-        question = interview.question_screen(ctx, sub.state)
-        if sub.text is None or question is None or sub.shown != question.question_id:
+        # the question now (not its whole screen, whose progress line walks ahead)
+        question = current_question(sub.state, ctx.ruleset, ctx.today)
+        if sub.text is None or question is None or sub.shown != question.id:
             step = interview.stale(ctx, sub.state)
             return self.draw(request, ctx, step.state, list(step.reply.screens), step.reply.toast)
         step = interview.answer_typed(ctx, sub.state, sub.text)
         screens = list(step.reply.screens)
         shown = next((s for s in screens if isinstance(s, Question)), None)
-        if shown is not None and shown.notice and shown.question_id == question.question_id:
+        if shown is not None and shown.notice and shown.question_id == question.id:
             # not understood: the same question with the reason, and the text to fix
             return self._question(request, ctx, step.state, screens, shown, [], sub.text)
         return self.draw(request, ctx, step.state, screens)
