@@ -154,12 +154,24 @@ def _walk_questions(
     # guard judged once per walk (`plan.walk_truths`)
     context = make_context() if need_context or not plan.stage_answers else None
     truths = plan.walk_truths if start == 0 else plan.walk_truths[start:]
-    known: list[bool | None] = [None] * len(plan.walk_guards)
-    for (question, condition), truth in zip(walk, truths, strict=True):
+    flats = plan.walk_flat if start == 0 else plan.walk_flat[start:]
+    guards = plan.walk_guards
+    known: list[bool | None] = [None] * len(guards)
+    for (question, condition), truth, flat in zip(walk, truths, flats, strict=True):
         qid = question.id
         if condition is not None:
-            if plan.stage_answers:
-                asked_here = _judged(truth, counted, known, plan.walk_guards)
+            asked_here: bool | None
+            if plan.stage_answers and flat is not None:  # guards joined by &&: no call
+                asked_here = True
+                for index in flat:
+                    verdict = known[index]
+                    if verdict is None:
+                        verdict = known[index] = guards[index].holds(counted)
+                    if not verdict:
+                        asked_here = False
+                        break
+            elif plan.stage_answers:
+                asked_here = _judged(truth, counted, known, guards)
             else:  # a guard may read a later answer, which may still change
                 asked_here = condition.truth_verdict(counted)
             if asked_here is None:

@@ -93,6 +93,14 @@ def _interned(truth: Truth, guards: dict[Guard, int]) -> WalkTruth:
     return (kind, tuple(_interned(part, guards) for part in parts))
 
 
+def _flat(truth: WalkTruth) -> tuple[int, ...] | None:
+    if isinstance(truth, int):
+        return (truth,)
+    if truth is not None and truth[0] == "all" and all(isinstance(p, int) for p in truth[1]):
+        return tuple(p for p in truth[1] if isinstance(p, int))
+    return None
+
+
 class EvaluationPlan:
     """Lookups for `engine.evaluate`, built once when a ruleset is constructed."""
 
@@ -149,6 +157,11 @@ class EvaluationPlan:
         `walk_guards`: the same guard (``in_russia == 'yes'`` is in most of them) is
         judged once per walk."""
         self.walk_guards: tuple[Guard, ...] = tuple(guards)
+        self.walk_flat: tuple[tuple[int, ...] | None, ...] = tuple(
+            _flat(truth) for truth in self.walk_truths
+        )
+        """A `walk_truths` entry that is only guards joined by `&&` (most are), as the
+        tuple of their indices, which the walk checks in a loop of its own."""
         earlier: set[str] = {"as_of"}
         self.stage_answers = True
         """Every ask_if reads only earlier questions (the loader checks): then all answers
