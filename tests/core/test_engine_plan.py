@@ -227,3 +227,75 @@ def test_every_null_chain_in_the_shipped_rules_is_null_in_cel_for_an_unknown_sta
             except Exception:  # an error is null for the engine too
                 result = None
             assert result is None, compiled.source
+
+
+def _random_answers(ruleset: Ruleset, rng: random.Random, as_of: date) -> dict[str, Any]:
+    """Answers drawn from each question's own values, a date either side of `as_of`,
+    'unknown' and a number, or left out."""
+    answers: dict[str, Any] = {}
+    for question in ruleset.questions:
+        values: list[Any] = [*ruleset.option_values(question), "unknown", None]
+        if question.type == "date":
+            values += [as_of - timedelta(days=40), as_of + timedelta(days=40)]
+        if question.type == "integer":
+            values += [0, 45]
+        value = rng.choice(values)
+        if value is not None:
+            answers[question.id] = value.isoformat() if isinstance(value, date) else value
+    return answers
+
+
+def _cel_says(ruleset: Ruleset, source: str, counted: dict[str, Any], as_of: date) -> Any:
+    context = ruleset.plan.context(as_of, {k: to_cel(v) for k, v in counted.items()})
+    try:
+        return ruleset.compiled[source].run(context.cel)
+    except Exception:
+        return "error"
+
+
+def test_every_shipped_ask_if_and_only_if_is_judged_as_cel_judges_it(
+    shipped_ruleset: Ruleset,
+) -> None:
+    """The walk (guards, trees of && and ||, each guard once, CEL only when needed) asks
+    exactly the questions a walk that runs CEL on every ask_if asks, and the buttons
+    offered are those CEL offers, for random answers drawn from the questions' own values."""
+    from bot.core.interview import offered_options
+    from bot.core.rules.engine import asked_and_counted, coerce_answer
+
+    ruleset = shipped_ruleset
+    rng = random.Random(13)
+    days = [date(2025, 12, 31), date(2026, 6, 15), date(2027, 1, 5)]
+    for _ in range(600):
+        as_of = rng.choice(days)
+        answers = _random_answers(ruleset, rng, as_of)
+        expected: list[str] = []
+        counted: dict[str, Any] = {}
+        for question, condition in ruleset.plan.walk:
+            if condition is not None:
+                verdict = ruleset.compiled[question.ask_if].truth_verdict(counted)
+                said = _cel_says(ruleset, question.ask_if, counted, as_of)
+                if verdict is not None:
+                    assert verdict is (said is True), (question.id, answers)
+                if said is not True:
+                    continue
+            expected.append(question.id)
+            if question.id in answers:
+                counted[question.id] = coerce_answer(answers[question.id])
+        asked, walked_counted = asked_and_counted(answers, ruleset, as_of)
+        assert [q.id for q in asked] == expected, answers
+        assert walked_counted == counted
+        for question in asked:
+            conditions = ruleset.option_conditions(question)
+            if not conditions:
+                continue
+            by_cel = [
+                value
+                for value in ruleset.option_values(question)
+                if value not in conditions
+                or any(
+                    counted.get(n) is None for n in ruleset.compiled[conditions[value]].variables
+                )
+                or _cel_says(ruleset, conditions[value], counted, as_of) is not False
+            ]
+            offered = offered_options(question, answers, ruleset, as_of, counted=counted)
+            assert offered == by_cel, (question.id, answers)
