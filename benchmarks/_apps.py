@@ -2,7 +2,8 @@
 
 ``ours``: :func:`bot.telegram.app.build_application` with a real SQLite file, the
 shipped ruleset, the per-chat update processor, a fixed clock, and the in-process
-fake Bot API — everything the production bot runs except the HTTP hop.
+fake Bot API — everything the production bot runs except the HTTP hop (and, like
+``hamroh run``, the objects alive after start-up frozen out of the collector's way).
 
 ``bare``: a plain PTB ``Application`` on the same fake and the same update
 processor whose only handler replies "ok" — the floor PTB itself sets. Two variants
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import tempfile
 import time
@@ -46,7 +48,7 @@ from bot.delivery import raw_api
 from bot.i18n import LOCALES
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
-from bot.telegram.app import build_application, shutdown, startup
+from bot.telegram.app import build_application, freeze_start_up_objects, shutdown, startup
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI, FakeClock
 
@@ -97,6 +99,7 @@ async def ours(
                 clock=FakeClock(NOW),
                 request=api.request(read_timeout=None),
                 get_updates_request=api.request(),
+                on_startup=[freeze_start_up_objects],  # as `hamroh run` does
             )
             drivers.append(Driver(application))
             await application.initialize()
@@ -111,6 +114,7 @@ async def ours(
             await shutdown(application)
             await application.shutdown()
             await database.close()
+        gc.unfreeze()  # the bare bots that run next in this process start as they would
 
 
 async def _reply_ok(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
