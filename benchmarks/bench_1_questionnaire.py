@@ -25,7 +25,7 @@ import asyncio
 import time
 
 import _common
-from _apps import run_bare, run_ours, shipped_ruleset
+from _apps import CPU_PER_UPDATE, run_bare, run_ours, shipped_ruleset
 
 TARGET_RATIO = 0.5
 
@@ -39,6 +39,7 @@ async def main(users: int, rounds: int) -> None:
     await run_ours(ruleset, 10, 1)  # warm-up: imports, caches, first compile of expressions
     await run_bare(10, 5, 1)
     ours_rates, bare_rates, same_rates, named_rates, old_rates = [], [], [], [], []
+    cpu: dict[str, list[float]] = {"ours": [], "ok": [], "ours_raw": []}
     all_correct = True
     for round_no in range(1, rounds + 1):
         updates, seconds, correct, per_user = await run_ours(ruleset, users, 100_000)
@@ -51,6 +52,8 @@ async def main(users: int, rounds: int) -> None:
         named_rates.append(named_updates / named_seconds)
         old_updates, old_seconds = await run_bare(users, per_user, 100_000, calls="old")
         old_rates.append(old_updates / old_seconds)
+        for kind, seconds_each in cpu.items():
+            seconds_each.append(CPU_PER_UPDATE[kind] * 1000)
         ours_rates.append(ours_rate)
         bare_rates.append(bare_rate)
         all_correct &= correct == users
@@ -61,7 +64,8 @@ async def main(users: int, rounds: int) -> None:
             f"bare making our Bot API calls {same_rates[-1]:.0f} upd/s "
             f"(ours / that {ours_rate / same_rates[-1]:.2f}), through PTB's named methods "
             f"{named_rates[-1]:.0f} upd/s, with the old calls "
-            f"{old_rates[-1]:.0f} upd/s  "
+            f"{old_rates[-1]:.0f} upd/s; CPU per update: ours {cpu['ours'][-1]:.3f} ms, bare "
+            f"{cpu['ok'][-1]:.3f} ms, floor {cpu['ours_raw'][-1]:.3f} ms  "
             f"[load {_common.loadavg()}]"
         )
     ratio = _common.median(ours_rates) / _common.median(bare_rates)
@@ -76,6 +80,12 @@ async def main(users: int, rounds: int) -> None:
         f"= {_common.median(ours_rates) / same:.2f}; the same calls through PTB's named "
         f"methods {_common.median(named_rates):.0f} upd/s; with the calls before issue 15 "
         f"(answer, edit, send in turn) {old:.0f} upd/s"
+    )
+    ours_cpu, bare_cpu, floor_cpu = (_common.median(cpu[k]) for k in ("ours", "ok", "ours_raw"))
+    print(
+        f"CPU per update (process_time, medians): ours {ours_cpu:.3f} ms, bare 'ok' "
+        f"{bare_cpu:.3f} ms, floor {floor_cpu:.3f} ms; bare / ours = {bare_cpu / ours_cpu:.2f}, "
+        f"floor / ours = {floor_cpu / ours_cpu:.2f}, bare / floor = {bare_cpu / floor_cpu:.2f}"
     )
     print(f"every questionnaire correct: {all_correct}")
     _common.footer(started)

@@ -57,6 +57,8 @@ from bot.testing import FakeBotAPI
 
 TEXT = "📢 Новости: с 1 сентября приём документов в МВД по записи. Подробнее: /status"
 SET_RATE = 100.0
+CPU_PER_STEP: dict[str, float] = {}
+"""The process's CPU seconds per step of the last run of ours and of each bare bot."""
 BARE_SECONDS = 30.0
 """The bare baseline's steady state shows in half a minute; it runs after ours, alone."""
 
@@ -96,10 +98,11 @@ async def ours_at_once(
             for i in range(users):
                 persona, locale = assignment(i)
                 people.append(SimUser(timed, api, ruleset, first_id + i, locale, PERSONAS[persona]))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await asyncio.gather(*(person.run() for person in people))
             seconds = time.perf_counter() - started
             steps = len(timed.latencies)
+            CPU_PER_STEP["ours"] = (time.process_time() - cpu) / steps
             return steps, seconds, statistics.median(timed.latencies), round(steps / users)
 
 
@@ -115,9 +118,10 @@ async def bare_at_once(
             for n in range(per_user):
                 await timed.feed(bare_update(api, calls, user_id, n, per_user))
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(person(first_id + i) for i in range(users)))
         seconds = time.perf_counter() - started
+        CPU_PER_STEP[calls] = (time.process_time() - cpu) / len(timed.latencies)
     return len(timed.latencies), seconds, statistics.median(timed.latencies)
 
 
@@ -146,7 +150,9 @@ async def part_a(latency: float) -> bool:
             f"{_common.verdict(ok)}; floor: bare making our Bot API calls {s_rate:.0f} steps/s, "
             f"p50 {s_p50 * 1000:.0f} ms (= {s_rate / b_rate:.2f} of bare 'ok', "
             f"x{s_p50 / b_p50:.2f}; ours / that {rate / s_rate:.2f}, x{p50 / s_p50:.2f}); "
-            f"bare with the old calls {o_rate:.0f} steps/s, p50 {o_p50 * 1000:.0f} ms  "
+            f"bare with the old calls {o_rate:.0f} steps/s, p50 {o_p50 * 1000:.0f} ms; CPU per "
+            f"step: ours {CPU_PER_STEP['ours'] * 1000:.2f} ms, bare "
+            f"{CPU_PER_STEP['ok'] * 1000:.2f} ms, floor {CPU_PER_STEP['ours_raw'] * 1000:.2f} ms  "
             f"[load {_common.loadavg()}]"
         )
         sys.stdout.flush()
