@@ -3,7 +3,7 @@
 ``ours``: :func:`bot.telegram.app.build_application` with a real SQLite file, the
 shipped ruleset, the per-chat update processor, a fixed clock, and the in-process
 fake Bot API — everything the production bot runs except the HTTP hop (and, like
-``hamroh run``, the objects alive after start-up frozen out of the collector's way).
+``hamroh run``, the garbage collector tuned after start-up: ``tune_garbage_collector``).
 
 ``bare``: a plain PTB ``Application`` on the same fake and the same update
 processor whose only handler replies "ok" — the floor PTB itself sets. Two variants
@@ -48,7 +48,7 @@ from bot.delivery import raw_api
 from bot.i18n import LOCALES
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
-from bot.telegram.app import build_application, freeze_start_up_objects, shutdown, startup
+from bot.telegram.app import build_application, shutdown, startup, tune_garbage_collector
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI, FakeClock
 
@@ -94,6 +94,7 @@ async def ours(
         settings = Settings(bot_token=DEFAULT_TOKEN, database_url=target, rules_dir=ROOT / "rules")
     started: list[tuple[Application, Storage]] = []  # type: ignore[type-arg]
     drivers = []
+    collector = gc.get_threshold()
     try:
         for _ in range(instances):
             database = await open_storage(target)
@@ -104,7 +105,7 @@ async def ours(
                 clock=FakeClock(NOW),
                 request=api.request(read_timeout=None),
                 get_updates_request=api.request(),
-                on_startup=[freeze_start_up_objects],  # as `hamroh run` does
+                on_startup=[tune_garbage_collector],  # as `hamroh run` does
             )
             drivers.append(Driver(application))
             await application.initialize()
@@ -120,6 +121,7 @@ async def ours(
             await application.shutdown()
             await database.close()
         gc.unfreeze()  # the bare bots that run next in this process start as they would
+        gc.set_threshold(*collector)
 
 
 async def _reply_ok(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

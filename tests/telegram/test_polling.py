@@ -98,11 +98,11 @@ async def test_startup_opens_and_closes_its_own_database_and_runs_hooks(
     await application.shutdown()
 
 
-def test_run_freezes_what_start_up_made_as_its_last_hook(
+def test_run_tunes_the_garbage_collector_as_its_last_start_up_hook(
     monkeypatch, settings: Settings, fixture_ruleset
 ):
     """``hamroh run`` ends its start-up by freezing the objects alive then out of the
-    collector's way (``gc.freeze``); the tests' own applications do not."""
+    collector's way and raising its first threshold; the tests' own applications do not."""
     built: dict[str, Any] = {}
     real_build = app_module.build_application
 
@@ -115,13 +115,15 @@ def test_run_freezes_what_start_up_made_as_its_last_hook(
     monkeypatch.setattr(Application, "run_polling", lambda self, **kw: None)
     monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
     app_module.run(settings)
-    assert built["on_startup"][-1] is app_module.freeze_start_up_objects
-    before = gc.get_freeze_count()
+    assert built["on_startup"][-1] is app_module.tune_garbage_collector
+    before, threshold = gc.get_freeze_count(), gc.get_threshold()
     try:
-        asyncio.run(app_module.freeze_start_up_objects(None))  # type: ignore[arg-type]
+        asyncio.run(app_module.tune_garbage_collector(None))  # type: ignore[arg-type]
         assert gc.get_freeze_count() > before
+        assert gc.get_threshold() == (20_000, *threshold[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixture_ruleset):
