@@ -2,24 +2,38 @@
 
 ``ours``: :func:`bot.telegram.app.build_application` with a real SQLite file, the
 shipped ruleset, the per-chat update processor, a fixed clock, and the in-process
-fake Bot API — everything the production bot runs except the HTTP hop.
+fake Bot API — everything the production bot runs except the HTTP hop (and, like
+``hamroh run``, the garbage collector tuned after start-up: ``tune_garbage_collector``).
 
 ``bare``: a plain PTB ``Application`` on the same fake and the same update
-processor whose only handler replies "ok" — the floor PTB itself sets.
+processor whose only handler replies "ok" — the floor PTB itself sets. Two variants
+make Telegram traffic instead: ``"old"``, the calls a step of ours made before issue
+15 (a tap: answer it, edit the question, send the next, one after the other), and
+``"ours"``, the calls a step of ours makes now (see :func:`_our_calls`) — the floor
+the required Bot API calls set, with no state, rules or rendering.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any, Literal
 
 from _sim import NOW, PERSONAS, Driver, Outcome, SimUser
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -30,14 +44,25 @@ from telegram.ext import (
 )
 
 from bot.core.rules import Ruleset, load_ruleset
+from bot.delivery import raw_api
 from bot.i18n import LOCALES
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
 from bot.telegram.app import build_application, shutdown, startup
+
+try:
+    from bot.telegram.app import tune_garbage_collector
+except ImportError:  # an older commit of the bot, measured with these scripts beside this one
+    tune_garbage_collector = None
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI, FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
+
+CPU_PER_UPDATE: dict[str, float] = {}
+"""The process's CPU seconds per update (all threads, ``time.process_time``) of the last
+timed run of ours (``"ours"``) and of each kind of bare bot (its :data:`Calls`). Steadier
+than the wall clock on a shared machine; the in-process fake Bot API's work is in both."""
 
 
 def shipped_ruleset() -> Ruleset:
@@ -74,6 +99,7 @@ async def ours(
         settings = Settings(bot_token=DEFAULT_TOKEN, database_url=target, rules_dir=ROOT / "rules")
     started: list[tuple[Application, Storage]] = []  # type: ignore[type-arg]
     drivers = []
+    collector = gc.get_threshold()
     try:
         for _ in range(instances):
             database = await open_storage(target)
@@ -84,6 +110,7 @@ async def ours(
                 clock=FakeClock(NOW),
                 request=api.request(read_timeout=None),
                 get_updates_request=api.request(),
+                on_startup=[tune_garbage_collector] if tune_garbage_collector else [],  # as `run`
             )
             drivers.append(Driver(application))
             await application.initialize()
@@ -98,6 +125,8 @@ async def ours(
             await shutdown(application)
             await application.shutdown()
             await database.close()
+        gc.unfreeze()  # the bare bots that run next in this process start as they would
+        gc.set_threshold(*collector)
 
 
 async def _reply_ok(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,8 +145,28 @@ KEYBOARD = InlineKeyboardMarkup(
 )  # fmt: skip
 
 
-async def _same_calls(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The Telegram traffic of one questionnaire step, with no state and no rules."""
+Calls = Literal["ok", "old", "ours", "ours_raw"]
+"""What a bare bot's step does: reply "ok"; the calls of a step of ours before issue 15;
+the calls of a step of ours now, through PTB's named methods, or sent as ours sends
+them (``bot.delivery.raw_api``: Telegram's answer is not turned into a ``Message``)."""
+
+LANGUAGE_DATA, ANSWER_DATA, LAST_DATA = "L:1a2b3c:ru", "A:1a2b3c:1", "R:1a2b3c:1"
+"""The bare bots' buttons: the language, an answer, the answer that gives the result."""
+
+RECORD_TEXT = "<i>Гражданство: Узбекистан</i>"
+RESULT_TEXT = (
+    "<b>Скорее всего, вы находитесь в России законно.</b>\n\nЧто сделать:\n"
+    "1. Оплатите патент до 30.06.2025.\n2. Продлите медицинскую справку до 01.02.2026.\n\n"
+    "Это не юридическая консультация."
+)
+RAW_KEYBOARD = KEYBOARD.to_dict()
+MENU = [BotCommand("start", "Начать заново"), BotCommand("status", "Мой статус"),
+        BotCommand("language", "Язык"), BotCommand("forget", "Удалить мои данные")]  # fmt: skip
+
+
+async def _old_calls(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The Telegram traffic of one questionnaire step before issue 15, with no state and
+    no rules: a tap is answered, the question edited, the next one sent, in turn."""
     query = update.callback_query
     if query is not None:
         await query.answer()
@@ -131,13 +180,116 @@ async def _same_calls(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> No
                                               reply_markup=KEYBOARD)  # fmt: skip
 
 
-@contextlib.asynccontextmanager
-async def bare(api: FakeBotAPI, same_calls: bool = False) -> AsyncIterator[Driver]:
-    """A bare PTB application whose one handler only replies.
+class _Named:
+    """Sends and edits through PTB's named methods (each answer becomes a ``Message``)."""
 
-    ``same_calls``: instead of "ok", make the Bot API calls a questionnaire step makes
-    (a question with a keyboard; for a button: answer the query, edit, send the next).
+    @staticmethod
+    async def send(bot: Bot, chat_id: int, text: str, keyboard: bool) -> None:
+        await bot.send_message(
+            chat_id, text, parse_mode="HTML", reply_markup=KEYBOARD if keyboard else None
+        )
+
+    @staticmethod
+    async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+        await bot.edit_message_text(text, chat_id, message_id, parse_mode="HTML")
+
+
+class _Raw:
+    """Sends and edits as ours does (``bot.delivery.raw_api``: no ``Message`` built)."""
+
+    @staticmethod
+    async def send(bot: Bot, chat_id: int, text: str, keyboard: bool) -> None:
+        params = raw_api.text_params(
+            text, parse_mode="HTML", keyboard=RAW_KEYBOARD if keyboard else None
+        )
+        await raw_api.call(bot, "sendMessage", {"chat_id": chat_id, **params})
+
+    @staticmethod
+    async def edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+        params = raw_api.text_params(text, parse_mode="HTML")
+        await raw_api.call(
+            bot, "editMessageText", {"chat_id": chat_id, "message_id": message_id, **params}
+        )
+
+
+def _our_calls(way: type[_Named] | type[_Raw]) -> Callable[[Update, Any], Awaitable[None]]:
+    """A handler making the Telegram traffic of one questionnaire step of ours now, with
+    no state and no rules (``tests/telegram/test_call_count.py``; ``alongside`` in
+    ``bot/telegram/conversation.py``), sending and editing the ``way`` given:
+
+    * a typed message (``/start``, a date): one ``sendMessage`` with a keyboard;
+    * the language tap: ``answerCallbackQuery``, the record edit and the chat's menu
+      (``setMyCommands``) at the same time as the greeting and then the first question;
+    * an answer tap: ``answerCallbackQuery`` at the same time as the next question, which
+      opens with the record of the answer;
+    * the last answer: ``answerCallbackQuery`` and the record edit at the same time as
+      the result.
     """
+
+    async def step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        bot, query = context.bot, update.callback_query
+        assert update.effective_chat is not None
+        chat_id = update.effective_chat.id
+        if query is None:
+            await way.send(bot, chat_id, QUESTION_TEXT, True)
+            return
+        assert query.message is not None
+        tapped = query.message.message_id
+        if query.data == LANGUAGE_DATA:
+
+            async def greet() -> None:
+                await way.send(bot, chat_id, RESULT_TEXT, False)
+                await way.send(bot, chat_id, QUESTION_TEXT, True)
+
+            await asyncio.gather(
+                query.answer(),
+                way.edit(bot, chat_id, tapped, RECORD_TEXT),
+                bot.set_my_commands(MENU, scope=BotCommandScopeChat(chat_id)),
+                greet(),
+            )
+        elif query.data == LAST_DATA:
+            await asyncio.gather(
+                query.answer(),
+                way.edit(bot, chat_id, tapped, RECORD_TEXT),
+                way.send(bot, chat_id, RESULT_TEXT, True),
+            )
+        else:
+            await asyncio.gather(
+                query.answer(), way.send(bot, chat_id, RECORD_TEXT + "\n\n" + QUESTION_TEXT, True)
+            )
+
+    return step
+
+
+def bare_update(
+    api: FakeBotAPI, calls: Calls, user_id: int, n: int, steps: int
+) -> dict[str, object]:
+    """The ``n``-th of ``steps`` updates of a person talking to a bare bot.
+
+    ``"ours"``: as a questionnaire of ours goes — ``/start``, the language tap, then
+    two taps to one typed answer, the last step a tap that gives the result (16 steps:
+    31 calls, as ``tests/telegram/test_call_count.py`` counts for ours). Else three of
+    four updates are taps on the bot's last message.
+    """
+    last = api.last_message(user_id)
+    if calls == "ok" or last is None:
+        return api.text_update(user_id, f"message {n}")
+    if calls in ("ours", "ours_raw"):
+        if n == 1:
+            return api.callback_update(user_id, last.message_id, LANGUAGE_DATA)
+        if n == steps - 1:
+            return api.callback_update(user_id, last.message_id, LAST_DATA)
+        if n % 3:
+            return api.callback_update(user_id, last.message_id, ANSWER_DATA)
+        return api.text_update(user_id, f"message {n}")
+    if n % 4:
+        return api.callback_update(user_id, last.message_id, ANSWER_DATA)
+    return api.text_update(user_id, f"message {n}")
+
+
+@contextlib.asynccontextmanager
+async def bare(api: FakeBotAPI, calls: Calls = "ok") -> AsyncIterator[Driver]:
+    """A bare PTB application whose one handler only replies (``calls``: see :data:`Calls`)."""
     application: Application = (  # type: ignore[type-arg]
         ApplicationBuilder()
         .token(api.token)
@@ -146,11 +298,16 @@ async def bare(api: FakeBotAPI, same_calls: bool = False) -> AsyncIterator[Drive
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )
-    if same_calls:
-        application.add_handler(MessageHandler(filters.ALL, _same_calls))
-        application.add_handler(CallbackQueryHandler(_same_calls))
-    else:
-        application.add_handler(MessageHandler(filters.ALL, _reply_ok))
+    raw_api.quiet_warnings()
+    handler = {
+        "ok": _reply_ok,
+        "old": _old_calls,
+        "ours": _our_calls(_Named),
+        "ours_raw": _our_calls(_Raw),
+    }[calls]
+    application.add_handler(MessageHandler(filters.ALL, handler))
+    if calls != "ok":
+        application.add_handler(CallbackQueryHandler(handler))
     driver = Driver(application)
     await application.initialize()
     await application.start()
@@ -208,9 +365,10 @@ async def run_ours(
                      (persona, locale))
                 )  # fmt: skip
             before = driver.updates
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             outcomes = await asyncio.gather(*(person.run() for person, _ in people))
             seconds = time.perf_counter() - started
+            CPU_PER_UPDATE["ours"] = (time.process_time() - cpu) / (driver.updates - before)
             updates = driver.updates - before
             correct = 0
             for (person, key), outcome in zip(people, outcomes, strict=True):
@@ -224,26 +382,19 @@ async def run_ours(
 
 
 async def run_bare(
-    users: int, per_user: int, first_id: int, latency: float = 0.0, same_calls: bool = False
+    users: int, per_user: int, first_id: int, latency: float = 0.0, calls: Calls = "ok"
 ) -> tuple[int, float]:
-    """``(updates, seconds)``: each person sends ``per_user`` updates, one at a time.
-
-    With ``same_calls`` three of four updates are button presses on the bot's last
-    message, as in the questionnaire (0.77 of our updates are).
-    """
+    """``(updates, seconds)``: each person sends ``per_user`` updates (:func:`bare_update`),
+    one at a time."""
     api = FakeBotAPI(latency=latency)
-    async with bare(api, same_calls) as driver:
+    async with bare(api, calls) as driver:
 
         async def person(user_id: int) -> None:
             for n in range(per_user):
-                last = api.last_message(user_id)
-                if same_calls and last is not None and n % 4:
-                    update = api.callback_update(user_id, last.message_id, "A:1a2b3c:1")
-                else:
-                    update = api.text_update(user_id, f"message {n}")
-                await driver.feed(update)
+                await driver.feed(bare_update(api, calls, user_id, n, per_user))
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(person(first_id + i) for i in range(users)))
         seconds = time.perf_counter() - started
+        CPU_PER_UPDATE[calls] = (time.process_time() - cpu) / driver.updates
     return driver.updates, seconds

@@ -7,8 +7,12 @@ a) Many people at once, no limit in the fake Bot API (each call takes ``--latenc
    sent to its handling done. Baseline in the same run: a bare PTB bot (same update
    processor, same fake, same latency) whose one handler replies "ok", the same
    people with the same number of steps. Targets: steps/s >= half the bare bot's;
-   p50 step latency <= twice the bare bot's. Also printed: a bare bot making the
-   calls a step of ours made before issue 15 (a tap: answer, edit, send the next).
+   p50 step latency <= twice the bare bot's. Also printed, the floor the Telegram
+   traffic sets: a bare bot making the calls a step of ours makes now (a tap answered
+   at the same time as the next question is sent; the language step and the result
+   as ours: ``_apps._our_calls``; sent as ours sends them, no ``Message`` built from
+   the answer), and one making the calls a step of ours made before issue 15 (a tap:
+   answer, edit, send the next, in turn).
 
 b) A limit the bot is not told: the fake accepts at most ``L`` sendMessage calls in
    any sliding second (30, then 60) and answers 429 "retry after n" beyond; the
@@ -38,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import _common
-from _apps import assignment, bare, ours, shipped_ruleset
+from _apps import Calls, assignment, bare, bare_update, ours, shipped_ruleset
 from _sim import PERSONAS, Driver, SimUser
 from telegram import Bot
 from telegram.error import RetryAfter
@@ -53,6 +57,8 @@ from bot.testing import FakeBotAPI
 
 TEXT = "📢 Новости: с 1 сентября приём документов в МВД по записи. Подробнее: /status"
 SET_RATE = 100.0
+CPU_PER_STEP: dict[str, float] = {}
+"""The process's CPU seconds per step of the last run of ours and of each bare bot."""
 BARE_SECONDS = 30.0
 """The bare baseline's steady state shows in half a minute; it runs after ours, alone."""
 
@@ -92,56 +98,63 @@ async def ours_at_once(
             for i in range(users):
                 persona, locale = assignment(i)
                 people.append(SimUser(timed, api, ruleset, first_id + i, locale, PERSONAS[persona]))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await asyncio.gather(*(person.run() for person in people))
             seconds = time.perf_counter() - started
             steps = len(timed.latencies)
+            CPU_PER_STEP["ours"] = (time.process_time() - cpu) / steps
             return steps, seconds, statistics.median(timed.latencies), round(steps / users)
 
 
 async def bare_at_once(
-    users: int, per_user: int, latency: float, first_id: int, same_calls: bool = False
+    users: int, per_user: int, latency: float, first_id: int, calls: Calls = "ok"
 ) -> tuple[int, float, float]:
     """``(steps, seconds, p50 latency)`` for the bare PTB bot, same people and steps."""
     api = FakeBotAPI(latency=latency)
-    async with bare(api, same_calls) as driver:
+    async with bare(api, calls) as driver:
         timed = _timed(driver)
 
         async def person(user_id: int) -> None:
             for n in range(per_user):
-                last = api.last_message(user_id)
-                if same_calls and last is not None and n % 4:
-                    update = api.callback_update(user_id, last.message_id, "A:1a2b3c:1")
-                else:
-                    update = api.text_update(user_id, f"message {n}")
-                await timed.feed(update)
+                await timed.feed(bare_update(api, calls, user_id, n, per_user))
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(person(first_id + i) for i in range(users)))
         seconds = time.perf_counter() - started
+        CPU_PER_STEP[calls] = (time.process_time() - cpu) / len(timed.latencies)
     return len(timed.latencies), seconds, statistics.median(timed.latencies)
 
 
 async def part_a(latency: float) -> bool:
     ruleset = shipped_ruleset()
-    await ours_at_once(ruleset, 5, 0.0, 1)  # warm-up: imports, caches, compiled expressions
+    # warm-up: imports, caches, compiled expressions, every locale (4 personas x 5 locales)
+    await ours_at_once(ruleset, 20, 0.0, 1)
     await bare_at_once(5, 5, 0.0, 1)
     all_ok = True
     for users in (30, 300):
         steps, seconds, p50, per_user = await ours_at_once(ruleset, users, latency, 100_000)
         b_steps, b_seconds, b_p50 = await bare_at_once(users, per_user, latency, 100_000)
         s_steps, s_seconds, s_p50 = await bare_at_once(
-            users, per_user, latency, 100_000, same_calls=True
+            users, per_user, latency, 100_000, calls="ours_raw"
         )
-        rate, b_rate, s_rate = steps / seconds, b_steps / b_seconds, s_steps / s_seconds
+        o_steps, o_seconds, o_p50 = await bare_at_once(
+            users, per_user, latency, 100_000, calls="old"
+        )
+        rate, b_rate = steps / seconds, b_steps / b_seconds
+        s_rate, o_rate = s_steps / s_seconds, o_steps / o_seconds
         ok = rate >= 0.5 * b_rate and p50 <= 2 * b_p50
         all_ok &= ok
         print(
             f"a) {users} people, {latency * 1000:.0f} ms per call: ours {rate:.0f} steps/s, "
             f"p50 {p50 * 1000:.0f} ms; bare ('ok') {b_rate:.0f} steps/s, p50 {b_p50 * 1000:.0f} ms; "
             f"ratio {rate / b_rate:.2f} (>= 0.5), latency x{p50 / b_p50:.2f} (<= 2) -> "
-            f"{_common.verdict(ok)}; bare with our Bot API calls {s_rate:.0f} steps/s, "
-            f"p50 {s_p50 * 1000:.0f} ms  [load {_common.loadavg()}]"
+            f"{_common.verdict(ok)}; floor: bare making our Bot API calls {s_rate:.0f} steps/s, "
+            f"p50 {s_p50 * 1000:.0f} ms (= {s_rate / b_rate:.2f} of bare 'ok', "
+            f"x{s_p50 / b_p50:.2f}; ours / that {rate / s_rate:.2f}, x{p50 / s_p50:.2f}); "
+            f"bare with the old calls {o_rate:.0f} steps/s, p50 {o_p50 * 1000:.0f} ms; CPU per "
+            f"step: ours {CPU_PER_STEP['ours'] * 1000:.2f} ms, bare "
+            f"{CPU_PER_STEP['ok'] * 1000:.2f} ms, floor {CPU_PER_STEP['ours_raw'] * 1000:.2f} ms  "
+            f"[load {_common.loadavg()}]"
         )
         sys.stdout.flush()
     return all_ok

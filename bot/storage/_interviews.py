@@ -61,7 +61,7 @@ class InterviewsMixin:
     async def load_interview(self, user_id: int) -> Interview:
         """Answers, pending question and history (all empty for a new user)."""
         check_int("user_id", user_id)
-        return interview_from_rows(await self._conn.fetch(INTERVIEW_SQL, (user_id, user_id)))
+        return interview_from_rows(await self._conn.point_fetch(INTERVIEW_SQL, (user_id, user_id)))
 
     async def save_answer(
         self, user_id: int, question_id: str, value: str, now: dt.datetime
@@ -89,7 +89,8 @@ class InterviewsMixin:
         history: Sequence[str],
         now: dt.datetime,
     ) -> None:
-        """Replace answers, pending question and history in one transaction.
+        """Replace answers, pending question and history in one transaction (a point
+        unit: inline unless the file is locked, see :mod:`bot.storage.connection`).
 
         Answers not in ``answers`` are deleted, so going back and changing a branch
         cannot leave stale answers behind. An answer's ``updated_at`` is when its value
@@ -129,7 +130,7 @@ class InterviewsMixin:
             )
 
         try:
-            await self._conn.run_transaction(replace)
+            await self._conn.point(replace, transaction=True)
         except sqlite3.IntegrityError as exc:
             raise UnknownUserError(user_id) from exc
 

@@ -44,7 +44,7 @@ class UsersMixin:
     async def get_user(self, user_id: int) -> User | None:
         """The user row, or ``None``."""
         check_int("user_id", user_id)
-        rows = await self._conn.fetch(
+        rows = await self._conn.point_fetch(
             f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
         )
         return user_from_row(rows[0]) if rows else None
@@ -56,7 +56,7 @@ class UsersMixin:
         and a write. A user who writes to us has evidently unblocked the bot.
         """
         check_int("user_id", user_id)
-        rows = await self._conn.fetch(
+        rows = await self._conn.point_fetch(
             "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
             f"RETURNING {_USER_COLUMNS}",
             (to_db(now), user_id),
@@ -66,11 +66,13 @@ class UsersMixin:
     async def seen_with_interview(
         self, user_id: int, now: dt.datetime
     ) -> tuple[User | None, Interview]:
-        """:meth:`seen` and then the user's interview, in one trip to the database thread.
+        """:meth:`seen` and then the user's interview, in one point unit (inline on the
+        event loop's thread unless the file is locked: see :mod:`bot.storage.connection`).
 
         Why: an update that acts on the interview needs both, and each trip is a hop to
         aiosqlite's thread and back (with many chats at once, those hops cost more than
         the SQL). A stranger gets ``None`` and an empty interview; nothing is recorded.
+        Safe to run again (the second statement only reads).
         """
         check_int("user_id", user_id)
         stamp = to_db(now)
@@ -86,7 +88,7 @@ class UsersMixin:
                 return [], []
             return found, conn.execute(INTERVIEW_SQL, (user_id, user_id)).fetchall()
 
-        found, rows = await self._conn.run(read)
+        found, rows = await self._conn.point(read)
         return (user_from_row(found[0]) if found else None), interview_from_rows(rows)
 
     async def upsert_user(self, user_id: int, chat_id: int, locale: str, now: dt.datetime) -> User:
@@ -99,9 +101,9 @@ class UsersMixin:
         check_int("chat_id", chat_id)
         check_id("locale", locale)
         stamp = to_db(now)
-        # One statement, atomic on its own, in one trip to the database thread (a
-        # transaction of an insert and a read took five trips and ten times as long).
-        rows = await self._conn.fetch(
+        # One statement, atomic on its own, inline (a transaction of an insert and a
+        # read took five trips to the database thread and ten times as long).
+        rows = await self._conn.point_fetch(
             "INSERT INTO users (user_id, chat_id, locale, created_at, last_seen_at) "
             "VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
@@ -112,7 +114,7 @@ class UsersMixin:
 
     async def _update_user(self, sql: str, params: tuple[object, ...]) -> bool:
         """Run one ``UPDATE users … WHERE user_id = ?``; whether a row changed."""
-        return bool(await self._conn.fetch(sql + " RETURNING user_id", params))
+        return bool(await self._conn.point_fetch(sql + " RETURNING user_id", params))
 
     async def set_locale(self, user_id: int, locale: str) -> bool:
         """Store the language the user chose; ``False`` if there is no such user."""
@@ -191,7 +193,7 @@ class UsersMixin:
                 )
             return changed
 
-        return await self._conn.run_transaction(store)
+        return await self._conn.point(store, transaction=True)
 
     async def deadlines_of(self, user_id: int) -> dict[str, dt.date]:
         """The deadlines stored with the user's latest result (id → date)."""

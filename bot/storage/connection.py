@@ -1,10 +1,28 @@
-"""One aiosqlite connection, its pragmas, a migration runner and safe transactions.
+"""The SQLite connections, their pragmas, a migration runner and safe transactions.
 
-Why one connection with a lock: aiosqlite runs every statement on one worker
-thread, so two coroutines that each do ``BEGIN … COMMIT`` on a shared connection
-would interleave their statements inside one transaction. An :class:`asyncio.Lock`
-around each unit of work prevents that; SQLite serialises writers anyway, and the
-bot's throughput is bounded by Telegram (30 msg/s), not by the database.
+Two connections to one file, each with its own job:
+
+* **The worker connection** (aiosqlite: every statement runs on its worker thread)
+  serves everything: migrations, bulk statements (the outbox, campaigns, re-checks),
+  maintenance, backups and checkpoints. An :class:`asyncio.Lock` around each unit of
+  work keeps two coroutines' ``BEGIN … COMMIT`` from interleaving on it. Its
+  ``busy_timeout`` (5 s) covers another process (the CLI) holding the write lock.
+* **The inline connection** (plain :mod:`sqlite3`, used synchronously on the event
+  loop's thread) serves only the short point statements of an update: the user and
+  their interview read, the interview saved, the user row of the language step
+  (:meth:`SqliteConnection.point`). Why: a trip to aiosqlite's thread and back cost more
+  than the SQL itself, and with many chats at once those hops (and the GIL hand-overs
+  behind them) were the largest single cost of an update (BENCHMARKS.md §1: 1.8× in
+  benchmark 1 without them). It never waits: ``busy_timeout=0``, so if another
+  connection or process holds the write lock, its statement fails at once with
+  ``SQLITE_BUSY`` and the same work goes to the worker connection instead, which waits
+  there (the event loop and every other chat go on). A unit of it is one synchronous
+  call, so its transaction never stays open across an ``await``. With WAL and
+  ``synchronous=NORMAL`` an inline commit is a ``write()`` into the WAL, no ``fsync``;
+  ``wal_autocheckpoint=0`` keeps checkpoints (which do ``fsync``) off the loop: after
+  every :data:`CHECKPOINT_EVERY_INLINE_WRITES` inline writes a ``PASSIVE`` checkpoint
+  runs on the worker connection instead. ``:memory:`` databases have no inline
+  connection (a second connection would see another database).
 
 Why the transaction helper is careful about cancellation: the delivery worker can
 be cancelled (shutdown, crash simulation) while a statement is in flight. The
@@ -16,7 +34,8 @@ Pragmas: WAL lets readers proceed while the sender writes; ``synchronous=NORMAL`
 is durable across application crashes in WAL mode (only an OS crash may lose the
 last commits); ``foreign_keys`` enforces cascades; ``busy_timeout`` covers a second
 process (the CLI) touching the file; ``secure_delete`` overwrites deleted rows so a
-``/forget`` really removes the answers from the file, not just from the index.
+``/forget`` really removes the answers from the file, not just from the index. Both
+connections set them (``busy_timeout`` and ``wal_autocheckpoint`` differ, as above).
 """
 
 from __future__ import annotations
@@ -27,6 +46,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -37,6 +57,11 @@ import aiosqlite
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_EVERY_INLINE_WRITES = 250
+"""A ``PASSIVE`` checkpoint on the worker connection after this many inline writes.
+
+SQLite's own automatic checkpoint (at 1,000 WAL pages) runs on the connection that
+commits, and the inline connection has it off; an update writes about four pages."""
 T = TypeVar("T")
 MIN_SQLITE_VERSION = (3, 35, 0)
 """``UPDATE … RETURNING`` (one trip per write) arrived in SQLite 3.35 (March 2021)."""
@@ -52,6 +77,51 @@ def _create_private_file(path: str) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+def _open_inline(path: str) -> sqlite3.Connection:
+    """The inline connection: the worker's pragmas, but it never waits and never
+    checkpoints (see the module docstring). Opened after the migrations."""
+    # check_same_thread=False: the thread is checked by SqliteConnection.point itself,
+    # and close() may run on another thread at interpreter exit.
+    inline = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        for pragma in (
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=0",
+            "secure_delete=ON",
+            "wal_autocheckpoint=0",
+        ):
+            inline.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        inline.close()
+        raise
+    return inline
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    """``SQLITE_BUSY`` or ``SQLITE_LOCKED`` (any extended code): another connection has
+    the lock the statement needs."""
+    return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _run_inline(
+    inline: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], transaction: bool
+) -> T:
+    """``work(inline)``, as one ``BEGIN IMMEDIATE`` … ``COMMIT`` if ``transaction``;
+    rolled back on any error, so no transaction is left open when this returns."""
+    if not transaction:
+        return work(inline)
+    inline.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(inline)
+        inline.execute("COMMIT")
+    except BaseException:
+        if inline.in_transaction:
+            inline.execute("ROLLBACK")
+        raise
+    return result
+
+
 class SchemaTooNewError(RuntimeError):
     """The file was written by a newer version of the bot; refusing to guess its schema."""
 
@@ -63,10 +133,22 @@ class SqliteConnection:
     and :meth:`read` for consistent reads. Both hold the same lock.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: str, inline: sqlite3.Connection | None = None
+    ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        self._inline = inline
+        self._inline_thread = threading.get_ident()
+        self._inline_writes = 0
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._waiting_points = 0
+        """Point units sent to the worker connection and not done yet."""
+        self.inline_units = 0
+        """Point units done on the inline connection (tests and benchmarks read these)."""
+        self.inline_fallbacks = 0
+        """Point units the inline connection found locked and left to the worker."""
 
     @classmethod
     async def open(
@@ -94,16 +176,100 @@ class SqliteConnection:
             await conn.execute("PRAGMA secure_delete=ON")
             opened = cls(conn, path_str)
             await opened._migrate(migrations)
+            if path_str != ":memory:":
+                opened._inline = _open_inline(path_str)
         except BaseException:
             await conn.close()
             raise
         return opened
 
     async def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close both connections (idempotent)."""
+        await self.checkpoints_done()
+        inline, self._inline = self._inline, None
+        if inline is not None:
+            inline.close()
         async with self._lock:
             with contextlib.suppress(ValueError):  # already closed
                 await self._conn.close()
+
+    @property
+    def inline(self) -> sqlite3.Connection | None:
+        """The inline connection, if there is one (tests inspect it)."""
+        return self._inline
+
+    async def checkpoints_done(self) -> None:
+        """Wait for the passive checkpoint the inline writes started, if one is running."""
+        if self._checkpointing is not None:
+            await asyncio.shield(self._checkpointing)
+
+    async def point(
+        self, work: Callable[[sqlite3.Connection], T], *, transaction: bool = False
+    ) -> T:
+        """Run a short point unit of an update (a few statements on one person's rows) on
+        the inline connection, on the event loop's thread, without a trip to the worker;
+        if the file is locked, on the worker connection as :meth:`run_transaction`
+        (``transaction``) or :meth:`run` would.
+
+        ``work`` must only use the connection it is given, step every statement to its
+        end (``fetchall``) and not block. Without ``transaction`` each statement commits
+        on its own, and a later one may find the file locked after an earlier one
+        committed: the unit must then be safe to run again from the start.
+        """
+        inline = self._inline
+        if (
+            inline is not None
+            and not self._waiting_points
+            and threading.get_ident() == self._inline_thread
+        ):
+            changes = inline.total_changes
+            try:
+                result = _run_inline(inline, work, transaction)
+            except sqlite3.OperationalError as error:
+                if not _is_locked(error):
+                    raise
+                self.inline_fallbacks += 1
+            else:
+                self.inline_units += 1
+                if inline.total_changes != changes:
+                    self._note_inline_write()
+                return result
+        # On the worker, in order: while a point unit waits there, later ones queue
+        # behind it rather than overtake it inline (the lock is first come, first
+        # served). Shielded: a cancelled caller's unit still runs to its end before any
+        # later one, as a unit already queued on the worker thread always did.
+        unit = asyncio.ensure_future(self.run_transaction(work) if transaction else self.run(work))
+        self._waiting_points += 1
+        unit.add_done_callback(self._point_done)
+        return await asyncio.shield(unit)
+
+    def _point_done(self, _unit: asyncio.Future[Any]) -> None:
+        self._waiting_points -= 1
+
+    async def point_fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """:meth:`fetch` of one point statement, inline when the file is not locked."""
+
+        def one(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return conn.execute(sql, params).fetchall()
+
+        return await self.point(one)
+
+    def _note_inline_write(self) -> None:
+        """Count an inline write; start a passive checkpoint on the worker every so often."""
+        self._inline_writes += 1
+        if self._inline_writes >= CHECKPOINT_EVERY_INLINE_WRITES and self._checkpointing is None:
+            self._inline_writes = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self._passive_checkpoint())
+
+    async def _passive_checkpoint(self) -> None:
+        """Copy the WAL's pages into the main file without waiting for anyone (the next
+        writer then starts the WAL from its beginning, so it stops growing)."""
+        try:
+            await self.fetch("PRAGMA wal_checkpoint(PASSIVE)")
+        except (sqlite3.Error, ValueError) as error:  # ValueError: closed meanwhile
+            logger.warning("passive WAL checkpoint failed: %s", type(error).__name__)
+        finally:
+            self._checkpointing = None
 
     async def user_version(self) -> int:
         """The schema version stored in the file header (``PRAGMA user_version``)."""
@@ -245,6 +411,9 @@ class SqliteConnection:
         # fetch: the statement returns a row and must be stepped to its end (and its
         # cursor closed), or a later COMMIT on this connection finds it still running.
         await self.fetch("PRAGMA wal_checkpoint(TRUNCATE)")
+        if self._inline is not None and threading.get_ident() == self._inline_thread:
+            # The inline connection's page cache may still hold pages of the deleted rows.
+            self._inline.execute("PRAGMA shrink_memory")
 
     async def backup(self, dest_path: str | os.PathLike[str]) -> Path:
         """Copy the live database to ``dest_path`` with SQLite's online backup API.

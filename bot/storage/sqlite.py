@@ -31,8 +31,10 @@ from bot.storage.migrations import MIGRATIONS
 class Database(UsersMixin, InterviewsMixin, RemindersMixin, StateMixin, MaintenanceMixin):
     """SQLite storage for users, interviews, reminders, the send queue and campaigns.
 
-    One connection (and its lock) serves every table, so the outbox and the handlers
-    never fight over SQLite's single writer lock.
+    One worker connection (and its lock) serves every table, so the outbox and the
+    handlers never queue for SQLite's single writer lock inside this process; the
+    short point statements of an update also run on an inline connection that never
+    waits for that lock (see :mod:`bot.storage.connection`).
     """
 
     def __init__(self, conn: SqliteConnection) -> None:

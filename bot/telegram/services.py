@@ -137,9 +137,13 @@ class Services:
             except Exception as error:
                 logger.error("background task %s failed: %s", name, type(error).__name__)
 
+        def done(task: asyncio.Task[Any]) -> None:
+            self.tasks.discard(task)
+            work.close()  # cancelled before its first step, ``work`` was never started
+
         task = asyncio.create_task(guarded(), name=name)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(done)
         return task
 
     async def cancel_tasks(self) -> None:

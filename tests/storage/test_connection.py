@@ -155,12 +155,22 @@ async def test_run_transaction_is_all_or_nothing(db: Database, now) -> None:
 async def test_a_cancelled_caller_of_run_transaction_leaves_it_whole(db: Database, now) -> None:
     """The unit runs on the database thread: cancelling the caller neither cuts it in
     half nor leaves a transaction open for the next writer."""
-    await db.upsert_user(9, 9, "ru", now)
-    task = asyncio.create_task(db.save_interview(9, {"citizenship": "UZ"}, None, [], now))
+    insert = (
+        "INSERT INTO users (user_id, chat_id, locale, created_at, last_seen_at) "
+        "VALUES (?, ?, 'ru', 'x', 'x')"
+    )
+
+    def two_rows(conn: sqlite3.Connection) -> None:
+        conn.execute(insert, (9, 9))
+        conn.execute(insert, (10, 10))
+
+    task = asyncio.create_task(db.connection.run_transaction(two_rows))
     await asyncio.sleep(0)  # the unit is queued (or running) on the worker thread
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    # queued behind the cancelled unit on the worker thread: it ran whole
+    assert await _scalar(db.connection, "SELECT count(*) FROM users WHERE user_id IN (9, 10)") == 2
     await db.save_interview(9, {"citizenship": "TJ", "in_russia": "yes"}, None, [], now)
     assert (await db.load_interview(9)).answers == {"citizenship": "TJ", "in_russia": "yes"}
 

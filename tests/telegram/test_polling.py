@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import Any
 
@@ -95,6 +96,34 @@ async def test_startup_opens_and_closes_its_own_database_and_runs_hooks(
     assert services.store is None
     assert seen == ["started:None", "stopping"]
     await application.shutdown()
+
+
+def test_run_tunes_the_garbage_collector_as_its_last_start_up_hook(
+    monkeypatch, settings: Settings, fixture_ruleset
+):
+    """``hamroh run`` ends its start-up by freezing the objects alive then out of the
+    collector's way and raising its first threshold; the tests' own applications do not."""
+    built: dict[str, Any] = {}
+    real_build = app_module.build_application
+
+    def capture(*args: Any, **kwargs: Any) -> Application:  # type: ignore[type-arg]
+        built.update(kwargs)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "configure_logging", lambda *args: None)
+    monkeypatch.setattr(app_module, "build_application", capture)
+    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: None)
+    monkeypatch.setattr(app_module, "load_ruleset", lambda _d: fixture_ruleset)
+    app_module.run(settings)
+    assert built["on_startup"][-1] is app_module.tune_garbage_collector
+    before, threshold = gc.get_freeze_count(), gc.get_threshold()
+    try:
+        asyncio.run(app_module.tune_garbage_collector(None))  # type: ignore[arg-type]
+        assert gc.get_freeze_count() > before
+        assert gc.get_threshold() == (20_000, *threshold[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def test_run_uses_long_polling_by_default(monkeypatch, settings: Settings, fixture_ruleset):
