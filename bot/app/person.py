@@ -265,6 +265,7 @@ async def forget(services: AppServices, ctx: Context, user_id: int, confirmed: b
         return Step(Interview(), Reply(replace=Notice(_("Nothing was deleted."))))
     await services.storage.delete_user(user_id)
     forget_shared_tables()
+    ctx.ruleset.plan.forget_person()  # the last evaluation's values, kept to convert fewer
     done = Notice(
         _("Done. I deleted everything I kept about you. To start again: /start"), "deleted"
     )

@@ -56,7 +56,14 @@ def _locale_in_path(path: str) -> str | None:
 
 
 class Shield:
-    """Nothing escapes as a traceback: log the error's type and frames, answer kindly."""
+    """Nothing escapes as a traceback: log the error's type and frames, answer kindly.
+
+    And nothing of the person stays behind: when a request ends, the rules engine's
+    CEL contexts, which keep the last evaluation's values to convert fewer next time,
+    are put back to no answers (`EvaluationPlan.forget_person`). A request's work on
+    the rules runs without an ``await`` in between, so no other request's evaluation
+    is ever cut short by this.
+    """
 
     def __init__(self, app: ASGIApp, pages: WebPages) -> None:
         self.app = app
@@ -82,6 +89,8 @@ class Shield:
                 request = Request(scope)
                 response = self.pages.problem(request, _locale_in_path(scope["path"]), 500)
                 await response(scope, receive, send)
+        finally:
+            self.pages.ruleset.plan.forget_person()
 
 
 def fonts_once(folder: Path | None) -> Callable[[], Fonts | None]:

@@ -234,6 +234,8 @@ async def test_forget_asks_then_deletes_every_row(
     assert sum(_rows_about(settings.db_path, other.user_id).values()) > 0
     deleted_menus = [c.params["scope"] for c in api.calls_to("deleteMyCommands")]
     assert deleted_menus == [{"type": "chat", "chat_id": user.user_id}]
+    # nor in memory: the engine's contexts no longer hold the last evaluation's answers
+    assert fixture_ruleset.plan.held_values() == {}
 
     await user.say("/forget")  # nothing left: the answer is in Telegram's language (ru)
     assert user.last().text == _tr(app, "ru")("I keep nothing about you.")

@@ -46,3 +46,33 @@ async def test_question_pages_leave_no_answers_in_a_shared_table(
             assert '<p class="progress">' in page.text, page.text[:300]
     assert shared == {}
     assert walks == {}
+
+
+async def test_a_result_page_leaves_no_answers_in_the_rules_engine(
+    shipped_ruleset: Ruleset,
+) -> None:
+    """The engine's CEL contexts keep the last evaluation's values between requests (to
+    convert fewer next time); the web puts them back to no answers when a request ends,
+    and its table of parameters says nothing about whose citizenship was judged."""
+    from bot.app.state import decode_answers, encode_value
+    from bot.core.interview import Interview
+    from bot.web.form import hidden_fields
+    from tests.web.personas import WORKER_IN_MOSCOW
+
+    answers = {
+        name: encode_value(value)
+        for name, value in {**WORKER_IN_MOSCOW.answers, **WORKER_IN_MOSCOW.stored}.items()
+    } | {"children": "no"}
+    state = Interview(decode_answers(shipped_ruleset, answers))
+    app = create_app(shipped_ruleset, load_catalogs(), lambda: TODAY)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
+        body = urlencode([*hidden_fields(state), ("do", "detail:why")])
+        page = await client.post("/ru/step", content=body, headers=FORM)
+    assert page.status_code == 200
+    assert 'data-status="' in page.text  # a result: the whole evaluation ran
+    assert shipped_ruleset.plan.held_values() == {}
+    kept = shipped_ruleset.plan.parameter_days()
+    assert kept, "the result page read the parameters"
+    every = {None, *shipped_ruleset.plan.citizenships_told_apart}
+    assert all(set(citizenships) == every for citizenships in kept.values()), kept

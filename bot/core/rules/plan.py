@@ -180,6 +180,18 @@ class EvaluationPlan:
         self._entry_derived_by_day: dict[date, tuple[str, ...]] = {}
         self._parameters: dict[tuple[date, str | None], tuple[dict[str, Any], dict[str, Any]]]
         self._parameters = {}
+        self.citizenships_told_apart: tuple[str, ...] = tuple(
+            sorted(
+                {
+                    citizenship
+                    for parameter in ruleset.parameters.values()
+                    for period in parameter.history
+                    for citizenship in period.by_citizenship
+                }
+            )
+        )
+        """The citizenships some parameter has its own value for; every other one (and
+        none) gets the general values."""
 
     # -- per ruleset ------------------------------------------------------------
 
@@ -287,16 +299,59 @@ class EvaluationPlan:
     def parameters(
         self, as_of: date, citizenship: str | None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """`Ruleset.parameter_values` and the same converted for CEL, cached; read only."""
-        key = (as_of, citizenship)
+        """`Ruleset.parameter_values` and the same converted for CEL, cached; read only.
+
+        Why a day's values are made for every citizenship at once: a table filled as
+        people are judged would say which citizenships were judged today (the web keeps
+        nothing about its visitors, not even that). A citizenship no parameter tells
+        apart shares the general values, so the table holds at most a few per day.
+        """
+        told_apart = self.citizenships_told_apart
+        key = (as_of, citizenship if citizenship in told_apart else None)
         found = self._parameters.get(key)
         if found is None:
             if len(self._parameters) >= _CACHE_LIMIT:
                 self._parameters.clear()
-            values = self._parameter_values(as_of, citizenship)
-            found = (values, {name: to_cel(value) for name, value in values.items()})
-            self._parameters[key] = found
+            for each in (None, *told_apart):
+                values = self._parameter_values(as_of, each)
+                self._parameters[(as_of, each)] = (
+                    values,
+                    {name: to_cel(value) for name, value in values.items()},
+                )
+            found = self._parameters[key]
         return found
+
+    def parameter_days(self) -> dict[date, tuple[str | None, ...]]:
+        """Which citizenships' values are kept for each day (tests check there is never a
+        subset: a day is made for all of them at once)."""
+        days: dict[date, tuple[str | None, ...]] = {}
+        for day, citizenship in self._parameters:
+            days[day] = (*days.get(day, ()), citizenship)
+        return days
+
+    def forget_person(self) -> None:
+        """Put this thread's CEL contexts back to no answers, no derived values and no
+        parameters, and drop their working-day traces.
+
+        Why: a context keeps the values of the last evaluation on its day so that the
+        next one converts only what changed; that is the last person's answers, kept in
+        memory after their request. The web, which keeps nothing about a person, calls
+        this when each request ends (the next evaluation converts its values again).
+        """
+        contexts: dict[date, CelContext] | None = getattr(self._local, "contexts", None)
+        for context in (contexts or {}).values():
+            context.forget()
+
+    def held_values(self) -> dict[str, Any]:
+        """The values this thread's contexts hold besides `as_of` and the date probe
+        that are not null (tests check the web leaves none)."""
+        contexts: dict[date, CelContext] | None = getattr(self._local, "contexts", None)
+        return {
+            name: value
+            for context in (contexts or {}).values()
+            for name, value in context.held().items()
+            if value is not None and name not in ("as_of", DATE_PROBE)
+        }
 
     def context(self, as_of: date, values: Mapping[str, Any]) -> CelContext:
         """This thread's CEL context for `as_of`, holding `values` (CEL values), every
@@ -336,7 +391,7 @@ class CelContext:
     `set` compares with what the context already holds and updates in one call.
     """
 
-    __slots__ = ("_held", "cel", "trace")
+    __slots__ = ("_base", "_held", "_since_made", "cel", "trace")
 
     def __init__(
         self,
@@ -346,6 +401,9 @@ class CelContext:
     ) -> None:
         self.cel = cel.Context(values, dict(functions))
         self._held = dict(values)
+        self._base = dict(values)
+        self._since_made = False
+        """Whether `set` changed anything since it was made or last forgot."""
         self.trace = trace if trace is not None else WorkingDayTrace()
         """Working-day counts made by runs in this context (see `WorkingDayTrace`)."""
 
@@ -359,6 +417,18 @@ class CelContext:
         if changed:
             self.cel.update(changed)
             held.update(changed)
+            self._since_made = True
+
+    def forget(self) -> None:
+        """Back to the values it was made with: every other name it holds is null."""
+        if self._since_made:
+            self.set({**dict.fromkeys(self._held), **self._base})
+            self._since_made = False
+        self.trace.spans.clear()
+
+    def held(self) -> Mapping[str, Any]:
+        """What the context holds now, by name (read only)."""
+        return self._held
 
 
 _MISSING = object()
