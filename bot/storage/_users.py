@@ -11,7 +11,7 @@ from bot.storage._interviews import INTERVIEW_SQL, interview_from_rows
 from bot.storage._validate import check_id, check_int, check_limit, check_optional_id
 from bot.storage.connection import SqliteConnection
 from bot.storage.models import Interview, User
-from bot.storage.timestamps import from_db, last_seen, maybe_from_db, to_db
+from bot.storage.timestamps import from_db, maybe_from_db, to_db
 
 _USER_COLUMNS = (
     "user_id, chat_id, locale, created_at, last_seen_at, active, reminders_opt_in, "
@@ -36,23 +36,6 @@ def user_from_row(row: Any) -> User:
     )
 
 
-def _seen_row(conn: sqlite3.Connection, user_id: int, stamp: str) -> list[Any]:
-    """The user's row (``[]`` for a stranger) with ``last_seen_at = stamp`` and active:
-    read, and written only if it is not so already (a write is a commit into the WAL;
-    most updates come in the minute already recorded). Safe to run again."""
-    found = conn.execute(
-        f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
-    ).fetchall()
-    if found and (found[0][4] != stamp or not found[0][5]):
-        # fetchall: a RETURNING statement is done only when all its rows are read
-        found = conn.execute(
-            "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
-            f"RETURNING {_USER_COLUMNS}",
-            (stamp, user_id),
-        ).fetchall()
-    return found
-
-
 class UsersMixin:
     """User-row operations; mixed into :class:`~bot.storage.sqlite.Database`."""
 
@@ -67,17 +50,18 @@ class UsersMixin:
         return user_from_row(rows[0]) if rows else None
 
     async def seen(self, user_id: int, now: dt.datetime) -> User | None:
-        """Record activity (to the minute: :func:`~bot.storage.timestamps.last_seen`) and
-        return the user row; ``None`` if unknown.
+        """Record activity and return the user row, in one statement; ``None`` if unknown.
 
-        Every update starts with this, so it is one trip to the database, and within the
-        minute already recorded (and for an active user) a read, not a write.
-        A user who writes to us has evidently unblocked the bot.
+        Every update starts with this, so it is one trip to the database, not a read
+        and a write. A user who writes to us has evidently unblocked the bot.
         """
         check_int("user_id", user_id)
-        stamp = to_db(last_seen(now))
-        found = await self._conn.point(lambda conn: _seen_row(conn, user_id, stamp))
-        return user_from_row(found[0]) if found else None
+        rows = await self._conn.point_fetch(
+            "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
+            f"RETURNING {_USER_COLUMNS}",
+            (to_db(now), user_id),
+        )
+        return user_from_row(rows[0]) if rows else None
 
     async def seen_with_interview(
         self, user_id: int, now: dt.datetime
@@ -91,10 +75,15 @@ class UsersMixin:
         Safe to run again (the second statement only reads).
         """
         check_int("user_id", user_id)
-        stamp = to_db(last_seen(now))
+        stamp = to_db(now)
 
         def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-            found = _seen_row(conn, user_id, stamp)
+            # fetchall: a RETURNING statement is done only when all its rows are read
+            found = conn.execute(
+                "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
+                f"RETURNING {_USER_COLUMNS}",
+                (stamp, user_id),
+            ).fetchall()
             if not found:
                 return [], []
             return found, conn.execute(INTERVIEW_SQL, (user_id, user_id)).fetchall()
@@ -103,8 +92,7 @@ class UsersMixin:
         return (user_from_row(found[0]) if found else None), interview_from_rows(rows)
 
     async def upsert_user(self, user_id: int, chat_id: int, locale: str, now: dt.datetime) -> User:
-        """Create on first contact; later contacts refresh chat id, last seen (to the
-        minute) and ``active``.
+        """Create on first contact; later contacts refresh chat id, last seen and ``active``.
 
         The locale argument only applies to new users: after that the user's own
         choice (:meth:`set_locale`) is authoritative.
@@ -112,7 +100,7 @@ class UsersMixin:
         check_int("user_id", user_id)
         check_int("chat_id", chat_id)
         check_id("locale", locale)
-        stamp, seen_at = to_db(now), to_db(last_seen(now))
+        stamp = to_db(now)
         # One statement, atomic on its own, inline (a transaction of an insert and a
         # read took five trips to the database thread and ten times as long).
         rows = await self._conn.point_fetch(
@@ -120,7 +108,7 @@ class UsersMixin:
             "VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
             f"last_seen_at = excluded.last_seen_at, active = 1 RETURNING {_USER_COLUMNS}",
-            (user_id, chat_id, locale, stamp, seen_at),
+            (user_id, chat_id, locale, stamp, stamp),
         )
         return user_from_row(rows[0])
 

@@ -276,10 +276,9 @@ class Storage(Protocol):
         """Store the language the user picked. ``False`` if the user does not exist."""
 
     async def seen(self, user_id: int, now: dt.datetime) -> User | None:
-        """Record activity (for retention, to the minute: an update in the minute already
-        recorded writes nothing; :func:`~bot.storage.timestamps.last_seen`), mark the
-        user active again and return the row, in one step (every update starts with
-        it); ``None`` for a user who never picked a language (nothing is recorded then)."""
+        """Record activity (for retention), mark the user active again and return the
+        row, in one step (every update starts with it); ``None`` for a user who never
+        picked a language (nothing is recorded then)."""
 
     async def seen_with_interview(
         self, user_id: int, now: dt.datetime

@@ -25,19 +25,6 @@ def to_db(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime(_FORMAT)
 
 
-def last_seen(moment: dt.datetime) -> dt.datetime:
-    """The minute of ``moment`` (seconds dropped): how precisely a person's last
-    activity is kept.
-
-    Why: it only decides when inactive people's data is deleted (months), so the
-    second or microsecond of the latest tap is more than the bot needs to know; and an
-    update in the same minute as the one before finds the stored value already
-    right, so it reads the user's row instead of writing it (most updates of a
-    questionnaire).
-    """
-    return moment.replace(second=0, microsecond=0)
-
-
 def from_db(value: str) -> dt.datetime:
     """Decode a string written by :func:`to_db` into an aware UTC datetime."""
     parsed = dt.datetime.fromisoformat(value)

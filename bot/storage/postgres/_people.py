@@ -14,7 +14,7 @@ from bot.storage._validate import check_id, check_int, check_limit, check_option
 from bot.storage.errors import UnknownUserError
 from bot.storage.models import Interview, User
 from bot.storage.postgres.pool import PgPool
-from bot.storage.timestamps import aware, last_seen
+from bot.storage.timestamps import aware
 
 logger = logging.getLogger(__name__)
 
@@ -67,17 +67,11 @@ class PeopleMixin:
 
     async def seen(self, user_id: int, now: dt.datetime) -> User | None:
         check_int("user_id", user_id)
-        stamp = aware(last_seen(now))
         rows = await self._pool.fetch(
-            f"SELECT {USER_COLUMNS} FROM users WHERE user_id = %s", (user_id,)
+            "UPDATE users SET last_seen_at = %s, active = TRUE WHERE user_id = %s "
+            f"RETURNING {USER_COLUMNS}",
+            (aware(now), user_id),
         )
-        if rows and (rows[0][4] != stamp or not rows[0][5]):
-            # a write (a commit) only when the minute or ``active`` changes: see last_seen
-            rows = await self._pool.fetch(
-                "UPDATE users SET last_seen_at = %s, active = TRUE WHERE user_id = %s "
-                f"RETURNING {USER_COLUMNS}",
-                (stamp, user_id),
-            )
         return user_from_row(rows[0]) if rows else None
 
     async def seen_with_interview(
@@ -98,7 +92,7 @@ class PeopleMixin:
             "VALUES (%s, %s, %s, %s, %s) "
             "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
             f"last_seen_at = excluded.last_seen_at, active = TRUE RETURNING {USER_COLUMNS}",
-            (user_id, chat_id, locale, aware(now), last_seen(now)),
+            (user_id, chat_id, locale, aware(now), now),
         )
         return user_from_row(rows[0])
 

@@ -98,23 +98,3 @@ async def test_bad_ids_are_refused_before_anything_is_stored(
     with pytest.raises(ValueError):
         await storage.upsert_user(1, 1, "ru", now.replace(tzinfo=None))
     assert await storage.get_user(1) is None
-
-
-async def test_last_seen_is_kept_to_the_minute(storage: Storage, now: dt.datetime) -> None:
-    """Activity is kept as its minute (retention needs no more); an update later in the
-    same minute leaves it as it is, a later minute or an inactive user is written."""
-    created = await storage.upsert_user(8, 8, "uz", now + dt.timedelta(seconds=7, microseconds=5))
-    assert created.created_at == now + dt.timedelta(seconds=7, microseconds=5)
-    assert created.last_seen_at == now
-    user = await storage.seen(8, now + dt.timedelta(seconds=59))
-    assert user is not None and user.last_seen_at == now
-    assert await storage.set_active(8, False)
-    user, _interview = await storage.seen_with_interview(8, now + dt.timedelta(seconds=30))
-    assert user is not None and user.active and user.last_seen_at == now
-    user = await storage.seen(8, now + dt.timedelta(minutes=3, seconds=2))
-    assert user is not None and user.last_seen_at == now + dt.timedelta(minutes=3)
-    user, _interview = await storage.seen_with_interview(
-        8, now + dt.timedelta(minutes=4, seconds=1)
-    )
-    assert user is not None and user.last_seen_at == now + dt.timedelta(minutes=4)
-    assert user == await storage.get_user(8)
