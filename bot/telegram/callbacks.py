@@ -45,6 +45,8 @@ from bot.app.screens import (
 
 MAX_BYTES = 64
 _FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+_FIELDS = re.compile(r"[A-Za-z0-9_]{1,40}(?::[A-Za-z0-9_]{1,40})*")
+"""One or more :data:`_FIELD` joined by ``:``."""
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
 RESULT_ACTIONS = (
     "why", "change", "remind", "contacts", "steps", "sources",
@@ -77,12 +79,18 @@ class Callback:
 
 def encode(kind: str, *fields: str) -> str:
     """Callback data for a button; raises if it would break Telegram's 64-byte limit."""
-    if _ARITY.get(kind) != len(fields) or not all(_FIELD.match(f) for f in fields):
+    data = ":".join(fields)
+    # One match for all the fields (a question's buttons are drawn on every step): ids
+    # only, so no field holds a ':' and the length in characters is the length in bytes.
+    if (
+        _ARITY.get(kind) != len(fields)
+        or _FIELDS.fullmatch(data) is None
+        or data.count(":") != len(fields) - 1
+    ):
         raise ValueError(f"bad callback fields for {kind}: {fields!r}")
-    data = ":".join((kind, *fields))
-    if len(data.encode("utf-8")) > MAX_BYTES:
-        raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {data!r}")
-    return data
+    if len(kind) + 1 + len(data) > MAX_BYTES:
+        raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {kind}:{data!r}")
+    return f"{kind}:{data}"
 
 
 def decode(data: str | None) -> Callback | None:

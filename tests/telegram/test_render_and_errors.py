@@ -95,6 +95,27 @@ def test_every_button_of_the_shipped_ruleset_fits_in_64_bytes(shipped_or_fixture
         callbacks.encode("C", "abcdef", question.id)
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ("abcdef", "q"),  # one field short
+        ("abcdef", "q:x", "v"),  # a field with the separator in it
+        ("abcdef", "q", "v\n"),
+        ("abcdef", "", "v"),
+        ("abcdef", "q", "é"),
+        ("abcdef", "q", "v" * 41),
+        ("abcdef", "q" * 40, "v" * 20),  # 69 bytes
+    ],
+)
+def test_callback_data_is_refused_unless_ids_within_64_bytes(fields: tuple[str, ...]):
+    with pytest.raises(ValueError):
+        callbacks.encode("A", *fields)
+    assert callbacks.encode("A", "abcdef", "q" * 40, "v" * 14) == f"A:abcdef:{'q' * 40}:{'v' * 14}"
+    assert callbacks.decode(callbacks.encode("L", "uz_Cyrl")) == callbacks.Callback(
+        "L", ("uz_Cyrl",)
+    )
+
+
 def test_links_are_escaped():
     assert render.link('https://x.org/?a=1&b="2"', "<t>") == (
         '<a href="https://x.org/?a=1&amp;b=&quot;2&quot;">&lt;t&gt;</a>'
