@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -135,20 +136,42 @@ def _option_keys(question: Question, ruleset: Ruleset) -> list[tuple[str, str]]:
     Each option's spellings are worked out once per ruleset (each typed answer needs
     them; spelling them out in five locales and two scripts costs more than reading
     the answer). The table holds only the ruleset's own words, the same for everyone:
-    which options a person was offered is not part of it.
+    which options a person was offered is not part of it, and it is filled for every
+    question of the ruleset at once, so it does not tell which questions got a typed
+    answer either.
     """
     values = ruleset.option_values(question)
     keys: list[tuple[str, str]] = []
     for value in values:
-        not_done = value == "none" and "no" not in values
-        cache_key = (ruleset.fingerprint, question.id, value, not_done)
+        cache_key = (ruleset.fingerprint, question.id, value, _not_done(value, values))
         spellings = _SPELLINGS.get(cache_key)
         if spellings is None:
-            if len(_SPELLINGS) >= _SPELLINGS_LIMIT:
-                _SPELLINGS.clear()
-            spellings = _SPELLINGS[cache_key] = _spell_option(question, ruleset, value, not_done)
+            _spell_every_option(ruleset)
+            spellings = _SPELLINGS.get(cache_key)
+        if spellings is None:  # a question not of this ruleset (a copy with other options)
+            spellings = _SPELLINGS[cache_key] = _spell_option(
+                question, ruleset, value, cache_key[3]
+            )
         keys.extend((key, value) for key in spellings)
     return keys
+
+
+def _not_done(value: str, values: Sequence[str]) -> bool:
+    """``none`` stands for "not yet" when the question has no ``no``."""
+    return value == "none" and "no" not in values
+
+
+def _spell_every_option(ruleset: Ruleset) -> None:
+    """Fill `_SPELLINGS` with every option of every question of `ruleset`."""
+    if len(_SPELLINGS) >= _SPELLINGS_LIMIT:
+        _SPELLINGS.clear()
+    for question in ruleset.questions:
+        values = ruleset.option_values(question)
+        for value in values:
+            not_done = _not_done(value, values)
+            _SPELLINGS[(ruleset.fingerprint, question.id, value, not_done)] = _spell_option(
+                question, ruleset, value, not_done
+            )
 
 
 def _spell_option(question: Question, ruleset: Ruleset, value: str, not_done: bool) -> list[str]:

@@ -302,6 +302,18 @@ def test_citizenship_matched_forgivingly(ruleset, typed, value):
     assert match_option(ruleset.question("citizenship"), typed, ruleset) == value
 
 
+def test_one_typed_answer_spells_every_question_at_once(ruleset, monkeypatch):
+    """The spellings kept for typed answers do not tell which questions got one."""
+    from bot.core import answers
+
+    monkeypatch.setattr(answers, "_SPELLINGS", {})
+    assert match_option(ruleset.question("citizenship"), "Тоҷикистон", ruleset) == "TJ"
+    spelled = {question_id for _fingerprint, question_id, _v, _n in answers._SPELLINGS}
+    with_options = {q.id for q in ruleset.questions if ruleset.option_values(q)}
+    assert len(with_options) > 1
+    assert spelled == with_options
+
+
 @pytest.mark.parametrize(
     ("typed", "value"),
     [("да", "yes"), ("Ооба", "yes"), ("ha", "yes"), ("ҳа", "yes"), ("ха", "yes"), ("нет", "no"),
