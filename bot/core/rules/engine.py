@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 
 from .dates import Span
-from .expressions import Compiled, Guard, to_cel
+from .expressions import Compiled, judge_tree, to_cel
 from .model import STATUSES, Outcome, Question
-from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason, WalkTruth
+from .plan import CelContext, ExpressionPlan, OutcomePlan, Reason
 from .ruleset import Ruleset
 
 SEVERITY: tuple[str, ...] = (
@@ -157,6 +157,15 @@ def _walk_questions(
     flats = plan.walk_flat if start == 0 else plan.walk_flat[start:]
     guards = plan.walk_guards
     known: list[bool | None] = [None] * len(guards)
+
+    def guard_holds(index: int) -> bool:
+        """Guard `index` of the walk's table, judged once per walk: every `ask_if` reads
+        only earlier answers, which a walk does not change once it has passed them."""
+        verdict = known[index]
+        if verdict is None:
+            verdict = known[index] = guards[index].holds(counted)
+        return verdict
+
     for (question, condition), truth, flat in zip(walk, truths, flats, strict=True):
         qid = question.id
         if condition is not None:
@@ -171,7 +180,7 @@ def _walk_questions(
                         asked_here = False
                         break
             elif plan.stage_answers:
-                asked_here = _judged(truth, counted, known, guards)
+                asked_here = judge_tree(truth, guard_holds)
             else:  # a guard may read a later answer, which may still change
                 asked_here = condition.truth_verdict(counted)
             if asked_here is None:
@@ -224,39 +233,6 @@ def walk_on(
         answers, ruleset, as_of, earlier=(start, prefix, prefix_counted)
     )
     return walked, walked_counted
-
-
-def _judged(
-    truth: WalkTruth,
-    values: Mapping[str, Any],
-    known: list[bool | None],
-    guards: tuple[Guard, ...],
-) -> bool | None:
-    """`expressions.judge` of a walk's condition, each guard (an index into `guards`)
-    judged once per walk: every `ask_if` reads only earlier answers, which a walk
-    does not change once it has passed them."""
-    if truth is None:
-        return None
-    if type(truth) is int:
-        verdict = known[truth]
-        if verdict is None:
-            verdict = known[truth] = guards[truth].holds(values)
-        return verdict
-    kind, parts = truth  # type: ignore[misc]
-    decides = kind != "all"
-    undecided = False
-    for part in parts:
-        if type(part) is int:  # most parts are guards: no call for them
-            verdict = known[part]
-            if verdict is None:
-                verdict = known[part] = guards[part].holds(values)
-        else:
-            verdict = _judged(part, values, known, guards)
-        if verdict is None:
-            undecided = True
-        elif verdict is decides:
-            return decides
-    return None if undecided else not decides
 
 
 def _runs_true(condition: Compiled, context: CelContext) -> bool:

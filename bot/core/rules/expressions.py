@@ -483,18 +483,26 @@ def truth_of(source: str) -> Truth:
 
 def judge(truth: Truth, values: Mapping[str, Any]) -> bool | None:
     """What `truth` says of `values`: True (CEL gives true), False (CEL gives false or
-    an error), None (only CEL can tell). Kleene's three values: `&&` is False as soon as
-    a part is, `||` True as soon as a part is (CEL's own `&&` and `||` are commutative:
-    an error in one part does not matter when another part decides)."""
-    if truth is None:
+    an error), None (only CEL can tell). See `judge_tree`."""
+    return judge_tree(truth, lambda guard: guard.holds(values))
+
+
+def judge_tree(tree: Any, leaf_holds: Callable[[Any], bool]) -> bool | None:
+    """Kleene's three values over a tree of ``("all" | "any", parts)`` whose leaves
+    (anything but a tuple or None) `leaf_holds` judges, and whose None parts only CEL
+    can tell: `&&` is False as soon as a part is, `||` True as soon as a part is (CEL's
+    own `&&` and `||` are commutative: an error in one part does not matter when
+    another part decides). The leaves are `Guard`s (`judge`) or their indices in a
+    walk's table of guards (`engine`, each judged once per walk)."""
+    if tree is None:
         return None
-    if type(truth) is Guard:
-        return truth.holds(values)
-    kind, parts = truth  # type: ignore[misc]
+    if type(tree) is not tuple:
+        return leaf_holds(tree)
+    kind, parts = tree
     decides = kind != "all"  # the value that decides at once: False for all, True for any
     undecided = False
     for part in parts:
-        verdict = judge(part, values)
+        verdict = judge_tree(part, leaf_holds)
         if verdict is None:
             undecided = True
         elif verdict is decides:
