@@ -15,7 +15,7 @@ person without a medical certificate.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import timedelta as _td
@@ -398,30 +398,38 @@ Truth = Guard | tuple[str, tuple["Truth", ...]] | None
 parts)`` for `&&`, ``("any", parts)`` for `||`, or ``None``, a part only CEL can judge."""
 
 
+def _outside_literals(source: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of `source` outside string literals, with its index and the depth
+    of brackets it stands in (an opening bracket counts itself in, a closing one out)."""
+    depth, quote = 0, ""
+    for index, char in enumerate(source):
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        yield index, char, depth
+
+
 def _top_level(source: str, operator: str) -> list[str] | None:
     """`source` split at `operator` (``&&`` or ``||``) outside brackets and string
     literals; None when it has a ``?`` there (`?:` binds looser than both)."""
     parts: list[str] = []
-    depth, quote, start, index = 0, "", 0, 0
-    while index < len(source):
-        char = source[index]
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and char == "?":
-            return None
-        elif depth == 0 and source.startswith(operator, index):
-            parts.append(source[start:index])
-            index += len(operator)
-            start = index
+    start = 0
+    for index, char, depth in _outside_literals(source):
+        if depth != 0 or index < start:
             continue
-        index += 1
+        if char == "?":
+            return None
+        if source.startswith(operator, index):
+            parts.append(source[start:index])
+            start = index + len(operator)
     parts.append(source[start:])
     return parts
 
@@ -436,19 +444,9 @@ def _unwrapped(part: str) -> str:
 
 def _closing_bracket(source: str) -> int | None:
     """The index of the bracket that closes the one `source` starts with."""
-    depth, quote = 0, ""
-    for index, char in enumerate(source):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index
+    for index, char, depth in _outside_literals(source):
+        if depth == 0 and char in ")]}":
+            return index
     return None
 
 
