@@ -155,8 +155,7 @@ class WebPages:
             "locale": ctx.locale,
             "root": root,
             "title": "",
-            "languages": self._languages(ctx.locale),
-            "switch_label": ctx._("Change the language"),
+            **self._switcher_values(ctx),
         }
         # rendered here rather than by TemplateResponse: the templates never read the
         # request, and building its context and URL costs a tenth of a question page
@@ -207,6 +206,7 @@ class WebPages:
         return self._shared(ctx, "_languages.html", "", self._switcher_values(ctx))
 
     def _switcher_values(self, ctx: Context) -> dict[str, Any]:
+        """What a template needs to draw the language switcher."""
         return {
             "languages": self._languages(ctx.locale),
             "switch_label": ctx._("Change the language"),
@@ -309,8 +309,7 @@ class WebPages:
                 "why_open": why_open,
                 "typed": typed,
                 "send": ctx._("Next"),
-                "languages": self._languages(ctx.locale),
-                "switch_label": ctx._("Change the language"),
+                **self._switcher_values(ctx),
             }
             return Markup(self.templates.get_template("_question_body.html").render(values))
 
