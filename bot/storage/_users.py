@@ -17,6 +17,10 @@ _USER_COLUMNS = (
     "user_id, chat_id, locale, created_at, last_seen_at, active, reminders_opt_in, "
     "citizenship, status, ruleset_version, assessed_at"
 )
+_SEEN_SQL = (
+    f"UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? RETURNING {_USER_COLUMNS}"
+)
+"""A user wrote to us (``seen``): last seen now, active again; the row if there is one."""
 
 
 def user_from_row(row: Any) -> User:
@@ -56,11 +60,7 @@ class UsersMixin:
         and a write. A user who writes to us has evidently unblocked the bot.
         """
         check_int("user_id", user_id)
-        rows = await self._conn.point_fetch(
-            "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
-            f"RETURNING {_USER_COLUMNS}",
-            (to_db(now), user_id),
-        )
+        rows = await self._conn.point_fetch(_SEEN_SQL, (to_db(now), user_id))
         return user_from_row(rows[0]) if rows else None
 
     async def seen_with_interview(
@@ -79,11 +79,7 @@ class UsersMixin:
 
         def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
             # fetchall: a RETURNING statement is done only when all its rows are read
-            found = conn.execute(
-                "UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? "
-                f"RETURNING {_USER_COLUMNS}",
-                (stamp, user_id),
-            ).fetchall()
+            found = conn.execute(_SEEN_SQL, (stamp, user_id)).fetchall()
             if not found:
                 return [], []
             return found, conn.execute(INTERVIEW_SQL, (user_id, user_id)).fetchall()
