@@ -44,8 +44,10 @@ from bot.app.screens import (
 )
 
 MAX_BYTES = 64
-_FIELD = re.compile(r"^[A-Za-z0-9_]{1,40}$")
-_FIELDS = re.compile(r"[A-Za-z0-9_]{1,40}(?::[A-Za-z0-9_]{1,40})*")
+_ID = r"[A-Za-z0-9_]{1,40}"
+"""What one field of callback data may be: an id of the ruleset or the bot."""
+_FIELD = re.compile(rf"^{_ID}$")
+_FIELDS = re.compile(rf"{_ID}(?::{_ID})*")
 """One or more :data:`_FIELD` joined by ``:``."""
 _ARITY = {"L": 1, "A": 3, "B": 1, "W": 2, "C": 2, "R": 2, "M": 1, "F": 1, "D": 2, "X": 3}
 RESULT_ACTIONS = (
