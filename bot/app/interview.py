@@ -165,8 +165,13 @@ def answered_screen(ctx: Context, question_id: str, value: object) -> Answered:
 
 
 def assess(ctx: Context, state: Interview) -> tuple[Assessment, Presentation]:
-    """Judge the answers on ``ctx.today`` and word the assessment in ``ctx.locale``."""
-    assessment = evaluate(state.answers, ctx.today, ctx.ruleset)
+    """Judge the answers on ``ctx.today`` and word the assessment in ``ctx.locale``.
+
+    The answers that count come from the state's own walk (which found the question
+    now, or that there is none), so the engine does not walk the questions again.
+    """
+    counted = state.counted(ctx.ruleset, ctx.today)
+    assessment = evaluate(state.answers, ctx.today, ctx.ruleset, counted=counted)
     return assessment, present(assessment, ctx.ruleset, ctx.locale)
 
 

@@ -31,6 +31,7 @@ from .dates import (
     days_in_russia_this_year,
     stay_limit_date,
 )
+from .native import Native, compile_native
 
 CEL_BUILTINS: frozenset[str] = frozenset(
     {
@@ -524,6 +525,8 @@ class Compiled:
     """A name whose value, if not a date, makes the expression null (`null_chain_start`)."""
     truth: Truth = None
     """The expression as far as it can be judged without CEL (`truth_of`)."""
+    native: Native | None = field(default=None, compare=False, repr=False)
+    """The expression judged in Python, giving CEL's value or giving up (`native`)."""
     guard_names: frozenset[str] = field(init=False)
     reads: tuple[str, ...] = field(init=False)
     """`variables`, sorted: what a reason built on this condition names."""
@@ -603,6 +606,7 @@ def compile_expression(source: str, known_names: frozenset[str]) -> Compiled:
         only_guards=bool(guards) and len(guards) == source.count("&&") + 1,
         null_unless_date=_in(null_chain_start(source), variables),
         truth=truth_of(source),
+        native=compile_native(source, FUNCTION_NAMES),
     )
 
 

@@ -363,6 +363,18 @@ class EvaluationPlan:
         again. Derived values and parameters left from that evaluation are never
         read before `evaluate` sets them: an `ask_if` reads only earlier questions.
         """
+        context = self.idle_context(as_of)
+        try:
+            context.set({**self.all_questions_unknown, **values})
+        except Exception:
+            del self._local.contexts[as_of]
+            raise
+        return context
+
+    def idle_context(self, as_of: date) -> CelContext:
+        """This thread's CEL context for `as_of` as it is, its values not set (see
+        `context`): for its functions and working-day trace, which a native program
+        (`bot.core.rules.native`) calls and fills without CEL."""
         contexts: dict[date, CelContext] | None = getattr(self._local, "contexts", None)
         if contexts is None:
             contexts = self._local.contexts = {}
@@ -375,11 +387,6 @@ class EvaluationPlan:
             trace = WorkingDayTrace()
             functions = {**self._functions, **date_functions(self._calendar, trace)}
             context = contexts[as_of] = CelContext(base, functions, trace)
-        try:
-            context.set({**self.all_questions_unknown, **values})
-        except Exception:
-            del contexts[as_of]
-            raise
         return context
 
 
@@ -391,7 +398,7 @@ class CelContext:
     `set` compares with what the context already holds and updates in one call.
     """
 
-    __slots__ = ("_base", "_held", "_since_made", "cel", "trace")
+    __slots__ = ("_base", "_held", "_since_made", "cel", "functions", "trace")
 
     def __init__(
         self,
@@ -399,6 +406,8 @@ class CelContext:
         functions: Mapping[str, Callable[..., Any]],
         trace: WorkingDayTrace | None = None,
     ) -> None:
+        self.functions: Mapping[str, Callable[..., Any]] = dict(functions)
+        """The functions CEL calls here, bound to `trace` (native programs call them too)."""
         self.cel = cel.Context(values, dict(functions))
         self._held = dict(values)
         self._base = dict(values)

@@ -20,6 +20,7 @@ from bot.core.locales import normalize_locale
 from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
 from .expressions import to_cel
 from .model import Text
+from .native import Undecided
 from .ruleset import Ruleset
 
 
@@ -320,6 +321,15 @@ def _step_applies(ruleset: Ruleset, condition: str, assessment: Assessment) -> b
     answers = assessment.answers
     if any(answers.get(name) is None for name in compiled.variables if ruleset.has_question(name)):
         return True
+    plan = ruleset.plan
+    if compiled.native is not None:  # CEL's verdict, without CEL (see `native`)
+        values = {**plan.all_questions_unknown, **answers, "as_of": assessment.as_of}
+        try:
+            return (
+                compiled.native(values, plan.idle_context(assessment.as_of).functions) is not False
+            )
+        except Undecided:
+            pass
     context = ruleset.plan.context(
         assessment.as_of, {qid: to_cel(value) for qid, value in answers.items()}
     )
