@@ -21,8 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GZIP = 16 + zlib.MAX_WBITS
 """``wbits`` for the gzip container (what ``Content-Encoding: gzip`` means)."""
-LEVEL = 4
-"""Level 4 of 9: within 1-3 % of level 9's size on our pages, at a third of its time."""
+LEVEL = 3
+"""Level 3 of 9, zlib's fastest kind of search (levels 1-3), with its longest chains.
+Measured on the 21.6 KB result page (BENCHMARKS.md, 7): 6,312 bytes against level 4's
+6,035 (+5 %) and level 1's 6,836 (+13 %), and 4 % less of the whole page's work than
+level 4 (level 1: 5 %); level 9 gives 5,835 bytes at three times level 4's time."""
 MINIMUM_SIZE = 500
 """Smaller bodies (a redirect, ``ok``) would not get smaller."""
 VARY = (b"vary", b"Accept-Encoding")
