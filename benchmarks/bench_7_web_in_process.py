@@ -105,8 +105,11 @@ def apps() -> tuple[Any, Any]:
         return HTMLResponse(page)
 
     as_of = date.fromisoformat(AS_OF)
-    ours = create_app(
-        load_ruleset(_common.ROOT / "rules"), load_catalogs(_common.ROOT / "locales"), lambda: as_of
+    ours = create_app(  # what is the same for everyone made at start, as `hamroh web` does
+        load_ruleset(_common.ROOT / "rules"),
+        load_catalogs(_common.ROOT / "locales"),
+        lambda: as_of,
+        prewarm=True,
     )
     return config(Starlette(routes=[Route("/", hello)])), config(ours)
 

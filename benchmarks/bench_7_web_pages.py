@@ -169,6 +169,11 @@ def case_requests(ruleset: object) -> dict[str, tuple[date, Request]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="where to write the pages (made if missing)")
+    parser.add_argument(
+        "--prewarm",
+        action="store_true",
+        help="make the parts that are the same for everyone at start, as `hamroh web` does",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     from bot.core.rules import load_ruleset
@@ -181,7 +186,7 @@ def main() -> None:
 
     def app_for(day: date) -> object:
         if day not in apps:
-            apps[day] = create_app(ruleset, catalogs, lambda: day)
+            apps[day] = create_app(ruleset, catalogs, lambda: day, prewarm=args.prewarm)
         return apps[day]
 
     requests = {name: (date.fromisoformat(AS_OF), req) for name, req in page_types().items()}

@@ -20,6 +20,7 @@ from bot.core import interview as core
 from bot.core.card import build_card, build_official_sheet
 from bot.core.interview import Interview, current_question, offered_options, progress
 from bot.core.rules import Assessment, evaluate, present
+from bot.core.rules.engine import FiredOutcome
 from bot.core.rules.model import Question as RuleQuestion
 from bot.core.rules.present import (
     ContactText,
@@ -195,6 +196,12 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
     Why?, Every step, Law and sources, Contacts, then (only with deadlines) Remind me,
     Add to calendar and Timeline picture (see :mod:`bot.app.exports`), then Show to an
     official and Change an answer — in this order."""
+    return result_choices(ctx, with_deadlines=bool(shown.deadlines))
+
+
+def result_choices(ctx: Context, *, with_deadlines: bool) -> tuple[Choice, ...]:
+    """:func:`result_actions` of any result with (or without) deadlines: they are the
+    same for everyone, so a channel may prepare what it draws of them."""
     _ = ctx._
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
@@ -202,7 +209,7 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
         Choice(_("Law and sources"), ShowDetail("sources"), icon="⚖️"),
         Choice(_("Contacts"), ShowDetail("contacts"), icon="📞"),
     ]
-    if shown.deadlines:
+    if with_deadlines:
         actions.append(Choice(_("Remind me"), RemindMe(), icon="🔔"))
         actions.append(Choice(_("Add to calendar"), AddToCalendar(), icon="📅"))
         actions.append(Choice(_("Timeline picture"), ShowTimeline(), icon="🖼"))
@@ -248,6 +255,31 @@ def result_screen(
             else None
         ),
     )
+
+
+def every_outcome(ctx: Context) -> Result:
+    """A result in which every outcome of the ruleset fired, on no answers.
+
+    Its outcomes show their texts as every result shows them wherever a text reads
+    no answer (a placeholder reads none here: it shows "—"), so a channel can prepare
+    from it what is the same for everyone before anyone comes (the web, at start).
+    """
+    ruleset = ctx.ruleset
+    fired = tuple(
+        FiredOutcome(plan.outcome, plan.reasons, plan.questions_read)
+        for plan in ruleset.plan.outcomes
+    )
+    assessment = Assessment(
+        status="unclear",
+        outcomes=fired,
+        deadlines=(),
+        as_of=ctx.today,
+        ruleset_version=ruleset.version,
+        ruleset_fingerprint=ruleset.fingerprint,
+        answers={},
+        values={},
+    )
+    return result_screen(ctx, present(assessment, ruleset, ctx.locale))
 
 
 def explanation_screen(ctx: Context, shown: Presentation) -> Explanation:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -45,9 +45,11 @@ from bot.app.screens import (
     ListAnswers,
     Notice,
     Official,
+    OutcomeBlock,
     PickLanguage,
     Question,
     Result,
+    ResultLabels,
     Screen,
     ShowDetail,
     ShowTimeline,
@@ -75,6 +77,18 @@ SECTIONS = {
 }
 """A result's detail section → the part of the result page that holds it (a link to
 it); any other section is a button that asks for its own page."""
+CUT = "\x00"
+"""Where a kept frame or the person's parts are cut apart (no text of ours holds it)."""
+RESULT_PARTS = (
+    "title", "status", "notices", "card", "hidden_inputs", "deadlines", "outcomes",
+    "contacts", "disclaimer", "rules_checked", "answers",
+)  # fmt: skip
+"""The marks in a result's frame (``result.html``): what each page puts in."""
+PERSON_PARTS = (
+    "_notices.html", "_card.html", "_hidden.html", "_deadlines.html",
+    "_result_contacts.html", "_answers.html",
+)  # fmt: skip
+"""What ``_result_person.html`` renders, in its order (and each alone, if need be)."""
 
 
 def root_of(path: str) -> str:
@@ -100,6 +114,16 @@ class Button:
     selected: bool = False
     toggle: str | None = None
     """With JavaScript, the id of the element it opens in place (no round trip)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptOutcome:
+    """An outcome as every result shows it, cut where its reasons go."""
+
+    texts: tuple[Any, ...]
+    """What it was made from besides the reasons (see :func:`_outcome_texts`)."""
+    before: str
+    after: str
 
 
 def button(choice: Choice) -> Button:
@@ -136,6 +160,12 @@ class WebPages:
         """A question page's frame per language, question and root (``_question_frame``)."""
         self._parts: SameForEveryone[Markup] = SameForEveryone()
         """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
+        self._result_frames: dict[tuple[str, str, tuple[Choice, ...]], tuple[str, ...]] = {}
+        """A result page's frame per language, root and buttons (:meth:`_result_frame`)."""
+        self._outcomes: dict[tuple[str, str], KeptOutcome] = {}
+        """Each outcome per language (:meth:`_outcome`). Both tables are made at start
+        (:meth:`prewarm`) and only read after: neither holds a date, so they never go
+        stale, and a result not found there is rendered whole and not kept."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
         """The web's view (its interview states are ``private``: see ``bot.web.form``)."""
@@ -329,11 +359,67 @@ class WebPages:
         self, request: Request, ctx: Context, state: Interview, result: Result,
         notices: list[str],
     ) -> Response:  # fmt: skip
+        """The whole result: its frame (kept per language and button row, see
+        :meth:`_result_frame`), the person's parts (``_result_person.html``, one
+        render), and each outcome (kept, with its reasons put in, unless its texts show
+        the person's answers: :meth:`_outcome`)."""
         contacts = _contacts(ctx, state, result)
+        shown = result.presentation
+        person = {
+            "cut": CUT,
+            "notices": notices,
+            "result": result,
+            "shown": shown,
+            "hidden": hidden_fields(state),
+            "contacts": contacts,
+            "contact_parts": [self._contact(ctx, contact) for contact in contacts.contacts],
+            "answers": interview.answers_screen(ctx, state),
+            "change": ctx._("Change an answer"),
+        }
+        pieces = self.templates.get_template("_result_person.html").render(person).split(CUT)
+        if len(pieces) != len(PERSON_PARTS):  # a text held the cut: each part alone
+            pieces = [self.templates.get_template(t).render(person) for t in PERSON_PARTS]
+        notices_html, card, hidden, deadlines, contacts_html, answers = pieces
+        outcomes = "".join(
+            self._outcome(ctx, text.id, block, result.labels) + "\n"
+            for text, block in zip(shown.outcomes, result.outcomes, strict=True)
+        )
+        parts = {
+            "title": escape(shown.status_title),
+            "status": escape(shown.status),
+            "notices": notices_html,
+            "card": card,
+            "hidden_inputs": hidden,
+            "deadlines": deadlines,
+            "outcomes": outcomes,
+            "contacts": contacts_html,
+            "disclaimer": escape(shown.disclaimer),
+            "rules_checked": escape(result.labels.rules_checked),
+            "answers": answers,
+        }
+        root = root_of(request.scope["path"])
+        frame = self._result_frames.get((ctx.locale, root, result.actions))
+        if frame is None:  # not made at start: made for this page, not kept
+            frame = self._result_frame(ctx, root, result.actions)
+        page = [piece if i % 2 == 0 else parts[piece] for i, piece in enumerate(frame)]
+        return HTMLResponse("".join(page))
+
+    def _result_frame(
+        self, ctx: Context, root: str, actions: tuple[Choice, ...]
+    ) -> tuple[str, ...]:
+        """A result page around the person's parts, cut at the marks where they go: the
+        page's text and the names of the parts, in turn (``text, name, text, …``).
+
+        The same for everyone in a language whose result has the same buttons (with or
+        without deadlines: :func:`bot.app.interview.result_choices`), so :meth:`prewarm`
+        renders it once with marks and keeps it; the status, its title, the disclaimer
+        and the date the rules were checked are marks too (a frame holds only the
+        catalogs' words and the buttons).
+        """
         links: list[tuple[str, Choice]] = []
         more: list[Button] = []
         files: list[Button] = []
-        for choice in result.actions:
+        for choice in actions:
             action = choice.action
             if isinstance(action, ListAnswers):
                 links.append(("answers", choice))
@@ -347,23 +433,13 @@ class WebPages:
                 files.append(button(detailed))
             elif isinstance(action, ShowTimeline):
                 files.append(button(choice))
+        marks = {name: Markup(f"{CUT}{name}{CUT}") for name in RESULT_PARTS}
         values = {
-            "title": result.presentation.status_title,
-            "notices": notices,
-            "result": result,
-            "sources": [
-                self._sources(ctx, shown.id, block.sources)
-                for shown, block in zip(result.presentation.outcomes, result.outcomes, strict=True)
-            ],
+            **marks,
             "switcher": self._switcher(ctx),
             "links": _unique_targets(links),
             "more": more,
             "details_title": ctx._("Why this result"),  # the title of the "Why?" detail
-            "answers": interview.answers_screen(ctx, state),
-            "contacts": contacts,
-            "contact_parts": [self._contact(ctx, contact) for contact in contacts.contacts],
-            "hidden": hidden_fields(state),
-            "change": ctx._("Change an answer"),
             "back": "◀️ " + ctx._("Back"),
             "files": files,
             "files_note": ctx._(
@@ -375,7 +451,44 @@ class WebPages:
                 "Anyone who looks at your phone can read them."
             ),
         }
-        return self._page(request, "result.html", ctx, values)
+        return tuple(self._render("result.html", ctx, root, values).split(CUT))
+
+    def _outcome(
+        self, ctx: Context, outcome_id: str, block: OutcomeBlock, labels: ResultLabels
+    ) -> str:
+        """One outcome of a result (``_outcome.html``).
+
+        Kept per language and outcome with a mark where its reasons go, made from the
+        ruleset's texts alone (:meth:`prewarm`); a result whose outcome shows the same
+        texts (all but the reasons, which read the person's answers) gets the kept copy
+        with its reasons put in. An outcome whose title, steps or notes show an answer
+        is rendered for the one page.
+        """
+        kept = self._outcomes.get((ctx.locale, outcome_id))
+        if kept is not None and block.because and kept.texts == _outcome_texts(block, labels):
+            return "".join((kept.before, escape(" ".join(block.because)), kept.after))
+        return self._render_outcome(ctx, outcome_id, block, labels)
+
+    def _render_outcome(
+        self, ctx: Context, outcome_id: str, block: OutcomeBlock, labels: ResultLabels
+    ) -> str:
+        values = {
+            "outcome": block,
+            "outcome_id": outcome_id,
+            "labels": labels,
+            "source_part": self._sources(ctx, outcome_id, block.sources),
+        }
+        return self.templates.get_template("_outcome.html").render(values)
+
+    def _keep_outcome(
+        self, ctx: Context, outcome_id: str, block: OutcomeBlock, labels: ResultLabels
+    ) -> None:
+        """Keep an outcome as every result shows it (its reasons left as a mark)."""
+        marked = dataclasses.replace(block, because=(Markup(CUT),))
+        before, after = self._render_outcome(ctx, outcome_id, marked, labels).split(CUT)
+        self._outcomes[(ctx.locale, outcome_id)] = KeptOutcome(
+            _outcome_texts(block, labels), before, after
+        )
 
     def _official(
         self, request: Request, ctx: Context, state: Interview, official: Official
@@ -475,6 +588,15 @@ class WebPages:
                     (ruleset.sources[s].title, ruleset.sources[s].url) for s in outcome.sources
                 )
                 self._sources(ctx, outcome.id, sources)
+            root = root_of(f"/{locale}/step")
+            for with_deadlines in (False, True):
+                actions = interview.result_choices(ctx, with_deadlines=with_deadlines)
+                self._result_frames[(locale, root, actions)] = self._result_frame(
+                    ctx, root, actions
+                )
+            every = interview.every_outcome(ctx)
+            for text, block in zip(every.presentation.outcomes, every.outcomes, strict=True):
+                self._keep_outcome(ctx, text.id, block, every.labels)
             step = Request({**scope, "method": "POST", "path": f"/{locale}/step"})
             for state in reached:
                 for show_why in (False, True):
@@ -489,6 +611,8 @@ class WebPages:
             "question bodies": len(self._question_bodies),
             "question frames": len(self._frames),
             "parts": len(self._parts),
+            "result frames": len(self._result_frames),
+            "outcomes": len(self._outcomes),
         }
 
     # ------------------------------------------------------------------ POST
@@ -581,6 +705,21 @@ def _why_text(ctx: Context, question: Question) -> str | None:
     """With JavaScript, "Why we ask this?" opens without a round trip: the page holds
     the ruleset's text, hidden, when the screen does not show it yet."""
     return question.why or ctx.ruleset.question(question.question_id).why.get(ctx.locale)
+
+
+def _outcome_texts(block: OutcomeBlock, labels: ResultLabels) -> tuple[Any, ...]:
+    """What an outcome's part is drawn from besides its reasons (``_outcome.html``)."""
+    return (
+        block.title,
+        block.steps,
+        block.scam_warning,
+        block.uncertain,
+        block.legal_basis,
+        block.sources,
+        labels.why,
+        labels.what_to_do,
+        labels.legal_basis,
+    )
 
 
 def _unique_targets(links: list[tuple[str, Choice]]) -> list[tuple[str, Choice]]:

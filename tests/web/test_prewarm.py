@@ -78,6 +78,9 @@ async def test_showing_pages_adds_nothing_to_what_start_made(
     assert made["parts"] == per_locale * len(LOCALES)
     assert made["question bodies"] >= len(LOCALES) * (len(shipped_ruleset.questions) - 2)
     assert made["question frames"] == len(LOCALES) * len(shipped_ruleset.questions)
+    # a result's frame with and without deadlines, and every outcome, in every language
+    assert made["result frames"] == 2 * len(LOCALES)
+    assert made["outcomes"] == len(shipped_ruleset.outcomes) * len(LOCALES)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
         assert await _walk_every_case(client, shipped_ruleset) > 500
@@ -104,6 +107,48 @@ async def test_pages_are_the_same_made_at_start_or_on_the_way(shipped_ruleset: R
                 ]
             )
     assert pages[0] == pages[1]
+
+
+async def test_results_are_the_same_made_at_start_or_on_the_way(
+    shipped_ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every complete rule case's result, in every language: from the frames and
+    outcomes made at start (most outcomes come from there) or rendered whole."""
+    warm = create_app(shipped_ruleset, load_catalogs(), lambda: TODAY, prewarm=True)
+    cold = create_app(shipped_ruleset, load_catalogs(), lambda: TODAY)
+    bodies = []
+    for located in shipped_ruleset.tests:
+        answers = {k: encode_value(v) for k, v in located.case.answers.items()}
+        state = Interview(answers, private=True)
+        if current_question(state, shipped_ruleset, TODAY) is None:
+            bodies.append(urlencode([*hidden_fields(state), ("do", "detail:why")]))
+    assert len(bodies) > 40
+    from bot.web.pages import WebPages
+
+    rendered: list[str] = []
+    render = WebPages._render_outcome
+
+    def counted(self: WebPages, ctx: object, outcome_id: str, *rest: object) -> str:
+        rendered.append(outcome_id)
+        return render(self, ctx, outcome_id, *rest)
+
+    monkeypatch.setattr(WebPages, "_render_outcome", counted)
+    pages = []
+    for app in (warm, cold):
+        rendered.clear()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
+            pages.append(
+                [
+                    (await client.post(f"/{locale}/step", content=body, headers=FORM)).content
+                    for body in bodies
+                    for locale in LOCALES
+                ]
+            )
+        if app is warm:
+            from_start = len(rendered)
+    assert pages[0] == pages[1]
+    assert from_start < len(rendered) / 4  # rendered whole only where a text shows an answer
 
 
 async def test_a_new_day_makes_its_parts_again_as_pages_ask(shipped_ruleset: Ruleset) -> None:
