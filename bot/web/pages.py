@@ -34,9 +34,12 @@ from bot.app import exports, interview
 from bot.app.context import Context
 from bot.app.pages import language_picker
 from bot.app.screens import (
+    Action,
     AddToCalendar,
     Answered,
+    AnswerItem,
     Attachment,
+    ChangeAnswer,
     Choice,
     Contacts,
     InterviewAction,
@@ -117,11 +120,13 @@ class Button:
 
 
 @dataclasses.dataclass(frozen=True)
-class KeptOutcome:
-    """An outcome as every result shows it, cut where its reasons go."""
+class Kept:
+    """A part of a result as every result shows it (an outcome, a line of the answers),
+    cut where the person's own words go (its reasons, the answer)."""
 
     texts: tuple[Any, ...]
-    """What it was made from besides the reasons (see :func:`_outcome_texts`)."""
+    """What it was made from besides those words (a page uses it only if its own are
+    the same: see :func:`_outcome_texts`)."""
     before: str
     after: str
 
@@ -162,10 +167,13 @@ class WebPages:
         """Sources, contacts, the language switcher: per language (see :meth:`_shared`)."""
         self._result_frames: dict[tuple[str, str, tuple[Choice, ...]], tuple[str, ...]] = {}
         """A result page's frame per language, root and buttons (:meth:`_result_frame`)."""
-        self._outcomes: dict[tuple[str, str], KeptOutcome] = {}
-        """Each outcome per language (:meth:`_outcome`). Both tables are made at start
-        (:meth:`prewarm`) and only read after: neither holds a date, so they never go
-        stale, and a result not found there is rendered whole and not kept."""
+        self._outcomes: dict[tuple[str, str], Kept] = {}
+        """Each outcome per language (:meth:`_outcome`)."""
+        self._answer_items: dict[tuple[str, Action], Kept] = {}
+        """Each question's line in a result's answers, per language (:meth:`_answer_item`).
+        These three tables are made at start (:meth:`prewarm`) and only read after: none
+        holds a date, so they never go stale, and what a page does not find there is
+        rendered for it and not kept."""
 
     def context(self, locale: str, today: date | None = None) -> Context:
         """The web's view (its interview states are ``private``: see ``bot.web.form``)."""
@@ -361,10 +369,12 @@ class WebPages:
     ) -> Response:  # fmt: skip
         """The whole result: its frame (kept per language and button row, see
         :meth:`_result_frame`), the person's parts (``_result_person.html``, one
-        render), and each outcome (kept, with its reasons put in, unless its texts show
-        the person's answers: :meth:`_outcome`)."""
+        render), each outcome (kept, with its reasons put in, unless its texts show
+        the person's answers: :meth:`_outcome`) and each line of the answers (kept, with
+        the answer put in: :meth:`_answer_item`)."""
         contacts = _contacts(ctx, state, result)
         shown = result.presentation
+        answers = interview.answers_screen(ctx, state)
         person = {
             "cut": CUT,
             "notices": notices,
@@ -373,13 +383,15 @@ class WebPages:
             "hidden": hidden_fields(state),
             "contacts": contacts,
             "contact_parts": [self._contact(ctx, contact) for contact in contacts.contacts],
-            "answers": interview.answers_screen(ctx, state),
-            "change": ctx._("Change an answer"),
+            "answers": answers,
+            "answer_items": Markup(
+                "".join(self._answer_item(ctx, i) + "\n" for i in answers.items)
+            ),
         }
         pieces = self.templates.get_template("_result_person.html").render(person).split(CUT)
         if len(pieces) != len(PERSON_PARTS):  # a text held the cut: each part alone
             pieces = [self.templates.get_template(t).render(person) for t in PERSON_PARTS]
-        notices_html, card, hidden, deadlines, contacts_html, answers = pieces
+        notices_html, card, hidden, deadlines, contacts_html, answers_html = pieces
         outcomes = "".join(
             self._outcome(ctx, text.id, block, result.labels) + "\n"
             for text, block in zip(shown.outcomes, result.outcomes, strict=True)
@@ -395,7 +407,7 @@ class WebPages:
             "contacts": contacts_html,
             "disclaimer": escape(shown.disclaimer),
             "rules_checked": escape(result.labels.rules_checked),
-            "answers": answers,
+            "answers": answers_html,
         }
         root = root_of(request.scope["path"])
         frame = self._result_frames.get((ctx.locale, root, result.actions))
@@ -469,6 +481,28 @@ class WebPages:
             return "".join((kept.before, escape(" ".join(block.because)), kept.after))
         return self._render_outcome(ctx, outcome_id, block, labels)
 
+    def _answer_item(self, ctx: Context, item: AnswerItem) -> str:
+        """One answer of a result's list (``_answer_item.html``): kept per language and
+        question with a mark where the answer goes (:meth:`prewarm`), else rendered."""
+        kept = self._answer_items.get((ctx.locale, item.change.action))
+        if kept is not None and kept.texts == (item.label,):
+            return "".join((kept.before, escape(item.answer), kept.after))
+        return self._render_answer_item(ctx, item)
+
+    def _render_answer_item(self, ctx: Context, item: AnswerItem) -> str:
+        values = {"item": item, "change": ctx._("Change an answer")}
+        return self.templates.get_template("_answer_item.html").render(values)
+
+    def _keep_answer_items(self, ctx: Context) -> None:
+        """Keep every question's line in a result's list of answers (the answer a mark),
+        with the label and button :func:`bot.app.interview.answers_screen` gives it."""
+        for question in ctx.ruleset.questions:
+            label = question.label.get(ctx.locale)
+            change = Choice(label, ChangeAnswer(question.id), icon="✏️")
+            marked = AnswerItem(label, Markup(CUT), change)
+            before, after = self._render_answer_item(ctx, marked).split(CUT)
+            self._answer_items[(ctx.locale, change.action)] = Kept((label,), before, after)
+
     def _render_outcome(
         self, ctx: Context, outcome_id: str, block: OutcomeBlock, labels: ResultLabels
     ) -> str:
@@ -486,7 +520,7 @@ class WebPages:
         """Keep an outcome as every result shows it (its reasons left as a mark)."""
         marked = dataclasses.replace(block, because=(Markup(CUT),))
         before, after = self._render_outcome(ctx, outcome_id, marked, labels).split(CUT)
-        self._outcomes[(ctx.locale, outcome_id)] = KeptOutcome(
+        self._outcomes[(ctx.locale, outcome_id)] = Kept(
             _outcome_texts(block, labels), before, after
         )
 
@@ -594,6 +628,7 @@ class WebPages:
                 self._result_frames[(locale, root, actions)] = self._result_frame(
                     ctx, root, actions
                 )
+            self._keep_answer_items(ctx)
             every = interview.every_outcome(ctx)
             for text, block in zip(every.presentation.outcomes, every.outcomes, strict=True):
                 self._keep_outcome(ctx, text.id, block, every.labels)
@@ -613,6 +648,7 @@ class WebPages:
             "parts": len(self._parts),
             "result frames": len(self._result_frames),
             "outcomes": len(self._outcomes),
+            "answer lines": len(self._answer_items),
         }
 
     # ------------------------------------------------------------------ POST

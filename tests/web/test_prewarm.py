@@ -81,6 +81,7 @@ async def test_showing_pages_adds_nothing_to_what_start_made(
     # a result's frame with and without deadlines, and every outcome, in every language
     assert made["result frames"] == 2 * len(LOCALES)
     assert made["outcomes"] == len(shipped_ruleset.outcomes) * len(LOCALES)
+    assert made["answer lines"] == len(shipped_ruleset.questions) * len(LOCALES)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
         assert await _walk_every_case(client, shipped_ruleset) > 500
@@ -126,16 +127,23 @@ async def test_results_are_the_same_made_at_start_or_on_the_way(
     from bot.web.pages import WebPages
 
     rendered: list[str] = []
-    render = WebPages._render_outcome
+    lines: list[object] = []
+    render, render_line = WebPages._render_outcome, WebPages._render_answer_item
 
     def counted(self: WebPages, ctx: object, outcome_id: str, *rest: object) -> str:
         rendered.append(outcome_id)
         return render(self, ctx, outcome_id, *rest)
 
+    def counted_line(self: WebPages, ctx: object, item: object) -> str:
+        lines.append(item)
+        return render_line(self, ctx, item)
+
     monkeypatch.setattr(WebPages, "_render_outcome", counted)
+    monkeypatch.setattr(WebPages, "_render_answer_item", counted_line)
     pages = []
     for app in (warm, cold):
         rendered.clear()
+        lines.clear()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
             pages.append(
@@ -146,9 +154,10 @@ async def test_results_are_the_same_made_at_start_or_on_the_way(
                 ]
             )
         if app is warm:
-            from_start = len(rendered)
+            from_start, lines_from_start = len(rendered), len(lines)
     assert pages[0] == pages[1]
     assert from_start < len(rendered) / 4  # rendered whole only where a text shows an answer
+    assert lines_from_start == 0 and len(lines) > 500  # every line of the answers kept
 
 
 async def test_a_new_day_makes_its_parts_again_as_pages_ask(shipped_ruleset: Ruleset) -> None:
