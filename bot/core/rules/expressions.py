@@ -111,6 +111,7 @@ def date_functions(
             return None if result is None else to_cel(result)
 
         wrapper.__name__ = fn.__name__
+        wrapper.__wrapped__ = fn  # type: ignore[attr-defined]  # what native programs call
         return wrapper
 
     @dated

@@ -362,19 +362,55 @@ def _negative(operand: Native) -> Native:
 
 
 def _call(name: str, arguments: tuple[Native, ...]) -> Native:
-    def call(values: Values, functions: Functions) -> Any:
-        given = [argument(values, functions) for argument in arguments]
+    """A call of one of our functions, its arguments judged first, left to right.
+
+    The functions may be CEL's (giving timestamps for dates) or their unwrapped
+    versions (giving dates, see ``CelContext.functions``); either way the value is a
+    date. Calls with one to three arguments (all of ours in the rules) are spelled
+    out, which spares a list per call.
+    """
+
+    def result_of(function: Callable[..., Any], *given: Any) -> Any:
         try:
-            result = functions[name](*given)
+            result = function(*given)
         except Exception:  # CEL reports it (the engine runs the CEL program)
             raise Undecided from None
-        if type(result) is datetime:  # our date functions give CEL timestamps
-            result = result.date()
-        elif type(result) not in _SIMPLE:
+        kind = type(result)
+        if kind is date or kind is bool or result is None:
+            return result
+        if kind is datetime:  # a CEL timestamp: its day
+            return result.date()
+        if kind is int:
+            return _in_range(result)
+        if kind is not str:
             raise Undecided
-        elif type(result) is int:
-            _in_range(result)
         return result
+
+    if len(arguments) == 1:
+        (first,) = arguments
+
+        def call_1(values: Values, functions: Functions) -> Any:
+            return result_of(functions[name], first(values, functions))
+
+        return call_1
+    if len(arguments) == 2:
+        first, second = arguments
+
+        def call_2(values: Values, functions: Functions) -> Any:
+            return result_of(functions[name], first(values, functions), second(values, functions))
+
+        return call_2
+    if len(arguments) == 3:
+        first, second, third = arguments
+
+        def call_3(values: Values, functions: Functions) -> Any:
+            a, b = first(values, functions), second(values, functions)
+            return result_of(functions[name], a, b, third(values, functions))
+
+        return call_3
+
+    def call(values: Values, functions: Functions) -> Any:
+        return result_of(functions[name], *[argument(values, functions) for argument in arguments])
 
     return call
 

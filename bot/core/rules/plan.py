@@ -406,8 +406,11 @@ class CelContext:
         functions: Mapping[str, Callable[..., Any]],
         trace: WorkingDayTrace | None = None,
     ) -> None:
-        self.functions: Mapping[str, Callable[..., Any]] = dict(functions)
-        """The functions CEL calls here, bound to `trace` (native programs call them too)."""
+        self.functions: Mapping[str, Callable[..., Any]] = {
+            name: getattr(function, "__wrapped__", function) for name, function in functions.items()
+        }
+        """The functions CEL calls here, bound to `trace`, as native programs call them: a
+        date function gives a date itself, not the CEL timestamp its wrapper makes."""
         self.cel = cel.Context(values, dict(functions))
         self._held = dict(values)
         self._base = dict(values)
