@@ -64,7 +64,7 @@ from bot.core.rules import Ruleset
 from bot.core.rules.present import ContactText, contact_text
 from bot.export import Fonts
 from bot.i18n import Catalogs
-from bot.web.form import MAX_FIELDS, Submission, decode, hidden_fields
+from bot.web.form import ANSWER_PREFIX, MAX_FIELDS, Submission, decode, hidden_fields
 from bot.web.render import SameForEveryone
 from bot.web.wire import SharedPage
 
@@ -88,8 +88,7 @@ RESULT_PARTS = (
 )  # fmt: skip
 """The marks in a result's frame (``result.html``): what each page puts in."""
 PERSON_PARTS = (
-    "_notices.html", "_card.html", "_hidden.html", "_deadlines.html",
-    "_result_contacts.html", "_answers.html",
+    "_notices.html", "_card.html", "_deadlines.html", "_result_contacts.html", "_answers.html",
 )  # fmt: skip
 """What ``_result_person.html`` renders, in its order (and each alone, if need be)."""
 
@@ -169,9 +168,11 @@ class WebPages:
         """A result page's frame per language, root and buttons (:meth:`_result_frame`)."""
         self._outcomes: dict[tuple[str, str], Kept] = {}
         """Each outcome per language (:meth:`_outcome`)."""
+        self._hidden_lines: dict[str, Kept] = {}
+        """Each hidden field's line, per name (:meth:`_hidden`)."""
         self._answer_items: dict[tuple[str, Action], Kept] = {}
         """Each question's line in a result's answers, per language (:meth:`_answer_item`).
-        These three tables are made at start (:meth:`prewarm`) and only read after: none
+        These four tables are made at start (:meth:`prewarm`) and only read after: none
         holds a date, so they never go stale, and what a page does not find there is
         rendered for it and not kept."""
 
@@ -308,7 +309,7 @@ class WebPages:
         navigation = [button(c) for c in question.navigation]
         body = self._question_body(ctx, question, navigation, why, typed)
         person = self.templates.get_template("_question_person.html").render(
-            {"screen": question, "notices": notices, "hidden": hidden_fields(state)}
+            {"screen": question, "notices": notices, "hidden_inputs": self._hidden(state)}
         )
         if intro is not None:  # the first page, which is kept whole (see :meth:`start`)
             values = {
@@ -380,7 +381,6 @@ class WebPages:
             "notices": notices,
             "result": result,
             "shown": shown,
-            "hidden": hidden_fields(state),
             "contacts": contacts,
             "contact_parts": [self._contact(ctx, contact) for contact in contacts.contacts],
             "answers": answers,
@@ -391,7 +391,7 @@ class WebPages:
         pieces = self.templates.get_template("_result_person.html").render(person).split(CUT)
         if len(pieces) != len(PERSON_PARTS):  # a text held the cut: each part alone
             pieces = [self.templates.get_template(t).render(person) for t in PERSON_PARTS]
-        notices_html, card, hidden, deadlines, contacts_html, answers_html = pieces
+        notices_html, card, deadlines, contacts_html, answers_html = pieces
         outcomes = "".join(
             self._outcome(ctx, text.id, block, result.labels) + "\n"
             for text, block in zip(shown.outcomes, result.outcomes, strict=True)
@@ -401,7 +401,7 @@ class WebPages:
             "status": escape(shown.status),
             "notices": notices_html,
             "card": card,
-            "hidden_inputs": hidden,
+            "hidden_inputs": self._hidden(state),
             "deadlines": deadlines,
             "outcomes": outcomes,
             "contacts": contacts_html,
@@ -480,6 +480,29 @@ class WebPages:
         if kept is not None and block.because and kept.texts == _outcome_texts(block, labels):
             return "".join((kept.before, escape(" ".join(block.because)), kept.after))
         return self._render_outcome(ctx, outcome_id, block, labels)
+
+    def _hidden(self, state: Interview) -> Markup:
+        """The person's answers as hidden fields (``_hidden.html``): each field's line is
+        kept per name with a mark where the value goes (:meth:`prewarm`), else rendered."""
+        lines = []
+        for name, value in hidden_fields(state):
+            kept = self._hidden_lines.get(name)
+            if kept is None:
+                lines.append(self._render_hidden([(name, value)]))
+            else:
+                lines.append("".join((kept.before, escape(value), kept.after)))
+        return Markup("".join(lines))
+
+    def _render_hidden(self, fields: list[tuple[str, str]]) -> str:
+        return self.templates.get_template("_hidden.html").render({"hidden": fields})
+
+    def _keep_hidden_lines(self) -> None:
+        """Keep the line of every field a form of ours may hold: an answer to each
+        question, the pending question (see :mod:`bot.web.form`)."""
+        names = [ANSWER_PREFIX + q.id for q in self.ruleset.questions] + ["pending"]
+        for name in names:
+            before, after = self._render_hidden([(name, Markup(CUT))]).split(CUT)
+            self._hidden_lines[name] = Kept((), before, after)
 
     def _answer_item(self, ctx: Context, item: AnswerItem) -> str:
         """One answer of a result's list (``_answer_item.html``): kept per language and
@@ -610,6 +633,7 @@ class WebPages:
             for question, _ in ruleset.plan.walk
             if (state := reaching(question.id, ruleset, today)) is not None
         ]
+        self._keep_hidden_lines()
         for locale in LOCALES:
             ctx = self.context(locale, today)
             scope = {"type": "http", "method": "GET", "path": f"/{locale}/", "headers": []}
@@ -649,6 +673,7 @@ class WebPages:
             "result frames": len(self._result_frames),
             "outcomes": len(self._outcomes),
             "answer lines": len(self._answer_items),
+            "hidden lines": len(self._hidden_lines),
         }
 
     # ------------------------------------------------------------------ POST

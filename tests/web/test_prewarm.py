@@ -82,6 +82,7 @@ async def test_showing_pages_adds_nothing_to_what_start_made(
     assert made["result frames"] == 2 * len(LOCALES)
     assert made["outcomes"] == len(shipped_ruleset.outcomes) * len(LOCALES)
     assert made["answer lines"] == len(shipped_ruleset.questions) * len(LOCALES)
+    assert made["hidden lines"] == len(shipped_ruleset.questions) + 1  # and "pending"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hamroh") as client:
         assert await _walk_every_case(client, shipped_ruleset) > 500
