@@ -87,10 +87,10 @@ RESULT_PARTS = (
     "contacts", "disclaimer", "rules_checked", "answers",
 )  # fmt: skip
 """The marks in a result's frame (``result.html``): what each page puts in."""
-PERSON_PARTS = (
-    "_notices.html", "_card.html", "_deadlines.html", "_result_contacts.html", "_answers.html",
-)  # fmt: skip
-"""What ``_result_person.html`` renders, in its order (and each alone, if need be)."""
+PERSON_CUT = Markup("<\x00>")
+"""Where the person's parts of a result are cut apart (``_result_person.html``): every
+value a template writes is escaped, so a ``<`` in its output is the template's own,
+and this cut cannot come from a text."""
 
 
 def root_of(path: str) -> str:
@@ -377,7 +377,7 @@ class WebPages:
         shown = result.presentation
         answers = interview.answers_screen(ctx, state)
         person = {
-            "cut": CUT,
+            "cut": PERSON_CUT,
             "notices": notices,
             "result": result,
             "shown": shown,
@@ -388,10 +388,8 @@ class WebPages:
                 "".join(self._answer_item(ctx, i) + "\n" for i in answers.items)
             ),
         }
-        pieces = self.templates.get_template("_result_person.html").render(person).split(CUT)
-        if len(pieces) != len(PERSON_PARTS):  # a text held the cut: each part alone
-            pieces = [self.templates.get_template(t).render(person) for t in PERSON_PARTS]
-        notices_html, card, deadlines, contacts_html, answers_html = pieces
+        html = self.templates.get_template("_result_person.html").render(person)
+        notices_html, card, deadlines, contacts_html, answers_html = html.split(PERSON_CUT)
         outcomes = "".join(
             self._outcome(ctx, text.id, block, result.labels) + "\n"
             for text, block in zip(shown.outcomes, result.outcomes, strict=True)
