@@ -47,7 +47,7 @@ async def answer_query(query: CallbackQuery | None, text: str | None = None) -> 
     if query is None:
         return
     try:
-        await query.answer(text)
+        await bot_api.answer_callback(query.get_bot(), query.id, text)
     except TelegramError as error:
         logger.info("answerCallbackQuery failed: %s", type(error).__name__)
 

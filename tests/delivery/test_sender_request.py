@@ -260,6 +260,27 @@ async def test_a_reply_met_by_a_429_pauses_the_queue_and_goes_after_the_wait(
     assert [c.status for c in api.calls_to("sendMessage")] == [429, 200, 200]
 
 
+async def test_a_raw_call_met_by_a_429_pauses_the_others_and_goes_after_the_wait(
+    clock: FakeClock,
+) -> None:
+    """The handlers' raw calls (a tap's answer, a reply) go through the limiter like the
+    named methods: a 429 on one pauses every send, and it is tried again after the wait."""
+    api = FakeBotAPI(clock=clock)
+    budget = SendBudget(30, clock=clock)
+    app = limited_app(api, BudgetRateLimiter(budget))
+    async with app:
+        query = api.callback_update(5, 1, "x")["callback_query"]
+        api.fail_next("answerCallbackQuery", flood(3))
+        await raw_api.call(app.bot, "answerCallbackQuery", {"callback_query_id": query["id"]})
+        assert clock.monotonic() == pytest.approx(3.0)
+        assert budget.floods == 1
+        api.fail_next("sendMessage", flood(2), chat_id=5)
+        await raw_api.call(app.bot, "sendMessage", {"chat_id": 5, "text": "keyin"})
+        assert clock.monotonic() == pytest.approx(5.0)
+    assert [c.status for c in api.calls_to("answerCallbackQuery")] == [429, 200]
+    assert [c.status for c in api.calls_to("sendMessage")] == [429, 200]
+
+
 async def test_a_reply_still_refused_after_max_wait_is_raised_not_dropped(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
