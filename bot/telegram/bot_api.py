@@ -34,6 +34,15 @@ async def answer_callback(bot: Bot, query_id: str, text: str | None = None) -> N
     await raw_api.call(bot, "answerCallbackQuery", {"callback_query_id": query_id, "text": text})
 
 
+async def set_chat_menu(bot: Bot, chat_id: int, commands: list[dict[str, str]]) -> None:
+    """``setMyCommands`` for one chat (``BotCommandScopeChat``), with the commands as
+    plain data: the request ``bot.set_my_commands(…, scope=…)`` sends, without building
+    and converting PTB objects for it."""
+    await raw_api.call(
+        bot, "setMyCommands", {"commands": commands, "scope": {"type": "chat", "chat_id": chat_id}}
+    )
+
+
 async def edit_html(
     bot: Bot,
     chat_id: int,

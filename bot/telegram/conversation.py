@@ -30,7 +30,7 @@ from bot.i18n import Translator, locale_from_telegram, normalize_locale
 from bot.storage import Interview as StoredInterview
 from bot.storage import Storage, User
 from bot.telegram import bot_api, render
-from bot.telegram.commands import bot_commands
+from bot.telegram.commands import menu
 from bot.telegram.render import MAX_MESSAGE, View, utf16_len
 from bot.telegram.render.interview import GREETING_ICON
 from bot.telegram.services import Services, services_of
@@ -302,9 +302,7 @@ class Turn:
         see the Latin menu; a chat-scoped menu fixes that. Best effort.
         """
         try:
-            await self.bot.set_my_commands(
-                bot_commands(self._), scope=BotCommandScopeChat(self.chat_id)
-            )
+            await bot_api.set_chat_menu(self.bot, self.chat_id, menu(self._))
         except TelegramError as error:
             logger.warning("setMyCommands for a chat failed: %s", type(error).__name__)
 
