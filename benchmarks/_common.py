@@ -70,8 +70,18 @@ def rss_mb(pid: int | str = "self") -> tuple[float, float]:
 def header(title: str) -> None:
     print(f"== {title}")
     print(f"machine: {machine()}")
+    print(f"code: {code()}")
     print(f"load before: {loadavg()}")
     sys.stdout.flush()
+
+
+def code() -> str:
+    """Where the measured ``bot`` package was imported from: this module puts its own
+    repository first on ``sys.path``, ahead of ``PYTHONPATH``, so a script of one tree
+    always measures that tree's code (run another tree's copy to measure that one)."""
+    import bot
+
+    return str(Path(bot.__file__).resolve().parent.parent)
 
 
 def footer(started: float) -> None:

@@ -3,47 +3,40 @@
 Why: ``bot.send_message`` and ``bot.edit_message_text`` turn Telegram's answer into a
 full ``Message`` (``Message.de_json``: about 0.3 ms of CPU with a keyboard, half the
 cost of a queued send and more than choosing the next question). The sender and the
-handlers never read it. ``bot.do_api_request`` sends the same request through the
-same ``Bot``: its request object, its error mapping (``BadRequest``, ``Forbidden``,
-``RetryAfter``, ``NetworkError`` … are raised unchanged) and the Application's rate
-limiter. It returns Telegram's raw answer.
+handlers never read it. And ``bot.do_api_request``, the way PTB offers for raw calls,
+costs a third of a call's own work on the bot's side: it warns (filtered, but the
+warning is still made and matched every call) when it names a method PTB has, copies
+the parameters twice, looks for ``Defaults`` we do not set, turns each parameter into
+a PTB ``RequestParameter`` through a chain of type checks, and logs the parameters
+(the message text) at debug level.
 
-Two differences from the named methods are undone here: PTB warns when
-``do_api_request`` names a method it has (:func:`quiet_warnings` ignores that warning
-for calls made from this module only), and after ``initialize()`` it reports a
-rejected token as ``EndPointNotFound``, where the named methods raise
-``InvalidToken`` (:func:`call` raises ``InvalidToken`` too).
+:func:`call` makes the same request as the named method directly: the parameters as a
+``RequestData`` posted by the bot's own ``request`` object (``BaseRequest.post``: the
+same HTTP client, timeouts, JSON parsing and error mapping — ``BadRequest``,
+``Forbidden``, ``RetryAfter``, ``InvalidToken``, ``NetworkError`` … are raised as the
+named methods raise them), through the Application's rate limiter when the bot has one
+(so a 429 pauses every send, :mod:`bot.delivery.ptb_limiter`), as ``ExtBot`` does.
+
+PTB has no public constructor for ``RequestData``'s parameters (``RequestParameter``
+lives in a private module, stable since PTB 20); the tests through the fake Bot API at
+PTB's ``BaseRequest`` seam (tests/delivery/test_sender_request.py) compare what
+Telegram receives and what is raised with the named methods, so a change in PTB shows
+there.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from telegram import Bot
-from telegram.error import EndPointNotFound, InvalidToken
-from telegram.warnings import PTBUserWarning
+from telegram.ext import ExtBot
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
-
-def quiet_warnings() -> None:
-    """Ignore PTB's "Please use 'Bot.sendMessage'" warning for this module's calls only.
-
-    The filter matches that message *and* this module as the warning's origin (PTB
-    points the warning at its caller), so the same call made anywhere else still warns.
-    Call it when a sender or an application is created rather than at import, so it
-    also holds where warning filters are reset between runs (pytest, per test). A
-    standing filter rather than ``catch_warnings()`` around each call: the calls await,
-    and interleaved ``catch_warnings`` blocks would restore each other's filter lists.
-    Idempotent: calling it again moves the filter to the front.
-    """
-    warnings.filterwarnings(
-        "ignore",
-        message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request\(",
-        category=PTBUserWarning,
-        module=re.escape(__name__) + r"\Z",
-    )
+_PLAIN: Final = frozenset({str, int, float, bool, dict})
+"""Types ``RequestParameter.from_input`` passes through as they are (exact types: a
+``StringEnum`` is a ``str`` it converts, a list may hold PTB objects or files)."""
 
 
 def text_params(
@@ -65,12 +58,35 @@ def text_params(
     return params
 
 
+def request_data(params: Mapping[str, Any]) -> RequestData:
+    """``params`` as PTB posts them: ``None`` dropped (as ``Bot._post`` does), files and
+    PTB objects converted by PTB itself, plain values as they are."""
+    return RequestData(
+        [
+            RequestParameter(key, value, None)
+            if type(value) in _PLAIN
+            else RequestParameter.from_input(key, value)
+            for key, value in params.items()
+            if value is not None
+        ]
+    )
+
+
+async def _post(bot: Bot, endpoint: str, params: Mapping[str, Any]) -> Any:
+    return await bot.request.post(f"{bot.base_url}/{endpoint}", request_data(params))
+
+
 async def call(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:
     """``endpoint`` (Bot API name, e.g. ``"sendMessage"``) with plain-data ``params``;
     Telegram's raw result. Raises what the named PTB method would raise."""
-    try:
-        return await bot.do_api_request(endpoint, api_kwargs=params)
-    except EndPointNotFound as error:
-        if isinstance(error.__cause__, InvalidToken):
-            raise error.__cause__ from None
-        raise
+    limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
+    if limiter is None:
+        return await _post(bot, endpoint, params)
+    return await limiter.process_request(
+        callback=_post,
+        args=(bot, endpoint, params),
+        kwargs={},
+        endpoint=endpoint,
+        data=params,
+        rate_limit_args=None,
+    )

@@ -159,7 +159,6 @@ class Sender:
         self._mark_batch = mark_batch
         self._mark_interval = mark_interval
         self.stats = SenderStats()
-        raw_api.quiet_warnings()
 
         self._queues: dict[int, collections.deque[OutboxRow]] = {}
         self._buffered = 0  # rows in all queues (kept as a counter: asked every iteration)

@@ -14,11 +14,10 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any, cast
 
-from bot.storage._validate import check_id, check_int, check_limit
+from bot.storage._validate import check_int, check_limit, check_new_reminder
 from bot.storage.connection import SqliteConnection
 from bot.storage.errors import UnknownUserError
 from bot.storage.models import (
-    REMINDER_KINDS,
     REMINDER_STATES,
     DueReminder,
     NewReminder,
@@ -59,18 +58,7 @@ def _reminder_fields(row: Any) -> dict[str, Any]:
 
 
 def _check_new(row: NewReminder) -> tuple[object, ...]:
-    check_id("deadline_id", row.deadline_id)
-    check_id("outcome_id", row.outcome_id)
-    check_id("ruleset_version", row.ruleset_version)
-    check_int("offset_days", row.offset_days)
-    check_id("timezone", row.timezone)
-    if row.kind not in REMINDER_KINDS:
-        raise ValueError(f"unknown reminder kind {row.kind!r}")
-    if not isinstance(row.deadline_date, dt.date):
-        raise ValueError("deadline_date must be a date")
-    deadline = row.deadline_date
-    if isinstance(deadline, dt.datetime):
-        deadline = deadline.date()
+    deadline = check_new_reminder(row)
     return (
         row.deadline_id,
         row.outcome_id,

@@ -1,4 +1,4 @@
-"""Input checks shared by the SQLite adapter.
+"""Input checks shared by the storage backends (SQLite and PostgreSQL).
 
 Why: the storage layer is the last line before personal data hits the disk. Ids and
 values are short machine strings; anything else is a bug upstream, and a clear
@@ -7,7 +7,9 @@ values are short machine strings; anything else is a bug upstream, and a clear
 
 from __future__ import annotations
 
-from bot.storage.models import MAX_ID_LENGTH, MAX_VALUE_LENGTH
+import datetime as dt
+
+from bot.storage.models import MAX_ID_LENGTH, MAX_VALUE_LENGTH, REMINDER_KINDS, NewReminder
 
 
 def check_id(name: str, value: object) -> str:
@@ -42,3 +44,21 @@ def check_limit(limit: object) -> int:
     if value <= 0:
         raise ValueError("limit must be positive")
     return value
+
+
+def check_new_reminder(row: NewReminder) -> dt.date:
+    """Check a reminder before it is stored; its deadline as a plain date.
+
+    Both backends call this, so a reminder one of them refuses the other refuses too
+    (the storage contract tests run on both)."""
+    check_id("deadline_id", row.deadline_id)
+    check_id("outcome_id", row.outcome_id)
+    check_id("ruleset_version", row.ruleset_version)
+    check_int("offset_days", row.offset_days)
+    check_id("timezone", row.timezone)
+    if row.kind not in REMINDER_KINDS:
+        raise ValueError(f"unknown reminder kind {row.kind!r}")
+    if not isinstance(row.deadline_date, dt.date):
+        raise ValueError("deadline_date must be a date")
+    deadline = row.deadline_date
+    return deadline.date() if isinstance(deadline, dt.datetime) else deadline

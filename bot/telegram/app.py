@@ -30,7 +30,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.app.reminders import ReminderPlanner, make_planner, plan_nothing
 from bot.cluster.update_order import update_processor
 from bot.core.rules import Ruleset, load_ruleset
-from bot.delivery import BudgetRateLimiter, SendBudget, raw_api
+from bot.delivery import BudgetRateLimiter, SendBudget
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
@@ -121,7 +121,6 @@ def build_application(
     if not token:
         raise ValueError("HAMROH_BOT_TOKEN is not set")
     the_clock = clock or SYSTEM_CLOCK
-    raw_api.quiet_warnings()
     services = Services(
         settings=settings,
         ruleset=ruleset if ruleset is not None else load_ruleset(settings.rules_dir),

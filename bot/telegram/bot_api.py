@@ -1,4 +1,4 @@
-"""Replies and edits in HTML, sent without building a PTB ``Message`` from the answer.
+"""Replies and edits in HTML, and answers to taps, sent without building PTB objects.
 
 The handlers never read the message Telegram returns; see :mod:`bot.delivery.raw_api`
 for why and for what stays the same (errors, rate limiting).
@@ -26,6 +26,21 @@ async def send_html(
 ) -> None:
     """``sendMessage`` with HTML text, no link preview and an optional inline keyboard."""
     await raw_api.call(bot, "sendMessage", {"chat_id": chat_id, **_params(text, keyboard)})
+
+
+async def answer_callback(bot: Bot, query_id: str, text: str | None = None) -> None:
+    """``answerCallbackQuery`` with an optional toast: the parameters
+    ``CallbackQuery.answer`` sends, without its argument handling and default lookups."""
+    await raw_api.call(bot, "answerCallbackQuery", {"callback_query_id": query_id, "text": text})
+
+
+async def set_chat_menu(bot: Bot, chat_id: int, commands: list[dict[str, str]]) -> None:
+    """``setMyCommands`` for one chat (``BotCommandScopeChat``), with the commands as
+    plain data: the request ``bot.set_my_commands(…, scope=…)`` sends, without building
+    and converting PTB objects for it."""
+    await raw_api.call(
+        bot, "setMyCommands", {"commands": commands, "scope": {"type": "chat", "chat_id": chat_id}}
+    )
 
 
 async def edit_html(

@@ -38,6 +38,12 @@ def bot_commands(_: Translator) -> list[BotCommand]:
     return [BotCommand(name, _(description)) for name, description in COMMANDS]
 
 
+def menu(_: Translator) -> list[dict[str, str]]:
+    """The menu as the Bot API's plain ``BotCommand`` objects (what ``bot_commands``
+    becomes when PTB posts it), for :func:`bot.telegram.bot_api.set_chat_menu`."""
+    return [{"command": name, "description": _(description)} for name, description in COMMANDS]
+
+
 async def set_menus(bot: Bot, catalogs: Catalogs) -> None:
     """Default (Russian) menu plus one per two-letter language code. Logs and goes on on failure."""
     plans = [(None, FALLBACK), *MENU_LANGUAGE_CODES.items()]

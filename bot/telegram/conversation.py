@@ -22,16 +22,17 @@ from telegram.ext import ContextTypes
 
 from bot.app import person
 from bot.app.context import Context
-from bot.app.interview import Step
-from bot.app.screens import Answered, Attachment, LanguageChosen, Question, Screen
+from bot.app.interview import Step, intro
+from bot.app.screens import Answered, Attachment, Intro, LanguageChosen, Question, Screen
 from bot.app.state import state_of
 from bot.core.interview import Interview
 from bot.i18n import Translator, locale_from_telegram, normalize_locale
 from bot.storage import Interview as StoredInterview
 from bot.storage import Storage, User
 from bot.telegram import bot_api, render
-from bot.telegram.commands import bot_commands
-from bot.telegram.render import View
+from bot.telegram.commands import menu
+from bot.telegram.render import MAX_MESSAGE, View, utf16_len
+from bot.telegram.render.interview import GREETING_ICON
 from bot.telegram.services import Services, services_of
 from bot.telegram.state import state_token
 
@@ -47,7 +48,7 @@ async def answer_query(query: CallbackQuery | None, text: str | None = None) -> 
     if query is None:
         return
     try:
-        await query.answer(text)
+        await bot_api.answer_callback(query.get_bot(), query.id, text)
     except TelegramError as error:
         logger.info("answerCallbackQuery failed: %s", type(error).__name__)
 
@@ -95,6 +96,21 @@ def record_carrier(
     if drawn and len(views[0].text) + len(drawn[0].text) <= RECORD_ROOM:
         return drawn
     return None
+
+
+def opens_next(screen: Screen, views: Sequence[View], following: Sequence[Screen]) -> bool:
+    """Whether the greeting (``screen``, drawn as ``views``) opens the question that
+    follows it instead of going out as a message of its own: one Bot API call and one
+    round trip less on the language step, and the chat reads the same (the greeting,
+    a blank line, the first question with its buttons). :meth:`Turn.show` sends the
+    greeting alone after all if the two do not fit in one message."""
+    return (
+        isinstance(screen, Intro)
+        and len(views) == 1
+        and not views[0].keyboard
+        and bool(following)
+        and isinstance(following[0], Question)
+    )
 
 
 @dataclass
@@ -155,7 +171,8 @@ class Turn:
         """Draw screens as messages (files as documents or photos) and send them in order.
 
         ``record`` (the answer just tapped) opens the first message; ``first_drawn`` is
-        the first screen already drawn with ``token``.
+        the first screen already drawn with ``token``. The greeting opens the question
+        after it (:func:`opens_next`).
         """
         for index, screen in enumerate(screens):
             if isinstance(screen, Attachment):
@@ -172,8 +189,16 @@ class Turn:
             else:
                 views = first_drawn if index == 0 and first_drawn else render.draw(screen, token)
                 if record and views:
-                    views[0] = View(record + "\n\n" + views[0].text, views[0].keyboard)
+                    joined = record + "\n\n" + views[0].text
+                    # counted on the HTML, never shorter than the text Telegram counts
+                    if utf16_len(joined) <= MAX_MESSAGE:
+                        views[0] = View(joined, views[0].keyboard)
+                    else:  # too long for one message: the opening goes out on its own
+                        await self.send(View(record))
                     record = ""
+                if opens_next(screen, views, screens[index + 1 :]):
+                    record = views[0].text
+                    continue
                 await self.send(views)
 
     async def deliver(
@@ -236,6 +261,7 @@ class Turn:
         """
         if message is None or not isinstance(message, Message):
             return False
+        view = self.keeping_greeting(message, view)
         try:
             await bot_api.edit_html(
                 self.bot, self.chat_id, message.message_id, view.text, view.keyboard
@@ -243,6 +269,21 @@ class Turn:
         except BadRequest as error:
             return "not modified" in str(error).lower()
         return True
+
+    def keeping_greeting(self, message: Message, view: View) -> View:
+        """``view`` as the new text of ``message``: if the greeting opens that message
+        (the first question's, :func:`opens_next`), it still opens it after the edit
+        ("Why we ask this?", the record of the first answer), so it never leaves the
+        chat. Recognised by the text Telegram shows; in another language than the
+        person's now, it is not recognised and the edit replaces it, as before."""
+        text = message.text or ""
+        if not text.startswith(GREETING_ICON):  # the usual case, decided cheaply
+            return view
+        greeting = render.draw(intro(self.ctx))[0].text
+        if not text.startswith(render.plain_text(greeting)):
+            return view
+        joined = greeting + "\n\n" + view.text
+        return View(joined, view.keyboard) if utf16_len(joined) <= MAX_MESSAGE else view
 
     async def drop_buttons(self, message: Message | None) -> None:
         """Remove the keyboard of a bot message, if it still has one (best effort)."""
@@ -261,9 +302,7 @@ class Turn:
         see the Latin menu; a chat-scoped menu fixes that. Best effort.
         """
         try:
-            await self.bot.set_my_commands(
-                bot_commands(self._), scope=BotCommandScopeChat(self.chat_id)
-            )
+            await bot_api.set_chat_menu(self.bot, self.chat_id, menu(self._))
         except TelegramError as error:
             logger.warning("setMyCommands for a chat failed: %s", type(error).__name__)
 

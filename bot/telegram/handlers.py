@@ -292,6 +292,10 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler in the order PTB must try them, and the error handler."""
+    # A button press is most updates of a questionnaire; no other handler takes one (each
+    # matches messages or member changes only), so it is tried first: PTB then skips the
+    # dozen message and command handlers' checks for every tap.
+    application.add_handler(CallbackQueryHandler(on_button))
     not_private = (filters.ChatType.GROUPS | filters.ChatType.CHANNEL) & NEW_MESSAGE
     application.add_handler(MessageHandler(not_private, on_group_message))
     for name, callback in COMMAND_HANDLERS.items():
@@ -307,6 +311,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, on_unknown_command)
     )
     application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE, on_unsupported))
-    application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)

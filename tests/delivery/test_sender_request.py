@@ -1,20 +1,23 @@
 """The sender's ``sendMessage`` call: same request and same exceptions as ``bot.send_message``.
 
-The sender calls ``bot.do_api_request("sendMessage", ...)`` so PTB does not build a
-``Message`` it never reads. These tests pin what must not change with that: the
-parameters Telegram receives, the exception PTB raises for every error class the
-sender handles, the rate-limiter path with :data:`QUEUE_SEND`, and that PTB's
-"use Bot.sendMessage" warning is silenced for the sender's call only.
+The sender posts through :mod:`bot.delivery.raw_api` (the bot's own ``request``
+object, behind the Application's rate limiter) so PTB does not build a ``Message`` it
+never reads, nor run ``do_api_request``'s checks and warning. These tests pin what must
+not change with that: the parameters Telegram receives, the exception PTB raises for
+every error class the sender handles, the rate-limiter path with :data:`QUEUE_SEND`,
+and that the call warns nothing and logs no text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import warnings
 from typing import Any
 
 import pytest
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, BotCommand, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -26,6 +29,8 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import ApplicationBuilder
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 from telegram.warnings import PTBUserWarning
 
 from bot.delivery import (
@@ -36,6 +41,7 @@ from bot.delivery import (
     OutboxRow,
     SendBudget,
     Sender,
+    raw_api,
     retry_after_seconds,
 )
 from bot.delivery.sender import send_message_params
@@ -136,7 +142,7 @@ def test_damaged_payload_raises_value_error() -> None:
         (CONNECTION_LOST, NetworkError),
         (TIMED_OUT, TimedOut),
         (UNAUTHORIZED, InvalidToken),
-        (NOT_FOUND, InvalidToken),  # after initialize() do_api_request says EndPointNotFound
+        (NOT_FOUND, InvalidToken),  # after initialize() do_api_request would say EndPointNotFound
         (ApiError(500, "Internal Server Error"), NetworkError),
     ],
     ids=lambda v: getattr(v, "description", None) or getattr(v, "__name__", repr(v)),
@@ -186,23 +192,55 @@ async def test_queue_sends_pass_the_rate_limiter_without_spending_the_budget(
     assert sorted(api.chats()) == [1, 2, 3]
 
 
-async def test_the_do_api_request_warning_is_silenced_for_the_sender_only(
-    api: FakeBotAPI, bot: Bot, clock: FakeClock, outbox
+async def test_the_sender_call_warns_nothing_and_logs_no_text(
+    api: FakeBotAPI, bot: Bot, clock: FakeClock, outbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """No warning from the sender's call (Bot and ExtBot); the same call elsewhere warns."""
+    """No warning from the sender's call (Bot and ExtBot), and the message text is not
+    in the log even at debug level (PTB's own request path logs every parameter)."""
     api.rate_limit_per_second = None
+    caplog.set_level(logging.DEBUG)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")  # every warning, every time …
-        sender = Sender(outbox, bot, clock=clock)  # … except the sender's own
-        await sender._deliver(make_row(1, MessagePayload("Salom")))
+        warnings.simplefilter("always")
+        await Sender(outbox, bot, clock=clock)._deliver(make_row(1, MessagePayload("Salom")))
         app = ApplicationBuilder().token(api.token).request(api.request()).build()
         async with app:
             await Sender(outbox, app.bot, clock=clock)._deliver(make_row(2, MessagePayload("Hi")))
-            await app.bot.do_api_request("sendMessage", api_kwargs={"chat_id": 3, "text": "x"})
-        await bot.do_api_request("sendMessage", api_kwargs={"chat_id": 4, "text": "x"})
-    messages = [str(w.message) for w in caught if issubclass(w.category, PTBUserWarning)]
-    assert len(messages) == 2 and all("Please use 'Bot.sendMessage'" in m for m in messages)
-    assert sorted(api.chats()) == [1, 2, 3, 4]
+    assert [str(w.message) for w in caught if issubclass(w.category, PTBUserWarning)] == []
+    assert "Salom" not in caplog.text and "'Hi'" not in caplog.text
+    assert sorted(api.chats()) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Salom",
+        "",
+        42,
+        -1009,
+        2.5,
+        True,
+        False,
+        ParseMode.HTML,
+        KEYBOARD,
+        {"is_disabled": True},
+        [BotCommand("start", "Boshlash"), BotCommand("forget", "Oʻchirish")],
+        dt.datetime(2025, 3, 5, 12, tzinfo=dt.UTC),
+        dt.timedelta(seconds=30),
+        LinkPreviewOptions(is_disabled=True),
+        InputFile(b"%PDF", filename="a.pdf"),
+    ],
+    ids=lambda v: type(v).__name__,
+)
+def test_parameters_are_posted_as_ptb_posts_them(value: object) -> None:
+    """:func:`raw_api.request_data` passes plain values through as they are and leaves
+    everything else to PTB's own conversion: what is posted equals what PTB's request
+    path builds from the same parameters, ``None`` dropped as ``Bot._post`` drops it."""
+    ours = raw_api.request_data({"a": value, "b": None})
+    ptb = RequestData([RequestParameter.from_input("a", value)])
+    assert ours.parameters == ptb.parameters
+    assert ours.json_parameters == ptb.json_parameters
+    assert ours.contains_files == ptb.contains_files
+    assert ours.multipart_data == ptb.multipart_data
 
 
 async def test_a_reply_met_by_a_429_pauses_the_queue_and_goes_after_the_wait(
@@ -220,6 +258,27 @@ async def test_a_reply_met_by_a_429_pauses_the_queue_and_goes_after_the_wait(
         await app.bot.send_message(6, "ikkinchi")  # replies are not held by the window
         assert clock.monotonic() == pytest.approx(3.0)
     assert [c.status for c in api.calls_to("sendMessage")] == [429, 200, 200]
+
+
+async def test_a_raw_call_met_by_a_429_pauses_the_others_and_goes_after_the_wait(
+    clock: FakeClock,
+) -> None:
+    """The handlers' raw calls (a tap's answer, a reply) go through the limiter like the
+    named methods: a 429 on one pauses every send, and it is tried again after the wait."""
+    api = FakeBotAPI(clock=clock)
+    budget = SendBudget(30, clock=clock)
+    app = limited_app(api, BudgetRateLimiter(budget))
+    async with app:
+        query = api.callback_update(5, 1, "x")["callback_query"]
+        api.fail_next("answerCallbackQuery", flood(3))
+        await raw_api.call(app.bot, "answerCallbackQuery", {"callback_query_id": query["id"]})
+        assert clock.monotonic() == pytest.approx(3.0)
+        assert budget.floods == 1
+        api.fail_next("sendMessage", flood(2), chat_id=5)
+        await raw_api.call(app.bot, "sendMessage", {"chat_id": 5, "text": "keyin"})
+        assert clock.monotonic() == pytest.approx(5.0)
+    assert [c.status for c in api.calls_to("answerCallbackQuery")] == [429, 200]
+    assert [c.status for c in api.calls_to("sendMessage")] == [429, 200]
 
 
 async def test_a_reply_still_refused_after_max_wait_is_raised_not_dropped(

@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.core.rules import Assessment, Ruleset
 from bot.core.rules.present import format_day
-from bot.telegram import callbacks
+from bot.telegram import callbacks, conversation
 from bot.testing import FakeBotAPI, buttons
 from tests.telegram.conftest import PATENT_ANSWERS, BotUser
 from tests.telegram.helpers import answer, answer_all, question_on_screen, start
@@ -165,4 +165,48 @@ async def test_every_callback_is_answered(
             if data:
                 await user.tap_data(message.message_id, data)
     assert api._open_callbacks == set()
+    assert errors == []
+
+
+async def test_the_greeting_stays_when_the_first_question_is_edited(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    """The greeting opens the first question's message (one message, not two); "Why we
+    ask this?" edits that message, and the greeting still opens it."""
+    app, _db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    first = user.last()
+    greeting, _question = first.text.split("\n\n", 1)
+    assert greeting.startswith("👋 ") and "/forget" in greeting
+    sent = len(user.messages())
+    await user.tap(_tr(app)("Why we ask this?"), first)
+    assert len(user.messages()) == sent  # edited in place
+    edited = user.messages()[-1]
+    assert edited.message_id == first.message_id
+    assert edited.text.startswith(greeting + "\n\n")
+    assert "❔ Сроки и правила зависят от гражданства" in edited.text
+    assert question_on_screen(fixture_ruleset, edited, "ru").id == "citizenship"
+    await user.tap("Узбекистан", edited)  # its buttons still answer
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "in_russia"
+    assert user.messages()[-2].text == edited.text  # the greeting is still in the chat
+    assert errors == []
+
+
+async def test_a_first_answer_recorded_in_place_keeps_the_greeting(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors, monkeypatch
+):
+    """When the record of the first answer replaces its question instead of opening the
+    next one (here: no room is left for it), the greeting still opens the message."""
+    monkeypatch.setattr(conversation, "RECORD_ROOM", 0)
+    app, _db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    first = user.last()
+    greeting = first.text.split("\n\n", 1)[0]
+    await user.tap("Узбекистан", first)
+    edited = next(m for m in user.messages() if m.message_id == first.message_id)
+    assert edited.text == greeting + "\n\nГражданином какой страны вы являетесь?\n✅ Узбекистан"
+    assert not edited.buttons()
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "in_russia"
     assert errors == []

@@ -7,12 +7,14 @@ import datetime as dt
 import sqlite3
 
 import pytest
+from telegram import BotCommandScopeChat
 
 from bot.core.rules import Ruleset
 from bot.i18n import LOCALES
 from bot.storage import NewReminder
+from bot.telegram import bot_api
 from bot.telegram.app import startup
-from bot.telegram.commands import COMMANDS
+from bot.telegram.commands import COMMANDS, bot_commands, menu
 from bot.telegram.profile import published
 from bot.testing import FakeBotAPI
 from tests.telegram.conftest import PATENT_ANSWERS, BotUser
@@ -250,6 +252,22 @@ async def test_menus_are_set_per_language_on_startup(make_app, api: FakeBotAPI, 
         commands = api.commands[("default", code)]
         assert [c["command"] for c in commands] == [name for name, _d in COMMANDS]
         assert commands[0]["description"] == _tr(app, locale)("Start the check")
+
+
+async def test_the_chat_menu_is_the_request_set_my_commands_sends(
+    make_app, api: FakeBotAPI, errors
+):
+    """The chat's menu goes out as plain data: Telegram receives what PTB's named method
+    sends for the same commands and scope."""
+    app, _db = await make_app()
+    _ = _tr(app, "uz_Cyrl")
+    async with app:
+        await app.bot.set_my_commands(bot_commands(_), scope=BotCommandScopeChat(7))
+        await bot_api.set_chat_menu(app.bot, 7, menu(_))
+    named, ours = (call.params for call in api.calls_to("setMyCommands")[-2:])
+    assert ours == named
+    assert ours["commands"][0] == {"command": "start", "description": _("Start the check")}
+    assert errors == []
 
 
 async def test_after_forget_the_person_can_start_again_and_answer(

@@ -8,7 +8,8 @@ from bot.core.card import build_card
 from bot.core.interview import Interview, progress
 from bot.core.rules import Ruleset, evaluate, present
 from bot.core.rules.present import format_day
-from bot.i18n import LOCALES
+from bot.i18n import LANGUAGE_NAMES, LOCALES
+from bot.telegram import conversation
 from bot.telegram.render import STATUS_ICONS
 from bot.testing import FakeBotAPI
 from bot.testing.fake_errors import ApiError
@@ -24,15 +25,20 @@ async def test_full_questionnaire_in_each_locale(
     app, db = await make_app(ruleset=ruleset)
     user = BotUser(app, api, language_code="ru")
 
+    before = len(user.messages())
     await start(user, locale)
-    intro, first = user.messages()[-2:]
-    assert "/forget" in intro.text  # the line on what is stored
-    assert question_on_screen(ruleset, first, locale) is not None
+    chosen, first = user.messages()[before:]  # the picker, now the record; one message more
+    assert chosen.text == "✓ " + LANGUAGE_NAMES[locale]
     _ = app.bot_data["hamroh"].catalogs.gettext(locale)
+    greeting, question = first.text.split("\n\n", 1)  # the greeting opens the first question
+    assert greeting.startswith("👋 " + _("Hello! I am Hamroh.") + "\n")
+    assert "/forget" in greeting  # the line on what is stored
+    assert question_on_screen(ruleset, first, locale) is not None
     total = progress(Interview(), ruleset, NOW.date())[1]
-    assert first.text.startswith(
+    assert question.startswith(
         _("Question {position} of about {total}").format(position=1, total=total)
     )
+    assert first.buttons()  # the question's buttons, on the one message
     assert total < len(ruleset.questions)  # the likely path, not every question
 
     asked = await answer_all(user, ruleset, locale, PATENT_ANSWERS)
@@ -214,4 +220,21 @@ async def test_a_message_telegram_will_not_edit_is_sent_again(
     assert back_to.message_id != on_screen.message_id
     assert question_on_screen(fixture_ruleset, back_to, "ru").id == "citizenship"
     assert (await db.load_interview(user.user_id)).pending_question == "citizenship"
+    assert errors == []
+
+
+async def test_a_greeting_too_long_to_open_the_question_goes_on_its_own(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors, monkeypatch
+):
+    """If the greeting and the first question do not fit in one message, the greeting
+    goes first on its own, then the question with its buttons (as before they joined)."""
+    monkeypatch.setattr(conversation, "MAX_MESSAGE", 300)  # the two take ~330 characters
+    app, _db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    greeting, first = user.messages()[-2:]
+    assert greeting.text.startswith("👋 ") and "/forget" in greeting.text
+    assert not greeting.buttons()
+    assert first.text.startswith("Вопрос 1")
+    assert question_on_screen(fixture_ruleset, first, "ru").id == "citizenship"
     assert errors == []

@@ -19,12 +19,16 @@ def language_chosen(screen: LanguageChosen) -> View:
     return View("✓ " + esc(screen.name))
 
 
+GREETING_ICON = "👋"
+"""Opens the greeting, and nothing else the bot sends."""
+
+
 def intro(screen: Intro) -> View:
     """Two lines on what the bot does, one on what it stores."""
     return View(
         "\n".join(
             (
-                "👋 <b>" + esc(screen.greeting) + "</b>",
+                GREETING_ICON + " <b>" + esc(screen.greeting) + "</b>",
                 esc(screen.about),
                 "🔒 " + esc(screen.privacy),
             )

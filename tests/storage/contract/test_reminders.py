@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -45,6 +46,31 @@ async def test_replacing_keeps_history_and_skips_repeats(
     ]
     with pytest.raises(UnknownUserError):
         await storage.replace_reminders(404, [plan(day, early, 7)], now)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "sometime"},
+        {"deadline_date": "2025-03-20"},
+        {"deadline_id": ""},
+        {"offset_days": True},
+        {"timezone": "x" * 200},
+    ],
+    ids=["kind", "deadline_date", "deadline_id", "offset_days", "timezone"],
+)
+async def test_a_malformed_reminder_is_refused_and_nothing_is_replaced(
+    storage: Storage, now: dt.datetime, bad: dict[str, object]
+) -> None:
+    """Every backend refuses the same malformed rows, before touching what is stored."""
+    await storage.upsert_user(1, 10, "ky", now)
+    day = dt.date(2025, 3, 20)
+    good = plan(day, now + dt.timedelta(days=1), 7)
+    assert await storage.replace_reminders(1, [good], now) == 1
+    malformed = dataclasses.replace(plan(day, now + dt.timedelta(days=2), 3), **bad)
+    with pytest.raises(ValueError):
+        await storage.replace_reminders(1, [good, malformed], now)
+    assert [(r.offset_days, r.state) for r in await storage.reminders_for(1)] == [(7, "scheduled")]
 
 
 async def test_due_reminders_come_earliest_first_with_their_user(
