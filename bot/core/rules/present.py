@@ -7,10 +7,10 @@ switches, and the JSON of `hamroh rules evaluate` is this structure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import InitVar, asdict, dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from string import Formatter
 from typing import Any
 
@@ -96,13 +96,47 @@ class AnswerUsed:
     answer: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExplanationText:
-    """Why one outcome fired: the conditions that held and the answers they read."""
+    """Why one outcome fired: the conditions that held and the answers they read.
+
+    The answers may be given as a function that words them: they are worded when
+    first read (the bot's and the terminal's "Why?" and the CLI read them; the web's
+    result page shows only the reasons, with each outcome).
+    """
 
     outcome: str
     because: tuple[str, ...]
-    answers: tuple[AnswerUsed, ...]
+    words: InitVar[tuple[AnswerUsed, ...] | Callable[[], tuple[AnswerUsed, ...]]] = ()
+
+    def __post_init__(
+        self, words: tuple[AnswerUsed, ...] | Callable[[], tuple[AnswerUsed, ...]]
+    ) -> None:
+        object.__setattr__(self, "_answers", words)
+
+    @property
+    def answers(self) -> tuple[AnswerUsed, ...]:
+        """The answers the outcome read, each with its question's label."""
+        answers: tuple[AnswerUsed, ...] | Callable[[], tuple[AnswerUsed, ...]]
+        answers = self.__dict__["_answers"]
+        if callable(answers):
+            answers = answers()
+            object.__setattr__(self, "_answers", answers)
+        return answers
+
+    def _key(self) -> tuple[str, tuple[str, ...], tuple[AnswerUsed, ...]]:
+        return (self.outcome, self.because, self.answers)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExplanationText):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"ExplanationText(outcome={self.outcome!r}, because={self.because!r}, answers={self.answers!r})"
 
 
 @dataclass(frozen=True)
@@ -125,7 +159,10 @@ class Presentation:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (tuples become lists): the CLI's ``--json`` output."""
-        return asdict(self)
+        data = asdict(self)
+        for item, shown in zip(self.explanation, data["explanation"], strict=True):
+            shown["answers"] = [asdict(answer) for answer in item.answers]
+        return data
 
     def outcome(self, outcome_id: str) -> OutcomeText | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
@@ -218,17 +255,9 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
     )
     explanation = tuple(
         ExplanationText(
-            outcome=fired.id,
-            because=tuple(fill(r.clause.because, values, ruleset, locale) for r in fired.reasons),
-            answers=tuple(
-                AnswerUsed(
-                    question=qid,
-                    label=ruleset.question(qid).label.get(locale),
-                    answer=answer_label(ruleset, qid, assessment.answers.get(qid), locale),
-                )
-                for qid in fired.answers_used
-                if qid in assessment.answers
-            ),
+            fired.id,
+            tuple(fill(r.clause.because, values, ruleset, locale) for r in fired.reasons),
+            partial(_answers_used, fired.answers_used, assessment.answers, ruleset, locale),
         )
         for fired in ordered
     )
@@ -245,6 +274,21 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
         ruleset_fingerprint=assessment.ruleset_fingerprint,
         as_of=assessment.as_of.isoformat(),
         locale=locale,
+    )
+
+
+def _answers_used(
+    used: tuple[str, ...], answers: Mapping[str, Any], ruleset: Ruleset, locale: str
+) -> tuple[AnswerUsed, ...]:
+    """The answers an outcome read, in words (an :class:`ExplanationText`'s answers)."""
+    return tuple(
+        AnswerUsed(
+            question=qid,
+            label=ruleset.question(qid).label.get(locale),
+            answer=answer_label(ruleset, qid, answers.get(qid), locale),
+        )
+        for qid in used
+        if qid in answers
     )
 
 
