@@ -276,15 +276,15 @@ def _question_values(ruleset: Ruleset, answers: Mapping[str, Any], as_of: date) 
 class _Values:
     """The values of one evaluation, and which of them it shows.
 
-    Every derived value is computed up front, in dependency order (see
-    `EvaluationPlan._levels`), most of them by their native programs
-    (`bot.core.rules.native`), which read the values here. The CEL context gets the
-    values only when a program needs CEL: all of them at once, at the first such run
-    (a CEL run after a context change costs 6-8 µs, converting a date about 1 µs), and
-    what was computed since at each later one. The assessment still shows exactly the
-    derived values that were read (by a checked condition, a deadline or a fired
-    outcome's text), with their errors, as when they were computed on first read:
-    `show` moves them into `values`.
+    A derived value is computed when something first reads it (a checked condition,
+    a deadline or a fired outcome's text: `show`, which gets the names with all they
+    read, dependencies first), most of them by their native programs
+    (`bot.core.rules.native`), which read the values here; `evaluate(eager=True)`
+    computes all of them up front. The CEL context gets the values only when a
+    program needs CEL: all computed so far at once, at the first such run (a CEL run
+    after a context change costs 6-8 µs, converting a date about 1 µs), and what was
+    computed since at each later one. The assessment shows exactly the derived values
+    that were read, with their errors: `show` moves them into `values`.
     """
 
     def __init__(
@@ -311,6 +311,8 @@ class _Values:
         """The parameters, converted already: sent with the first values."""
         self.sent = False
         self.errors: list[EvaluationError] = []
+        self.pending: dict[str, Compiled] = dict(plan.derived)
+        """Derived values not computed yet, in dependency order."""
         self.hidden: dict[str, EvaluationError | None] = {}
         """Derived values computed but not yet read, with the error computing each gave."""
         self.spans: dict[str, tuple[Span, ...]] = {}
@@ -345,26 +347,43 @@ class _Values:
                 del spans[counted:]  # CEL makes the same counts again
         return _run(compiled, self.cel(), self.known, errors)
 
+    def derive(self, name: str, compiled: Compiled) -> EvaluationError | None:
+        """Compute one derived value (all it reads is known already), keep the
+        working-day counts it made; the error it gave, if any."""
+        errors: list[EvaluationError] = []
+        spans = self.trace.spans
+        counted = len(spans)
+        result = self.compute(compiled, errors)
+        if len(spans) > counted:
+            self.spans[name] = tuple(spans[counted:])
+            del spans[counted:]
+        self.known[name] = result
+        self.unsent[name] = result
+        return errors[0] if errors else None
+
     def derive_all(self, levels: tuple[tuple[tuple[str, Compiled], ...], ...]) -> None:
+        """Compute every derived value now, shown or not (`evaluate(eager=True)`)."""
+        pending = self.pending
         for level in levels:
             for name, compiled in level:
-                errors: list[EvaluationError] = []
-                result = self.compute(compiled, errors)
-                spans = self.trace.take()
-                if spans:
-                    self.spans[name] = spans
-                self.known[name] = result
-                self.hidden[name] = errors[0] if errors else None
-                self.unsent[name] = result
+                if pending.pop(name, None) is not None:
+                    self.hidden[name] = self.derive(name, compiled)
 
     def show(self, names: tuple[str, ...]) -> None:
+        """Show these derived values (a closure, dependencies first), computing each
+        not computed yet; a value is computed only when something reads it."""
         hidden = self.hidden
+        pending = self.pending
         for name in names:
-            if name in hidden:
+            if name in pending:
+                error = self.derive(name, pending.pop(name))
+            elif name in hidden:
                 error = hidden.pop(name)
-                self.values[name] = self.known[name]
-                if error is not None:
-                    self.errors.append(error)
+            else:
+                continue
+            self.values[name] = self.known[name]
+            if error is not None:
+                self.errors.append(error)
 
     def run(self, expression: ExpressionPlan) -> Any:
         self.show(expression.read_derived)
@@ -416,8 +435,11 @@ def evaluate(
     values = _question_values(ruleset, counted, as_of)
     values.update(parameters)
     state = _Values(plan, as_of, values, dict(counted), cel_parameters)
-    state.derive_all(plan.derived_levels)
-    state.show(tuple(state.hidden) if eager else plan.entry_derived(as_of))
+    if eager:
+        state.derive_all(plan.derived_levels)
+        state.show(tuple(state.hidden))
+    else:
+        state.show(plan.entry_derived(as_of))
 
     fired: list[FiredOutcome] = []
     deadlines: list[DeadlineDate] = []

@@ -118,6 +118,10 @@ class EvaluationPlan:
             for source, item in compiled.items()
         }
         self.derived_levels = self._levels(ruleset)
+        self.derived: dict[str, Compiled] = {
+            name: item for level in self.derived_levels for name, item in level
+        }
+        """Every derived value's expression, in dependency order."""
         question_ids = {q.id for q in ruleset.questions}
         self.outcomes = tuple(self._outcome(o, ruleset, question_ids) for o in ruleset.outcomes)
         unkeyed: list[int] = []
