@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 from .rules.engine import SEVERITY, Assessment, FiredOutcome
@@ -111,6 +112,11 @@ class Card:
 
     def lines(self) -> tuple[CardLine, ...]:
         """The card as every channel draws it: texts in order, each with its kind."""
+        return self._lines
+
+    @cached_property
+    def _lines(self) -> tuple[CardLine, ...]:
+        """`lines`, drawn once per card (`build_card` measures it, a channel draws it)."""
         out: list[CardLine] = [CardLine("status", self.headline)]
         if self.summary:
             out.append(CardLine("summary", self.summary))
@@ -162,7 +168,7 @@ def build_card(assessment: Assessment, ruleset: Ruleset, locale: str, _: Transla
     if locale not in LOCALES:
         locale = "ru"
     header = ruleset.header
-    values = dict(assessment.values)
+    values = assessment.values
     fired = sorted(assessment.outcomes, key=_display_order)
     overdue = [f for f in fired if f.outcome.overdue]
     status_text = header.statuses[assessment.status]

@@ -204,7 +204,7 @@ def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
     return tuple((literal, name) for literal, name, _, _ in Formatter().parse(template))
 
 
-def fill(text: Text | str, values: dict[str, Any], ruleset: Ruleset, locale: str) -> str:
+def fill(text: Text | str, values: Mapping[str, Any], ruleset: Ruleset, locale: str) -> str:
     """Fill `{name}` placeholders with values written for `locale`.
 
     A value that ends with a period (Russian dates end in «г.») followed by a
@@ -230,7 +230,7 @@ def fill(text: Text | str, values: dict[str, Any], ruleset: Ruleset, locale: str
 def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentation:
     """The assessment with every text in `locale` (``.to_json()`` is the CLI JSON)."""
     locale = normalize_locale(locale)
-    values = dict(assessment.values)
+    values = assessment.values
     header = ruleset.header
     status_text = header.statuses[assessment.status]
     citizenship = assessment.answers.get("citizenship")
@@ -299,7 +299,7 @@ def deadline_notes(
     the date may move because its year's decree is not in `calendar.yaml` yet (added
     to the rules' note, never put in its place)."""
     notes = [
-        fill(note, dict(values), ruleset, locale)
+        fill(note, values, ruleset, locale)
         for note in ruleset.deadline_notes(deadline.outcome_id, deadline.id)
     ]
     if deadline.may_move_days is not None:
@@ -315,7 +315,7 @@ def _display_order(fired: FiredOutcome) -> int:
 def _outcome(
     fired: FiredOutcome,
     ruleset: Ruleset,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     locale: str,
     citizenship: object = None,
     assessment: Assessment | None = None,
