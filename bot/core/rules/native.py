@@ -174,25 +174,21 @@ class _Parser:
     def call(self, function: str) -> Native:
         if function not in self.functions:
             raise _Unsupported  # a CEL built-in (size, int, type, ...): CEL's own rules
-        self.take("(")
-        arguments: list[Native] = []
-        if self.peek() != ")":
-            arguments.append(self.expression())
-            while self.peek() == ",":
-                self.take(",")
-                arguments.append(self.expression())
-        self.take(")")
-        return _call(function, tuple(arguments))
+        return _call(function, self.enclosed("(", ")"))
 
     def list_literal(self) -> tuple[Native, ...]:
-        self.take("[")
+        return self.enclosed("[", "]")
+
+    def enclosed(self, opening: str, closing: str) -> tuple[Native, ...]:
+        """Expressions separated by commas between ``opening`` and ``closing``."""
+        self.take(opening)
         items: list[Native] = []
-        if self.peek() != "]":
+        if self.peek() != closing:
             items.append(self.expression())
             while self.peek() == ",":
                 self.take(",")
                 items.append(self.expression())
-        self.take("]")
+        self.take(closing)
         return tuple(items)
 
 
@@ -256,34 +252,25 @@ def _conditional(condition: Native, then: Native, otherwise: Native) -> Native:
     return conditional
 
 
-def _and(left: Native, right: Native) -> Native:
-    def both(values: Values, functions: Functions) -> Any:
-        first = left(values, functions)
-        if first is False:
-            return False
-        if first is not True:
-            raise Undecided
-        second = right(values, functions)
-        if type(second) is not bool:
-            raise Undecided
-        return second
+def _logical(decides: bool) -> Callable[[Native, Native], Native]:
+    """``&&`` (``decides=False``) or ``||`` (``decides=True``): left to right, stopping
+    at a side equal to ``decides``; CEL's answer whenever both sides are booleans."""
 
-    return both
+    def make(left: Native, right: Native) -> Native:
+        def logical(values: Values, functions: Functions) -> Any:
+            first = left(values, functions)
+            if first is decides:
+                return decides
+            if type(first) is not bool:
+                raise Undecided  # CEL may still decide from the other side
+            second = right(values, functions)
+            if type(second) is not bool:
+                raise Undecided
+            return second
 
+        return logical
 
-def _or(left: Native, right: Native) -> Native:
-    def either(values: Values, functions: Functions) -> Any:
-        first = left(values, functions)
-        if first is True:
-            return True
-        if first is not False:
-            raise Undecided
-        second = right(values, functions)
-        if type(second) is not bool:
-            raise Undecided
-        return second
-
-    return either
+    return make
 
 
 def _equal(left: Native, right: Native) -> Native:
@@ -416,8 +403,8 @@ def _call(name: str, arguments: tuple[Native, ...]) -> Native:
 
 
 _BINARY: dict[str, Callable[[Native, Native], Native]] = {
-    "||": _or,
-    "&&": _and,
+    "||": _logical(True),
+    "&&": _logical(False),
     "==": _equal,
     "!=": _unequal,
     "<": _ordering(lambda a, b: a < b),
