@@ -22,7 +22,10 @@ Two loads: saturation (each client sends its next request as soon as the last on
 answered: pages per second, and TTFB is mostly queueing, 200 / rate) and people
 (each client one page a second, like 200 people tapping at once: TTFB at that load).
 
-    python benchmarks/bench_7_web.py [--clients 200] [--seconds 5]
+``--workers N`` serves each with N processes on its one port (``hamroh web --workers``;
+the baseline the same way); the CPU per page then counts all of them.
+
+    python benchmarks/bench_7_web.py [--clients 200] [--seconds 5] [--workers 1]
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import _common
@@ -81,23 +85,46 @@ HELLO = _request("GET", "/")
 # --------------------------------------------------------------------------- servers
 
 
-def hello_server(port: int) -> None:
-    """The baseline: one Starlette route, a fixed page, served like ours."""
-    import uvicorn
+def hello_app() -> Any:
+    """The baseline: one Starlette route, a fixed page."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
-
-    from bot.web.server import uvicorn_config
 
     page = "<!doctype html><html><head><title>hello</title></head><body><p>hello</p></body></html>"
 
     async def hello(request: Request) -> HTMLResponse:
         return HTMLResponse(page)
 
-    app = Starlette(routes=[Route("/", hello)])
-    uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "WARNING")).run()
+    return Starlette(routes=[Route("/", hello)])
+
+
+class HelloWorker:
+    """The baseline in each of several workers (uvicorn spawns them and sends each a
+    copy of this; the app is made in the worker, as ours is)."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.app is None:
+            self.app = hello_app()
+        await self.app(scope, receive, send)
+
+
+def hello_server(port: int, workers: int) -> None:
+    """The baseline served like ours: one process, or ``workers`` sharing one socket."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from bot.web.server import uvicorn_config
+
+    if workers == 1:
+        uvicorn.Server(uvicorn_config(hello_app(), "127.0.0.1", port, "WARNING")).run()
+        return
+    config = uvicorn_config(HelloWorker(), "127.0.0.1", port, "WARNING", workers=workers)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 def _free_port() -> int:
@@ -202,10 +229,15 @@ async def _measure(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    """User + system CPU time so far of a process and the processes it started (the
+    workers of ``--workers``), from ``/proc``."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            total += sum(cpu_seconds(int(child)) for child in children.read().split())
+    return total
 
 
 def _line(name: str, run: Run, cpu: float | None = None) -> str:
@@ -221,20 +253,30 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes for each server (hamroh web --workers)"
+    )
     parser.add_argument("--hello-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hello_server:
-        hello_server(args.hello_server)
+        hello_server(args.hello_server, args.workers)
         return
 
     started = time.perf_counter()
-    _common.header(f"7. web pages, {args.clients} concurrent clients, {args.seconds:.0f} s each")
-    ours_port, hello_port = _free_port(), _free_port()
-    ours = _start(
-        [sys.executable, "-m", "bot.cli", "web", "--port", str(ours_port), "--as-of", AS_OF],
-        ours_port,
+    _common.header(
+        f"7. web pages, {args.clients} concurrent clients, {args.seconds:.0f} s each, "
+        f"{args.workers} server process(es) each"
     )
-    hello = _start([sys.executable, __file__, "--hello-server", str(hello_port)], hello_port)
+    ours_port, hello_port = _free_port(), _free_port()
+    workers = ["--workers", str(args.workers)]
+    ours = _start(
+        [sys.executable, "-m", "bot.cli", "web", "--port", str(ours_port), "--as-of", AS_OF,
+         *workers],
+        ours_port,
+    )  # fmt: skip
+    hello = _start(
+        [sys.executable, __file__, "--hello-server", str(hello_port), *workers], hello_port
+    )
 
     pids = {ours_port: ours.pid, hello_port: hello.pid}
     cpu: dict[int, float] = {}

@@ -40,6 +40,8 @@ from bot.ops.commands import run_command as run_ops_command
 sys.modules.setdefault("httpx._main", types.ModuleType("httpx._main"))
 
 DEFAULT_RULES = "rules"
+MAX_WEB_WORKERS = 64
+"""``hamroh web --workers`` at most: more processes than that is a typo."""
 
 
 def _today() -> date:
@@ -297,16 +299,22 @@ def check_web(host: str, port: int) -> int:
     return 0
 
 
-def run_web(host: str, port: int, as_of: str | None, access_log: bool) -> int:
+def run_web(host: str, port: int, as_of: str | None, access_log: bool, workers: int = 1) -> int:
     """Serve the web channel with the settings of the environment (no token needed)."""
     if not 1 <= port <= 65535:
         print(f"hamroh web: --port {port} is not a port (1-65535)", file=sys.stderr)
         return 2
+    if not 1 <= workers <= MAX_WEB_WORKERS:
+        print(
+            f"hamroh web: --workers {workers} is not a number of processes "
+            f"(1-{MAX_WEB_WORKERS}; one per core is usual)",
+            file=sys.stderr,
+        )
+        return 2
     from bot.core.rules import RulesetInvalid, load_ruleset
-    from bot.i18n import load_catalogs
-    from bot.ops.logs import configure_logging
+    from bot.ops.logs import configure_logging, resolve_format
     from bot.settings import read_settings
-    from bot.web.server import moscow_today, serve
+    from bot.web.server import Serving, WorkerFailed, serve
 
     settings = read_settings()
     try:
@@ -319,22 +327,27 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool) -> int:
         )
         print(str(error), file=sys.stderr)
         return 2
-    fixed = _as_of(as_of) if as_of else None
-    configure_logging(settings.log_level, settings.log_format)
+    serving = Serving(
+        rules_dir=settings.rules_dir,
+        locales_dir=Path(settings.locales_dir),
+        font_dir=settings.font_dir,
+        as_of=_as_of(as_of) if as_of else None,
+        access_log=access_log,
+        log_level=settings.log_level,
+        log_format=resolve_format(settings.log_format),
+    )
+    configure_logging(serving.log_level, serving.log_format)
     try:
-        serve(
-            ruleset,
-            load_catalogs(settings.locales_dir),
-            host,
-            port,
-            today=(lambda: fixed) if fixed else moscow_today,
-            access_log=access_log,
-            log_level=settings.log_level,
-            font_dir=settings.font_dir,
-        )
+        serve(serving, host, port, workers=workers, ruleset=ruleset)
     except OSError as error:  # the port is taken, the address is not ours
         print(f"hamroh web: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
         return 1
+    except WorkerFailed:
+        print(
+            "hamroh web: a worker could not start (the log above says why), so all stopped",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -386,6 +399,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     web.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
     web.add_argument("--as-of", help="pretend today is this day (YYYY-MM-DD), for trying rules")
+    web.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the pages on the one port (default 1; one per core for more "
+        "traffic)",
+    )
     web.add_argument(
         "--access-log",
         action="store_true",
@@ -493,7 +513,7 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.command == "web" and args.check:
         return check_web(args.host, args.port)
     if args.command == "web":
-        return run_web(args.host, args.port, args.as_of, args.access_log)
+        return run_web(args.host, args.port, args.as_of, args.access_log, args.workers)
     if args.command in ("health", "db"):
         return run_ops_command(args)
     if args.command == "broadcast":

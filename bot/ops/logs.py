@@ -51,6 +51,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
     "message",
     "asctime",
     "taskName",
+    "color_message",  # uvicorn's copy of its message with terminal colours in it
 }
 
 

@@ -12,10 +12,12 @@ import datetime as dt
 import gc
 import logging
 import re
+import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,9 +28,10 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.locales import LANGUAGE_NAMES, today_in_law
-from bot.core.rules import Ruleset
+from bot.core.rules import Ruleset, RulesetInvalid, load_ruleset
 from bot.export import FontNotFound, Fonts, find_fonts
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, load_catalogs
+from bot.ops.logs import configure_logging
 from bot.web.form import MAX_BODY
 from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
 from bot.web.pages import BadForm, WebPages, system_now
@@ -188,7 +191,15 @@ def create_app(
     return wrapped
 
 
-def uvicorn_config(app: ASGIApp, host: str, port: int, log_level: str = "INFO") -> Any:
+def uvicorn_config(
+    app: ASGIApp | WorkerApp,
+    host: str,
+    port: int,
+    log_level: str = "INFO",
+    *,
+    workers: int = 1,
+    lifespan: Literal["on", "off"] = "off",
+) -> Any:
     """How uvicorn serves the web channel (the benchmark serves its baseline the same way).
 
     Its own access log is off (it prints client addresses); our logging (JSON lines,
@@ -201,35 +212,139 @@ def uvicorn_config(app: ASGIApp, host: str, port: int, log_level: str = "INFO") 
         app,
         host=host,
         port=port,
+        workers=workers,
         log_config=None,
         log_level=log_level.lower(),
         access_log=False,
         server_header=False,
         proxy_headers=False,
-        lifespan="off",
+        lifespan=lifespan,
         timeout_graceful_shutdown=10,
     )
 
 
+@dataclass(frozen=True)
+class Serving:
+    """What a process serving the web channel makes it from: plain values, because each
+    worker of ``hamroh web --workers`` is a new interpreter (uvicorn starts them with
+    ``spawn``) that gets a copy of these, not the parent's ruleset or templates."""
+
+    rules_dir: Path
+    locales_dir: Path
+    font_dir: Path | None = None
+    as_of: date | None = None
+    access_log: bool = False
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    def today(self) -> Callable[[], date]:
+        fixed = self.as_of
+        return (lambda: fixed) if fixed else moscow_today
+
+    def make_app(self, ruleset: Ruleset | None = None, catalogs: Catalogs | None = None) -> ASGIApp:
+        """The channel with every shared part made (``prewarm``), then the long-lived
+        objects moved out of the garbage collector's way, so its full passes stay short
+        under load."""
+        app = create_app(
+            ruleset or load_ruleset(self.rules_dir),
+            catalogs or load_catalogs(self.locales_dir),
+            self.today(),
+            access_log=self.access_log,
+            font_dir=self.font_dir,
+            prewarm=True,
+        )
+        gc.collect()
+        gc.freeze()
+        return app
+
+
+class WorkerApp:
+    """The web channel in one worker of several: made at the ASGI lifespan's startup, in
+    the worker (its logging too: a spawned interpreter starts without the parent's).
+
+    A ruleset broken since the parent checked it fails the startup, and uvicorn's
+    supervisor then stops every worker instead of starting them again and again.
+    """
+
+    def __init__(self, serving: Serving) -> None:
+        self.serving = serving
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is not None:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] != "lifespan":
+            raise RuntimeError("the web channel was not started (no lifespan startup)")
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send(self._start())
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _start(self) -> Message:
+        configure_logging(self.serving.log_level, self.serving.log_format)
+        try:
+            self.app = self.serving.make_app()
+        except RulesetInvalid as error:
+            first = str(error).splitlines()[0] if str(error) else "errors"
+            return {"type": "lifespan.startup.failed", "message": f"the ruleset: {first}"}
+        return {"type": "lifespan.startup.complete"}
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket every worker accepts on, bound here so that a port that is taken is an
+    ``OSError`` for the CLI to explain in one line (uvicorn would log it and exit 3).
+    Made as uvicorn makes its own: IPv6 when the address has a colon, address reuse."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(
-    ruleset: Ruleset,
-    catalogs: Catalogs,
+    serving: Serving,
     host: str,
     port: int,
     *,
-    today: Callable[[], date] = moscow_today,
-    access_log: bool = False,
-    log_level: str = "INFO",
-    font_dir: Path | None = None,
+    workers: int = 1,
+    ruleset: Ruleset | None = None,
 ) -> None:
-    """Run uvicorn until SIGINT/SIGTERM."""
-    import uvicorn
+    """Run uvicorn until SIGINT/SIGTERM: in this process, or in ``workers`` processes
+    that share one socket (the kernel hands each new connection to one of them; any
+    worker can answer any request, since nothing is kept between requests).
 
-    app = create_app(
-        ruleset, catalogs, today, access_log=access_log, font_dir=font_dir, prewarm=True
+    With one worker the channel is made here from ``ruleset`` (the one the CLI checked);
+    with several, each worker makes its own (:class:`WorkerApp`) and uvicorn's
+    supervisor starts a worker again when one dies.
+    """
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    sock = listening_socket(host, port)
+    if workers == 1:
+        config = uvicorn_config(serving.make_app(ruleset), host, port, serving.log_level)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    config = uvicorn_config(
+        WorkerApp(serving), host, port, serving.log_level, workers=workers, lifespan="on"
     )
-    # The ruleset, the catalogs and the compiled templates live as long as the process:
-    # out of the garbage collector's way, so its full passes stay short under load.
-    gc.collect()
-    gc.freeze()
-    uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        raise WorkerFailed
+
+
+class WorkerFailed(Exception):
+    """A worker of several could not start (its reason is in the log), so uvicorn's
+    supervisor stopped them all: ``hamroh web`` exits non-zero, and a service manager
+    that restarts failed services sees a failure."""

@@ -66,18 +66,17 @@ def _clean_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """``hamroh web --as-of AS_OF --access-log`` with no bot token, until the session ends."""
-    tmp = tmp_path_factory.mktemp("web")
+def start_web(tmp: Path, *args: str, rules: Path = ROOT / "rules") -> WebServer:
+    """``hamroh web --as-of AS_OF --access-log`` plus ``args`` on a free port, answering
+    ``/health``; its output (stdout and stderr) goes to a file in ``tmp``."""
     port = _free_port()
-    log = tmp / "web.log"
+    log = tmp / f"web-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "web", "--port", str(port), "--as-of", AS_OF,
-             "--access-log"],
+             "--access-log", *args],
             cwd=tmp,
-            env=_clean_env(tmp),
+            env={**_clean_env(tmp), "HAMROH_RULES_DIR": str(rules)},
             stdout=sink,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -88,19 +87,31 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
             raise RuntimeError(f"hamroh web exited with {process.returncode}:\n{server.log_text()}")
         try:
             if httpx.get(server.url + "/health", timeout=1).status_code == 200:
-                break
+                return server
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"hamroh web did not start:\n{server.log_text()}")
         time.sleep(0.2)
-    yield server
-    process.terminate()
+
+
+def stop_web(server: WebServer) -> int:
+    """SIGTERM, as a service manager stops it; its exit code."""
+    server.process.terminate()
     try:
-        process.wait(timeout=15)
+        return server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
+        server.process.kill()
+        raise
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """``hamroh web --as-of AS_OF --access-log`` with no bot token, until the session ends."""
+    server = start_web(tmp_path_factory.mktemp("web"))
+    yield server
+    stop_web(server)
 
 
 def _need_chromium() -> None:

@@ -1,0 +1,184 @@
+"""``hamroh web --workers N`` as an operator runs it: N processes on one port serve the
+same pages as one, a worker that dies is started again, SIGTERM stops them all, and a
+port that is taken is one line whatever the number of workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from bot.cli import main
+from bot.web.server import Serving, WorkerApp
+
+from .conftest import ROOT, WebServer, start_web, stop_web
+
+ANSWERS = [
+    ("a.citizenship", "UZ"), ("a.in_russia", "yes"), ("a.in_registry", "no"),
+    ("a.entry_date", "2026-01-10"), ("a.purpose", "work"), ("a.region", "moscow"),
+    ("a.document", "patent"), ("a.patent_issue_date", "2026-01-31"),
+    ("a.patent_paid_until", "2026-07-14"), ("a.contract_copy_filed", "yes"),
+    ("a.registered", "yes"), ("a.biometrics_done", "yes"), ("a.medical_date", "2026-01-20"),
+    ("a.amina", "yes"),
+]  # fmt: skip
+"""A person one tap from the result: the last question's button is in ``RESULT_FORM``."""
+RESULT_FORM = urlencode([*ANSWERS, ("q", "children"), ("do", "answer:children:no")])
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _workers(parent: int) -> set[int]:
+    """The worker processes of a ``hamroh web`` (uvicorn spawns them; multiprocessing's
+    resource tracker, also a child, is not one)."""
+    found = set()
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.add(int(child))
+    return found
+
+
+def _wait_for(check: object, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def _result_page(server: WebServer) -> bytes:
+    response = httpx.post(server.url + "/ru/step", content=RESULT_FORM, headers=FORM, timeout=30)
+    assert response.status_code == 200
+    return response.content
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[WebServer]:
+    server = start_web(tmp_path, "--workers", "2")
+    _wait_for(lambda: len(_workers(server.process.pid)) == 2)
+    yield server
+    if server.process.poll() is None:
+        stop_web(server)
+
+
+def test_two_workers_serve_the_pages_one_process_serves(
+    two_workers: WebServer, web_server: WebServer
+) -> None:
+    one = _result_page(web_server)
+    assert one.startswith(b"<!doctype html>") and len(one) > 10_000
+    with httpx.Client(base_url=two_workers.url, timeout=30) as client:
+        for _ in range(20):  # connections are handed to either worker
+            page = client.post("/ru/step", content=RESULT_FORM, headers=FORM)
+            assert page.status_code == 200 and page.content == one
+            client.cookies.clear()
+            assert "set-cookie" not in page.headers
+    start = httpx.get(two_workers.url + "/ru/", timeout=30)
+    assert start.content == httpx.get(web_server.url + "/ru/", timeout=30).content
+
+
+def test_a_worker_that_dies_is_started_again(two_workers: WebServer) -> None:
+    before = _workers(two_workers.process.pid)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    _wait_for(lambda: victim not in (now := _workers(two_workers.process.pid)) and len(now) == 2)
+    for _ in range(10):
+        assert httpx.get(two_workers.url + "/health", timeout=30).text == "ok"
+    assert _result_page(two_workers)
+
+
+def test_sigterm_stops_every_worker_and_the_log_holds_no_answers(
+    two_workers: WebServer,
+) -> None:
+    for _ in range(20):
+        _result_page(two_workers)
+    workers = _workers(two_workers.process.pid)
+    assert stop_web(two_workers) == 0
+    for pid in workers:
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or b"spawn_main" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        )
+    log = two_workers.log_text()
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]
+    assert sum(line.get("event") == "web_request" for line in lines) >= 20  # the workers' too
+    assert sum(line["msg"] == "Application startup complete." for line in lines) == 2
+    for value in ("2026-01-10", "2026-07-14", "moscow", "patent", "children"):
+        assert value not in log
+    assert "Traceback" not in log and "\x1b[" not in log
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_taken_port_is_one_line_and_exit_1(workers: str, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "web", "--port", port, "--workers", workers],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+                 "HAMROH_LOG_FORMAT": "json"},
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == f"hamroh web: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("workers", ["0", "65", "-1"])
+def test_a_number_of_workers_out_of_range_is_refused(
+    workers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["web", "--workers", workers]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--workers {workers} is not a number of processes" in err
+
+
+async def test_a_worker_whose_ruleset_broke_since_the_check_fails_its_start(
+    tmp_path: Path,
+) -> None:
+    """The parent checked the ruleset; a worker that finds it broken later (an admin
+    saving a file with a typo while a worker is restarted) fails the ASGI startup with
+    one line, which makes uvicorn's supervisor stop instead of retrying for ever."""
+    (tmp_path / "ruleset.yaml").write_text("ruleset: hamroh\nversion: [\n", encoding="utf-8")
+    app = WorkerApp(Serving(rules_dir=tmp_path, locales_dir=ROOT / "locales"))
+    sent: list[dict[str, object]] = []
+    events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+    async def receive() -> dict[str, object]:
+        return next(events)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app({"type": "lifespan"}, receive, send)  # type: ignore[arg-type]
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed", "lifespan.shutdown.complete"]
+    message = str(sent[0]["message"])
+    assert message.startswith("the ruleset: ") and "\n" not in message
+    assert app.app is None
+
+
+def test_a_worker_that_cannot_start_again_stops_the_service_with_exit_2(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    server = start_web(tmp_path, "--workers", "2", rules=rules)
+    _wait_for(lambda: len(_workers(server.process.pid)) == 2)
+    (rules / "ruleset.yaml").write_text("ruleset: hamroh\nversion: [\n", encoding="utf-8")
+    os.kill(min(_workers(server.process.pid)), signal.SIGKILL)
+    assert server.process.wait(timeout=60) == 2
+    log = server.log_text()
+    assert log.rstrip().endswith(
+        "hamroh web: a worker could not start (the log above says why), so all stopped"
+    )
+    failed = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert any(line["msg"].startswith("the ruleset: ") for line in failed)
+    assert "Traceback" not in log
