@@ -7,7 +7,8 @@ Why these choices (see ``reference/telegram-stack-notes.md``):
 - a :class:`PerChatUpdateProcessor`: parallel across chats, in order within a chat;
 - ``request``/``get_updates_request`` can be injected: tests plug the in-process
   fake Bot API in there, and ``HAMROH_BOT_API_URL`` points the real HTTP transport
-  at a loopback fake for the polling test;
+  at a loopback fake for the polling test; ``getUpdates`` answers are trimmed of
+  what the handlers never read before PTB decodes them (``bot.telegram.updates``);
 - pending updates are never dropped on start: a user's answer sent while the bot
   was restarting is still an answer.
 """
@@ -38,6 +39,7 @@ from bot.storage import Storage, describe_target, is_postgres_url, open_storage
 from bot.telegram import handlers
 from bot.telegram.profile import publish_in_background
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
+from bot.telegram.updates import TrimmedUpdatesRequest
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +152,9 @@ def build_application(
     if request is None or get_updates_request is None:
         shared = _requests_sharing_one_tls_context()
         request, get_updates_request = request or shared[0], get_updates_request or shared[1]
-    builder = builder.request(request).get_updates_request(get_updates_request)
+    builder = builder.request(request).get_updates_request(
+        TrimmedUpdatesRequest(get_updates_request)
+    )
     application = builder.build()
     application.bot_data[SERVICES_KEY] = services
     handlers.register(application)
