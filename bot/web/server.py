@@ -241,13 +241,13 @@ class Serving:
         fixed = self.as_of
         return (lambda: fixed) if fixed else moscow_today
 
-    def make_app(self, ruleset: Ruleset | None = None, catalogs: Catalogs | None = None) -> ASGIApp:
+    def make_app(self, ruleset: Ruleset | None = None) -> ASGIApp:
         """The channel with every shared part made (``prewarm``), then the long-lived
         objects moved out of the garbage collector's way, so its full passes stay short
         under load."""
         app = create_app(
             ruleset or load_ruleset(self.rules_dir),
-            catalogs or load_catalogs(self.locales_dir),
+            load_catalogs(self.locales_dir),
             self.today(),
             access_log=self.access_log,
             font_dir=self.font_dir,
@@ -262,8 +262,9 @@ class WorkerApp:
     """The web channel in one worker of several: made at the ASGI lifespan's startup, in
     the worker (its logging too: a spawned interpreter starts without the parent's).
 
-    A ruleset broken since the parent checked it fails the startup, and uvicorn's
-    supervisor then stops every worker instead of starting them again and again.
+    A ruleset broken since the parent checked it (or anything else that stops the
+    channel being made) fails the startup with one line, and uvicorn's supervisor then
+    stops every worker instead of starting them again and again.
     """
 
     def __init__(self, serving: Serving) -> None:
@@ -291,6 +292,10 @@ class WorkerApp:
         except RulesetInvalid as error:
             first = str(error).splitlines()[0] if str(error) else "errors"
             return {"type": "lifespan.startup.failed", "message": f"the ruleset: {first}"}
+        except Exception as error:  # a catalog or template folder gone: one line, no stack
+            first = str(error).splitlines()[0] if str(error) else ""
+            message = f"cannot make the pages: {type(error).__name__} {first}".rstrip()
+            return {"type": "lifespan.startup.failed", "message": message}
         return {"type": "lifespan.startup.complete"}
 
 
