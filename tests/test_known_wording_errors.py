@@ -30,6 +30,17 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
             "«ҳоло» is «now»; «not yet» is «ҳанӯз» («ҳанӯз насанҷидаед»)",
         ),
         (r"тугма кӯҳна шудааст", "a calque of «кнопка устарела»"),
+        (r"саҳифа кӯҳна шудааст", "a calque of «страница устарела»: «дигар кор намекунад»"),
+        (r"\bалейкум", "Tajik spells the greeting «Ассалому алайкум»"),
+        (
+            r"супоридан\s+ба\s+патент",
+            "a calque of «подача на патент»: «супоридани ҳуҷҷатҳо барои патент»",
+        ),
+        (
+            r"\}\s+\{",
+            "two slots side by side run two dates together: put words between them",
+        ),
+        (r"ёдраскуни", "a reminder is «ёдоварӣ» everywhere else in the interface"),
     ],
     "ky": [
         (
