@@ -54,6 +54,8 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
             r"мыйзамдуу\s+болуунун",
             "a calque of «последний день законного нахождения»: «мыйзамдуу жүрүүнүн»",
         ),
+        (r"«налог»", "a Russian word where Kyrgyz has one: «НДФЛ (салык)»"),
+        (r"карттагы", "«карта» in the locative is «картада», «картадагы»"),
     ],
     "uz": [
         (r"qonuniy\s+boʻlishning", "a calque; «qonuniy turishning oxirgi kuni»"),
