@@ -60,10 +60,22 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
     "uz": [
         (r"qonuniy\s+boʻlishning", "a calque; «qonuniy turishning oxirgi kuni»"),
         (r"tugma eskirgan", "a calque of «кнопка устарела»"),
+        (r"sahifa eskirgan", "a calque of «страница устарела»: «endi ishlamaydi»"),
+        (
+            r"roʻyxatga\s+tur|roʻyxatsiz",
+            "migration registration is «hisob»: «hisobga turish», «hisobga turmasdan»",
+        ),
+        (r"\}\s+gacha\b", "the suffix joins the date: «{date}gacha»"),
     ],
     "uz_Cyrl": [
         (r"қонуний\s+бўлишнинг", "a calque; «қонуний туришнинг охирги куни»"),
         (r"тугма эскирган", "a calque of «кнопка устарела»"),
+        (r"саҳифа эскирган", "a calque of «страница устарела»: «энди ишламайди»"),
+        (
+            r"рўйхатга\s+тур|рўйхатсиз",
+            "migration registration is «ҳисоб»: «ҳисобга туриш», «ҳисобга турмасдан»",
+        ),
+        (r"\}\s+гача\b", "the suffix joins the date: «{date}гача»"),
     ],
     "ru": [
         (
