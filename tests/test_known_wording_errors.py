@@ -65,6 +65,7 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
             r"roʻyxatga\s+tur|roʻyxatsiz",
             "migration registration is «hisob»: «hisobga turish», «hisobga turmasdan»",
         ),
+        (r"\d-ФЗ", "a law number in Latin letters: «115-FZ», not Cyrillic «ФЗ» in a Latin word"),
         (r"\}\s+gacha\b", "the suffix joins the date: «{date}gacha»"),
     ],
     "uz_Cyrl": [
