@@ -56,6 +56,7 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
         ),
         (r"«налог»", "a Russian word where Kyrgyz has one: «НДФЛ (салык)»"),
         (r"карттагы", "«карта» in the locative is «картада», «картадагы»"),
+        (r"рублден", "«рубль» takes back-vowel endings, as «рублга»: «рублдан»"),
     ],
     "uz": [
         (r"qonuniy\s+boʻlishning", "a calque; «qonuniy turishning oxirgi kuni»"),
