@@ -30,6 +30,17 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
             "«ҳоло» is «now»; «not yet» is «ҳанӯз» («ҳанӯз насанҷидаед»)",
         ),
         (r"тугма кӯҳна шудааст", "a calque of «кнопка устарела»"),
+        (r"саҳифа кӯҳна шудааст", "a calque of «страница устарела»: «дигар кор намекунад»"),
+        (r"\bалейкум", "Tajik spells the greeting «Ассалому алайкум»"),
+        (
+            r"супоридан\s+ба\s+патент",
+            "a calque of «подача на патент»: «супоридани ҳуҷҷатҳо барои патент»",
+        ),
+        (
+            r"\}\s+\{",
+            "two slots side by side run two dates together: put words between them",
+        ),
+        (r"ёдраскуни", "a reminder is «ёдоварӣ» everywhere else in the interface"),
     ],
     "ky": [
         (
@@ -43,14 +54,30 @@ KNOWN_ERRORS: dict[str, list[tuple[str, str]]] = {
             r"мыйзамдуу\s+болуунун",
             "a calque of «последний день законного нахождения»: «мыйзамдуу жүрүүнүн»",
         ),
+        (r"«налог»", "a Russian word where Kyrgyz has one: «НДФЛ (салык)»"),
+        (r"карттагы", "«карта» in the locative is «картада», «картадагы»"),
+        (r"рублден", "«рубль» takes back-vowel endings, as «рублга»: «рублдан»"),
     ],
     "uz": [
         (r"qonuniy\s+boʻlishning", "a calque; «qonuniy turishning oxirgi kuni»"),
         (r"tugma eskirgan", "a calque of «кнопка устарела»"),
+        (r"sahifa eskirgan", "a calque of «страница устарела»: «endi ishlamaydi»"),
+        (
+            r"roʻyxatga\s+tur|roʻyxatsiz",
+            "migration registration is «hisob»: «hisobga turish», «hisobga turmasdan»",
+        ),
+        (r"\d-ФЗ", "a law number in Latin letters: «115-FZ», not Cyrillic «ФЗ» in a Latin word"),
+        (r"\}\s+gacha\b", "the suffix joins the date: «{date}gacha»"),
     ],
     "uz_Cyrl": [
         (r"қонуний\s+бўлишнинг", "a calque; «қонуний туришнинг охирги куни»"),
         (r"тугма эскирган", "a calque of «кнопка устарела»"),
+        (r"саҳифа эскирган", "a calque of «страница устарела»: «энди ишламайди»"),
+        (
+            r"рўйхатга\s+тур|рўйхатсиз",
+            "migration registration is «ҳисоб»: «ҳисобга туриш», «ҳисобга турмасдан»",
+        ),
+        (r"\}\s+гача\b", "the suffix joins the date: «{date}гача»"),
     ],
     "ru": [
         (
