@@ -34,6 +34,8 @@ def texts() -> Iterator[tuple[str, Text]]:
     yield from ((f"deadline {k}", v.label) for k, v in header.deadlines.items())
     yield "disclaimer", header.disclaimer
     yield "scam_warning", header.scam_warning
+    yield "uncertain_note", header.uncertain_note
+    yield "calendar_note", header.calendar_note
     for q in RULESET.questions:
         yield from ((f"question {q.id}", t) for t in (q.text, q.label, q.why, q.hint) if t)
         yield from ((f"question {q.id} option", o.label) for o in q.options if o.label)

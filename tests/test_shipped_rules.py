@@ -75,11 +75,15 @@ def test_a_2027_deadline_says_in_the_users_language_how_far_it_may_move():
     assert registration is not None and registration.may_move_days == 4
     stay_limit = assessment.deadline("stay_limit")
     assert stay_limit is not None and stay_limit.may_move_days is None  # 90 days: no roll
-    for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
+    moves = {  # the count of days in each language's own form, inside the sentence
+        "ru": "сдвинуться самое большее на 4 дня,", "ky": "мөөнөт 4 күнгө чейин жылышы",
+        "tg": "метавонад то 4 рӯз тағйир", "uz": "muddat 4 kungacha surilishi",
+        "uz_Cyrl": "муддат 4 кунгача сурилиши",
+    }  # fmt: skip
+    for locale, words in moves.items():
         shown = present(assessment, RULESET, locale)
         note = next(d.note for d in shown.deadlines if d.id == "registration")
-        assert note == RULESET.header.calendar_note.get(locale).format(days=4)
-        assert "4" in note
+        assert note is not None and words in note, (locale, note)
     earlier = evaluate({**answers, "entry_date": "2026-10-05"}, date(2026, 10, 6), RULESET)
     registration = earlier.deadline("registration")
     assert registration is not None and registration.may_move_days is None

@@ -16,6 +16,7 @@ from bot.core.locales import LOCALES
 from bot.core.rules import Ruleset, evaluate
 from bot.core.rules.engine import DeadlineDate
 from bot.core.rules.present import deadline_notes, format_day
+from bot.core.wording import days_count
 from bot.i18n import gettext
 
 from .conftest import d
@@ -134,14 +135,16 @@ def test_a_year_without_its_decree_adds_the_holiday_warning_beside_the_rules_not
     assert registration is not None and registration.may_move_days  # 7 working days in May
     card = build_card(assessment, ruleset, "tg", gettext("tg"))
     item = next(i for i in card.actions if i.deadline_id == "registration")
-    holiday = ruleset.header.calendar_note.tg.format(days=registration.may_move_days)
+    days = days_count(registration.may_move_days, "tg")
+    holiday = ruleset.header.calendar_note.tg.format(days=days)
     assert item.notes[-1] == holiday and holiday in card.text()
 
     payment = next(o for o in ruleset.outcomes if o.id == "patent_valid")
     written = next(dl for dl in payment.deadlines if dl.id == "patent_payment")
     moved = DeadlineDate("patent_payment", date(2027, 5, 10), "patent_valid", (), 2)
     notes = deadline_notes(moved, ruleset, assessment.values, "uz")
-    assert notes == (written.note.uz, ruleset.header.calendar_note.uz.format(days=2))
+    assert notes == (written.note.uz, ruleset.header.calendar_note.uz.format(days="2 kun"))
+    assert "muddat 2 kungacha surilishi" in notes[1]
 
 
 def test_the_card_drops_the_least_needed_parts_to_fit(shipped_ruleset, monkeypatch):

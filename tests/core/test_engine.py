@@ -222,7 +222,7 @@ def test_a_deadline_beyond_the_official_calendar_says_it_may_move(ruleset):
     registration = next(x for x in shown.deadlines if x.id == "registration")
     assert registration.date == "2027-01-15"  # 7 working days, New Year holidays skipped
     assert registration.may_move_days == 4
-    assert registration.note == ruleset.header.calendar_note.ru.format(days=4)
+    assert registration.note is not None and "самое большее на 4 дня," in registration.note
     paid = {**PATENT_WORKER, "patent_paid_until": "2027-01-10"}
     shown = present(evaluate(paid, d("2026-12-20"), ruleset), ruleset, "ru")
     payment = next(x for x in shown.deadlines if x.id == "patent_payment")

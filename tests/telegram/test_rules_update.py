@@ -55,7 +55,8 @@ def add_deadline(rules: Path, version: str = "1.2.0") -> None:
         '      - id: patent_reissue\n        date: "patent_reissue_deadline"\n',
         NEW_DEADLINE,
     )
-    edit(rules, "ruleset.yaml", 'version: "1.1.0"', f'version: "{version}"')
+    served = load_ruleset(rules).version
+    edit(rules, "ruleset.yaml", f'version: "{served}"', f'version: "{version}"')
 
 
 async def _people(app, api: FakeBotAPI, ruleset: Ruleset) -> tuple[BotUser, BotUser]:
@@ -79,7 +80,9 @@ async def test_a_broken_ruleset_is_rejected_and_the_old_one_keeps_serving(
     edit(rules_copy, "outcomes/fixture.yaml", "status: legal", "status: legal\n    colour: green")
     await admin.say("/reload")
     reply = admin.last().text
-    assert reply.startswith(f"Ruleset rejected. Still serving 1.1.0 ({served.fingerprint}).")
+    assert reply.startswith(
+        f"Ruleset rejected. Still serving {served.version} ({served.fingerprint})."
+    )
     assert "rules/outcomes/fixture.yaml:5: unknown key 'colour'" in reply
     assert services_of(app).ruleset is served
     await user.say("/status")  # the bot keeps answering with the old rules
@@ -126,7 +129,7 @@ async def test_a_good_ruleset_is_swapped_in_and_affected_users_are_told_once(
     new = services_of(app).ruleset
     assert new is not served and new.version == "1.2.0"
     assert reply.startswith(
-        f"Now serving ruleset 1.2.0 ({new.fingerprint}), was 1.1.0 ({served.fingerprint})."
+        f"Now serving ruleset 1.2.0 ({new.fingerprint}), was {served.version} ({served.fingerprint})."
     )
     assert "rule tests passed" in reply
     await wait_for_tasks(services_of(app))

@@ -303,7 +303,8 @@ def deadline_notes(
         for note in ruleset.deadline_notes(deadline.outcome_id, deadline.id)
     ]
     if deadline.may_move_days is not None:
-        notes.append(ruleset.header.calendar_note.get(locale).format(days=deadline.may_move_days))
+        days = wording.days_count(deadline.may_move_days, locale)  # «4 дня», «4 күн»
+        notes.append(ruleset.header.calendar_note.get(locale).format(days=days))
     return tuple(notes)
 
 
