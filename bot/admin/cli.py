@@ -29,6 +29,7 @@ from pathlib import Path
 from bot.admin.broadcasts import BroadcastService, describe, night_warning, progress_line
 from bot.admin.html import check_html, plain_to_html
 from bot.admin.when import MOSCOW, SendTime, parse_send_time
+from bot.app.screens import parse_id
 from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
@@ -66,10 +67,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     new.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cmds.add_parser("list", help="scheduled and past broadcasts")
     show = cmds.add_parser("show", help="one broadcast and its progress")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=_broadcast_number)
     show.add_argument("--wait", action="store_true", help="print progress until it is finished")
     cancel = cmds.add_parser("cancel", help="cancel a scheduled or running broadcast")
-    cancel.add_argument("id", type=int)
+    cancel.add_argument("id", type=_broadcast_number)
+
+
+def _broadcast_number(text: str) -> int:
+    """A broadcast's number as ``list`` prints it (``#`` allowed); a number longer than
+    any row id is refused here, not by the database's integer overflowing."""
+    number = parse_id(text.removeprefix("#"))
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a broadcast number")
+    return number
 
 
 def _names(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:

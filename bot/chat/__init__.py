@@ -70,7 +70,7 @@ def show(say: Say, screens: Sequence[Screen]) -> list[Choice]:
 def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
     """The choice whose number was typed, or ``None``."""
     text = text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
+    if text.isdecimal() and 1 <= int(text) <= len(choices):  # not isdigit: ², ①
         return choices[int(text) - 1]
     return None
 
