@@ -254,3 +254,22 @@ def test_a_deadline_that_asks_an_unknown_question_again(rules_dir):
         line,
         "deadline 'registration': unknown question 'registred' (did you mean 'registered'?)",
     )
+
+
+def test_an_outcome_file_that_cannot_be_read_is_reported_once_not_by_every_test(rules_dir):
+    """A YAML typo in an outcome file used to bring one more line for every rule test
+    naming its outcomes ("unknown outcome … (did you mean …)"), burying the typo."""
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "    status: legal\n", "    status: legal\n   bad: [\n"
+    )
+    found = problems_of(rules_dir)
+    assert len(found) == 1, "\n".join(found)
+    assert found[0].startswith(f"rules/outcomes/fixture.yaml:{line + 1}: YAML syntax error")
+
+
+def test_a_yaml_error_without_a_position_is_still_one_line(rules_dir):
+    path = rules_dir / "outcomes" / "fixture.yaml"
+    path.write_text("\x00" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    found = problems_of(rules_dir)
+    assert found and all("\n" not in problem for problem in found), found
+    assert found[0].startswith("rules/outcomes/fixture.yaml:1: YAML error: ")
