@@ -34,7 +34,8 @@ from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
 from bot.i18n import LOCALES
-from bot.storage import Storage, is_postgres_url, open_storage
+from bot.storage import Storage, is_postgres_url
+from bot.storage.explain import StorageUnavailable, open_storage_or_explain
 
 CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 """The case vocabulary's citizenship values (DESIGN.md)."""
@@ -103,6 +104,10 @@ def _texts(items: list[str], html: bool) -> dict[str, str]:
                 value = Path(value[1:]).read_text(encoding="utf-8")
             except OSError as error:
                 raise SystemExit(f"--text {locale}: {error.strerror}: {value[1:]}") from None
+            except UnicodeDecodeError:
+                raise SystemExit(
+                    f"--text {locale}: {value[1:]} is not UTF-8 text (save it as UTF-8)"
+                ) from None
         value = value.strip()
         if html:
             problem = check_html(value)
@@ -194,7 +199,11 @@ async def _run(args: argparse.Namespace) -> int:
         from bot.settings import read_settings
 
         target = read_settings().storage_target
-    db = await open_storage(target)
+    try:
+        db = await open_storage_or_explain(target)
+    except StorageUnavailable as error:
+        print(f"hamroh broadcast: {error}", file=sys.stderr)
+        return 2
     try:
         command = args.broadcast_command
         if command == "new":

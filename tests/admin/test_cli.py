@@ -185,3 +185,12 @@ def test_a_broadcast_number_that_cannot_be_one_is_refused_in_one_line(
 def test_a_broadcast_number_is_read_as_list_prints_it(db_path: Path, capsys) -> None:
     assert run(["--db", str(db_path), "show", "#7"]) == 1
     assert "There is no broadcast #7." in capsys.readouterr().err
+
+
+def test_a_text_file_that_is_not_utf8_is_refused_in_one_line(db_path: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "ru.txt"
+    saved.write_bytes("Привет".encode("cp1251"))  # saved by an editor in Windows-1251
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", "--text", f"ru=@{saved}", "--yes"])
+    assert str(exited.value) == f"--text ru: {saved} is not UTF-8 text (save it as UTF-8)"
+    assert _outbox_texts(db_path) == []
