@@ -108,9 +108,20 @@ def choose_language(ask: Ask, say: Say) -> str | None:
             return None
         if text.lower() in QUIT_WORDS:
             return None
-        choice = pick(text, choices)
+        choice = pick(text, choices) or next(
+            (c for c in choices if text.casefold() in _language_words(c)), None
+        )
         if choice is not None and isinstance(choice.action, PickLanguage):
             return choice.action.locale
+        for line in numbered(choices):  # not a language: the list again, not a bare prompt
+            say(line)
+
+
+def _language_words(choice: Choice) -> set[str]:
+    """What a person may type for a language in the picker: its name as listed, its code."""
+    if not isinstance(choice.action, PickLanguage):
+        return set()
+    return {choice.label.casefold(), choice.action.locale.casefold()}
 
 
 def _reminder_preview(ctx: Context, state: Interview, on: bool) -> list[Screen]:

@@ -221,3 +221,18 @@ def test_the_chat_says_it_keeps_nothing_and_offers_no_command_it_lacks(rules_dir
             _("Nothing is kept: your answers are only in this window and are gone when you quit.")
             in text
         )
+
+
+def test_a_language_typed_by_name_or_code_is_chosen_and_anything_else_shows_the_list_again(
+    rules_dir,
+):
+    """The picker once answered a typed word with a bare "> " and nothing else."""
+    out: list[str] = []
+    ask = typing(["English", "9", "oʻzbekcha"])
+    assert run_chat(str(rules_dir), d("2025-06-01"), None, ask, out.append) == 0
+    text = "\n".join(out)
+    assert text.count("  [5] Русский") == 3  # shown at first, then after each of the two misses
+    assert "Qaysi davlat fuqarosisiz?" in text  # the name as listed chose Uzbek (Latin)
+    out = []
+    assert run_chat(str(rules_dir), d("2025-06-01"), None, typing(["tg"]), out.append) == 0
+    assert "Шумо шаҳрванди кадом кишвар ҳастед?" in "\n".join(out)
