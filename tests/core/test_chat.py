@@ -236,3 +236,14 @@ def test_a_language_typed_by_name_or_code_is_chosen_and_anything_else_shows_the_
     out = []
     assert run_chat(str(rules_dir), d("2025-06-01"), None, typing(["tg"]), out.append) == 0
     assert "Шумо шаҳрванди кадом кишвар ҳастед?" in "\n".join(out)
+
+
+def test_text_typed_under_the_result_points_to_no_command_the_chat_lacks(rules_dir):
+    """The bot's short result ends with "/status … /answers"; the terminal has neither
+    (it answered them with the same short result again)."""
+    out: list[str] = []
+    ask = typing([*KYRGYZ_PATENT_WORKER, "салам", "/answers"])
+    assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append) == 0
+    after = "\n".join(out[next(i for i, line in enumerate(out) if "Кыязы, сиз Россияда" in line) :])
+    assert "/status" not in after and "/answers" not in after
+    assert after.count("Кыязы, сиз Россияда") == 3  # the card, then the short result twice
