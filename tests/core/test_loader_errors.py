@@ -203,13 +203,19 @@ def test_a_cycle_between_derived_values_is_reported(rules_dir):
 
 
 def test_ask_if_may_only_read_earlier_questions(rules_dir):
+    """Said as such: "unknown name 'amina'" sent the admin looking for a typo in a
+    question that exists, further down."""
     line = break_file(
         rules_dir,
         "questions.yaml",
         "ask_if: \"in_russia == 'no'\"",
         "ask_if: \"in_russia == 'no' && amina == 'yes'\"",
     )
-    assert_reported(rules_dir, "questions.yaml", line, "unknown name 'amina'")
+    assert_reported(
+        rules_dir, "questions.yaml", line,
+        "'amina' is asked after this question: ask_if and only_if may read only the questions above",
+    )  # fmt: skip
+    assert len(problems_of(rules_dir)) == 1
 
 
 def test_load_ruleset_raises_with_every_problem(rules_dir):
