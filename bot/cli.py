@@ -92,16 +92,25 @@ def rules_check(directory: str) -> int:
 
 
 def _read_answers(path: str) -> dict[str, Any]:
+    from ruamel.yaml.error import MarkedYAMLError
+
     from bot.core.rules.loader import parse_yaml  # dates stay text, like in rule files
 
     try:
         text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
     except OSError as error:
         raise SystemExit(f"{path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SystemExit(f"{path}:1: not UTF-8 text (save it as UTF-8)") from None
     try:
         data = parse_yaml(text)  # JSON is YAML too
+    except MarkedYAMLError as error:  # file:line: reason, on one line, as `rules check` says it
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = " ".join(filter(None, [error.context, error.problem]))
+        raise SystemExit(f"{path}:{line}: not YAML or JSON: {reason}") from None
     except Exception as error:
-        raise SystemExit(f"{path}: not YAML or JSON: {error}") from None
+        raise SystemExit(f"{path}:1: not YAML or JSON: {' '.join(str(error).split())}") from None
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
         data = data["answers"]
     if not isinstance(data, dict):

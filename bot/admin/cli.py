@@ -29,11 +29,13 @@ from pathlib import Path
 from bot.admin.broadcasts import BroadcastService, describe, night_warning, progress_line
 from bot.admin.html import check_html, plain_to_html
 from bot.admin.when import MOSCOW, SendTime, parse_send_time
+from bot.app.screens import parse_id
 from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
 from bot.i18n import LOCALES
-from bot.storage import Storage, is_postgres_url, open_storage
+from bot.storage import Storage, is_postgres_url
+from bot.storage.explain import StorageUnavailable, open_storage_or_explain
 
 CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 """The case vocabulary's citizenship values (DESIGN.md)."""
@@ -66,10 +68,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     new.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cmds.add_parser("list", help="scheduled and past broadcasts")
     show = cmds.add_parser("show", help="one broadcast and its progress")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=_broadcast_number)
     show.add_argument("--wait", action="store_true", help="print progress until it is finished")
     cancel = cmds.add_parser("cancel", help="cancel a scheduled or running broadcast")
-    cancel.add_argument("id", type=int)
+    cancel.add_argument("id", type=_broadcast_number)
+
+
+def _broadcast_number(text: str) -> int:
+    """A broadcast's number as ``list`` prints it (``#`` allowed); a number longer than
+    any row id is refused here, not by the database's integer overflowing."""
+    number = parse_id(text.removeprefix("#"))
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a broadcast number")
+    return number
 
 
 def _names(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:
@@ -93,6 +104,10 @@ def _texts(items: list[str], html: bool) -> dict[str, str]:
                 value = Path(value[1:]).read_text(encoding="utf-8")
             except OSError as error:
                 raise SystemExit(f"--text {locale}: {error.strerror}: {value[1:]}") from None
+            except UnicodeDecodeError:
+                raise SystemExit(
+                    f"--text {locale}: {value[1:]} is not UTF-8 text (save it as UTF-8)"
+                ) from None
         value = value.strip()
         if html:
             problem = check_html(value)
@@ -184,7 +199,11 @@ async def _run(args: argparse.Namespace) -> int:
         from bot.settings import read_settings
 
         target = read_settings().storage_target
-    db = await open_storage(target)
+    try:
+        db = await open_storage_or_explain(target)
+    except StorageUnavailable as error:
+        print(f"hamroh broadcast: {error}", file=sys.stderr)
+        return 2
     try:
         command = args.broadcast_command
         if command == "new":

@@ -41,7 +41,7 @@ from bot.delivery.campaigns import (
 from bot.storage.interface import Storage
 
 from .rules_update import problem_lines, reload_rules
-from .screens import AdminAction, AdminPanel, Choice, RawPreview, Reply, Screen
+from .screens import AdminAction, AdminPanel, Choice, RawPreview, Reply, Screen, parse_id
 from .services import RulesServices
 
 FILTERS = {"tl": "locales", "tc": "citizenships", "ts": "statuses"}
@@ -193,11 +193,12 @@ async def command(wizard: Wizard, admin_id: int, chat_id: int, args: list[str]) 
         ]
         return _panel_reply(lines, rows)
     if args and args[0] == "cancel":
-        if len(args) < 2 or not args[1].isdigit():
+        number = parse_id(args[1]) if len(args) >= 2 else None
+        if number is None:
             return _panel_reply(["Usage: /broadcast cancel NUMBER"])
-        return await cancel(wizard, int(args[1]))
-    if args and args[0].lstrip("#").isdigit():
-        return await status(wizard, int(args[0].lstrip("#")))
+        return await cancel(wizard, number)
+    if args and (number := parse_id(args[0].lstrip("#"))) is not None:
+        return await status(wizard, number)
     if args and args[0] not in ("new",):
         return _panel_reply([USAGE])
     draft = await store.draft_of(admin_id)
@@ -287,7 +288,7 @@ async def typed(wizard: Wizard, admin_id: int, text: str, text_html: str) -> Rep
         raw = text.strip().lower()
         if raw in ("off", "no", "-", "нет"):
             spec = replace(draft.spec, deadline_within_days=None)
-        elif raw.isdigit() and int(raw) <= MAX_DEADLINE_DAYS:
+        elif raw.isascii() and raw.isdecimal() and int(raw) <= MAX_DEADLINE_DAYS:
             spec = replace(draft.spec, deadline_within_days=int(raw))
         else:
             return _panel_reply([f"Write a number of days from 0 to {MAX_DEADLINE_DAYS}, or off."])

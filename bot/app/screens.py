@@ -575,6 +575,21 @@ def action_key(action: Action) -> str:
     return f"admin:{action.campaign}:{action.action}:{action.value}"
 
 
+ID_DIGITS = 18
+"""At most this many digits in a row id typed or carried in a button: any such number
+fits a database integer (SQLite and PostgreSQL ``BIGINT`` end at 2**63 - 1)."""
+
+
+def parse_id(text: str) -> int | None:
+    """A row id (a reminder, a broadcast) written in ASCII digits, or ``None``.
+
+    Not ``str.isdigit()``: it is true for «²» and «①», which ``int()`` cannot read; and a
+    longer number than any row id would overflow the database's integer."""
+    if text.isascii() and text.isdecimal() and len(text) <= ID_DIGITS:
+        return int(text)
+    return None
+
+
 def parse_action_key(key: str) -> Action | None:
     """The action :func:`action_key` wrote, or ``None`` for anything else (never raises).
 
@@ -611,9 +626,10 @@ def parse_action_key(key: str) -> Action | None:
     ):
         flag = fields[0] in ("on", "yes")
         return Reminders(flag) if kind == "reminders" else Forget(flag)
-    if kind == "reminder" and len(fields) == 2 and fields[0].isdigit():
+    row = parse_id(fields[0]) if kind in ("reminder", "admin") else None
+    if kind == "reminder" and len(fields) == 2 and row is not None:
         reply = next((r for r in _REPLIES if r == fields[1]), None)
-        return ReminderReply(int(fields[0]), reply) if reply is not None else None
-    if kind == "admin" and len(fields) == 3 and fields[0].isdigit():
-        return AdminAction(int(fields[0]), fields[1], fields[2])
+        return ReminderReply(row, reply) if reply is not None else None
+    if kind == "admin" and len(fields) == 3 and row is not None:
+        return AdminAction(row, fields[1], fields[2])
     return None

@@ -35,7 +35,7 @@ def decode_value(ruleset: Ruleset, question_id: str, value: str) -> Any:
     """Stored answers are text; numbers come back as ints, dates stay ISO strings."""
     if ruleset.has_question(question_id) and ruleset.question(question_id).type == "integer":
         digits = value.strip()
-        if digits.isdigit():
+        if digits.isdecimal():
             return int(digits)
     return value
 

@@ -11,7 +11,10 @@ the file into the current folder.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,7 @@ from bot.app.screens import (
     Attachment,
     Choice,
     InterviewAction,
+    Intro,
     LanguageChosen,
     Notice,
     PickLanguage,
@@ -66,9 +70,32 @@ def show(say: Say, screens: Sequence[Screen]) -> list[Choice]:
 def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
     """The choice whose number was typed, or ``None``."""
     text = text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
+    if text.isdecimal() and 1 <= int(text) <= len(choices):  # not isdigit: ², ①
         return choices[int(text) - 1]
     return None
+
+
+INTERRUPTED = 130
+"""The exit code after Ctrl+C, as a shell reports a command it stopped with SIGINT."""
+
+
+def _forgiving_stdin() -> None:
+    """Read bytes that are not UTF-8 (a paste from a cp1251 terminal) as U+FFFD instead
+    of a ``UnicodeDecodeError`` that ends the chat: the answer is just not understood."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
+
+
+def _terminal_intro(ctx: Context, screens: Sequence[Screen]) -> list[Screen]:
+    """The bot's intro says what it keeps (the Telegram id) and offers /forget; the
+    terminal keeps nothing and has no /forget, so its intro says that instead."""
+    privacy = ctx._(
+        "Nothing is kept: your answers are only in this window and are gone when you quit."
+    )
+    return [
+        dataclasses.replace(screen, privacy=privacy) if isinstance(screen, Intro) else screen
+        for screen in screens
+    ]
 
 
 def choose_language(ask: Ask, say: Say) -> str | None:
@@ -77,12 +104,24 @@ def choose_language(ask: Ask, say: Say) -> str | None:
         try:
             text = ask("> ").strip()
         except EOFError:
+            say("")  # Ctrl+D after the prompt: the shell's prompt on a line of its own
             return None
         if text.lower() in QUIT_WORDS:
             return None
-        choice = pick(text, choices)
+        choice = pick(text, choices) or next(
+            (c for c in choices if text.casefold() in _language_words(c)), None
+        )
         if choice is not None and isinstance(choice.action, PickLanguage):
             return choice.action.locale
+        for line in numbered(choices):  # not a language: the list again, not a bare prompt
+            say(line)
+
+
+def _language_words(choice: Choice) -> set[str]:
+    """What a person may type for a language in the picker: its name as listed, its code."""
+    if not isinstance(choice.action, PickLanguage):
+        return set()
+    return {choice.label.casefold(), choice.action.locale.casefold()}
 
 
 def _reminder_preview(ctx: Context, state: Interview, on: bool) -> list[Screen]:
@@ -136,10 +175,23 @@ def run_chat(
     say: Say = print,
     save_dir: Path | None = None,
 ) -> int:
-    """Run the interview until the user quits (q, or end of input). Returns an exit code.
+    """Run the interview until the user quits (q, end of input or Ctrl+C). Returns an
+    exit code.
 
     "Add to calendar" and "Timeline picture" write their files into ``save_dir``
     (default: the current folder)."""
+    if ask is input:
+        _forgiving_stdin()
+    try:
+        return _chat(rules_dir, today, locale, ask, say, save_dir)
+    except KeyboardInterrupt:
+        say("")
+        return INTERRUPTED
+
+
+def _chat(
+    rules_dir: str, today: date, locale: str | None, ask: Ask, say: Say, save_dir: Path | None
+) -> int:
     try:
         ruleset = load_ruleset(rules_dir)
     except RulesetInvalid as error:
@@ -152,12 +204,13 @@ def run_chat(
             return 0
     ctx = Context(ruleset, today, locale, load_catalogs())
     step: Step = interview.start(ctx, Interview())
-    choices = show(say, _screens(step.reply))
+    choices = show(say, _terminal_intro(ctx, _screens(step.reply)))
     while True:
         state = step.state
         try:
             text = ask("> ")
         except EOFError:
+            say("")
             return 0
         if text.strip().lower() in QUIT_WORDS:
             return 0

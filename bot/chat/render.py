@@ -74,8 +74,8 @@ def _result(screen: Result) -> list[str]:
         return [line.text for line in screen.card.lines()]
     shown, labels = screen.presentation, screen.labels
     lines = [f"{STATUS_ICONS.get(shown.status, '')} {shown.status_title}", shown.status_summary]
-    if screen.brief:
-        return [*lines, "", labels.brief_hint]
+    if screen.brief:  # not its hint: the terminal has no /status or /answers, the
+        return lines  # result's numbered buttons follow and do what they would
     lines.append(labels.as_of)
     for outcome in screen.outcomes:
         lines += ["", *_outcome(outcome, labels)]

@@ -198,7 +198,7 @@ def match_option(question: Question, text: str, ruleset: Ruleset) -> str | None:
     if not typed:
         return None
     values = ruleset.option_values(question)
-    if typed.isdigit() and 1 <= int(typed) <= len(values):
+    if typed.isdecimal() and 1 <= int(typed) <= len(values):  # not isdigit: ², ①
         return values[int(typed) - 1]
     keys = _option_keys(question, ruleset)
     exact = {value for key, value in keys if key in variants}
@@ -414,7 +414,7 @@ def _relative(key: str, today: date) -> date | None:
     unit = _UNIT_OF[tokens[-1]]
     if len(tokens) == 1:
         count = 1
-    elif len(tokens) == 2 and tokens[0].isdigit() and len(tokens[0]) <= 5:
+    elif len(tokens) == 2 and tokens[0].isdecimal() and len(tokens[0]) <= 5:
         count = int(tokens[0])
     elif len(tokens) == 2 and tokens[0] in _NUMBER_WORDS:
         count = _NUMBER_WORDS[tokens[0]]
@@ -490,7 +490,7 @@ def _parse_words(raw: str, today: date) -> tuple[int, int, int | None] | ParseEr
     month = None
     numbers: list[str] = []
     for token in tokens:
-        if token.isdigit():
+        if token.isdecimal():  # not isdigit: int() cannot read ² or ①
             numbers.append(token)
             continue
         found = _month_from_word(token)
@@ -537,7 +537,7 @@ def parse_answer(question: Question, text: str, ruleset: Ruleset, today: date) -
     if values:
         option = match_option(question, text, ruleset)
         if option is not None and (
-            question.type in ("choice", "yes_no") or not canonical(text).isdigit()
+            question.type in ("choice", "yes_no") or not canonical(text).isdecimal()
         ):
             return option
     if question.type in ("choice", "yes_no"):

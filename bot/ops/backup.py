@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bot.storage import describe_target, is_postgres_url, open_storage
 from bot.storage.backup_check import DamagedCopyError, check_sqlite_copy
+from bot.storage.explain import StorageUnavailable, open_storage_or_explain
 
 
 class BackupError(RuntimeError):
@@ -68,7 +69,10 @@ async def backup_database(db_path: Path | str, dest: Path, now: dt.datetime) -> 
     target = backup_target(dest, now)
     if target.exists() and os.path.samefile(target, db_path):
         raise BackupError("the backup must not overwrite the database itself")
-    database = await open_storage(db_path)
+    try:
+        database = await open_storage_or_explain(db_path)
+    except StorageUnavailable as error:
+        raise BackupError(str(error)) from None
     try:
         written = await database.backup(target)
     finally:

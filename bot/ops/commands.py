@@ -73,13 +73,17 @@ async def backup(settings: Any, dest: Path) -> int:
 async def retention(settings: Any) -> int:
     from bot.delivery.clock import SYSTEM_CLOCK
     from bot.ops.retention import run_retention
-    from bot.storage import open_storage
+    from bot.storage.explain import StorageUnavailable, open_storage_or_explain
 
     target = settings.storage_target
     if isinstance(target, Path) and not target.is_file():
         print(f"no database at {target} (set HAMROH_DB_PATH)", file=sys.stderr)
         return 1
-    database = await open_storage(target)
+    try:
+        database = await open_storage_or_explain(target)
+    except StorageUnavailable as error:
+        print(f"hamroh db retention: {error}", file=sys.stderr)
+        return 2
     try:
         report = await run_retention(
             database,

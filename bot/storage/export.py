@@ -29,7 +29,7 @@ BATCH = 1000
 
 
 def _decode(value: str) -> Any:
-    return int(value) if value.isdigit() and len(value) <= 9 else value
+    return int(value) if value.isdecimal() and len(value) <= 9 else value
 
 
 def open_read_only(db_path: str | os.PathLike[str]) -> sqlite3.Connection:

@@ -35,7 +35,8 @@ from bot.delivery import BudgetRateLimiter, SendBudget
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
-from bot.storage import Storage, describe_target, is_postgres_url, open_storage
+from bot.storage import Storage, is_postgres_url
+from bot.storage.explain import StorageUnavailable, open_storage_or_explain, why_not
 from bot.telegram import handlers
 from bot.telegram.profile import publish_in_background
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
@@ -255,36 +256,6 @@ def configure_logging(level: str, fmt: str = "auto") -> None:
     configure(level, "json" if fmt == "json" else "text" if fmt == "text" else "auto")
 
 
-class StorageUnavailable(Exception):
-    """The database cannot be opened; ``str()`` is one line for the operator."""
-
-
-def _why_not(error: BaseException) -> str:
-    """What an operator should know about a database that did not open (no user data:
-    SQLite's and the OS's messages name the problem, never a row)."""
-    text = str(error).lower()
-    if isinstance(error, sqlite3.DatabaseError) and "malformed" in text:
-        return "the file is damaged (database disk image is malformed); restore a backup"
-    if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
-        return "the file is not a SQLite database"
-    if "readonly" in text or "read-only" in text:
-        return "the file or its folder is read-only"
-    if isinstance(error, PermissionError) or "unable to open" in text:
-        return "the folder or the file is not writable"
-    if isinstance(error, OSError):
-        return error.strerror or type(error).__name__
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-async def open_storage_or_explain(target: str | Path, pool_size: int | None = None) -> Storage:
-    """Open the bot's database, or raise :class:`StorageUnavailable` with the reason."""
-    try:
-        return await open_storage(target, pool_size=pool_size)
-    except (OSError, sqlite3.Error, RuntimeError) as error:
-        where = describe_target(target)
-        raise StorageUnavailable(f"cannot open the database {where}: {_why_not(error)}") from None
-
-
 def check_storage(target: str | Path) -> None:
     """Raise :class:`StorageUnavailable` now if the SQLite database file cannot be used.
 
@@ -310,7 +281,7 @@ def check_storage(target: str | Path) -> None:
         finally:
             conn.close()
     except (OSError, sqlite3.Error) as error:
-        raise StorageUnavailable(f"cannot open the database {path}: {_why_not(error)}") from None
+        raise StorageUnavailable(f"cannot open the database {path}: {why_not(error)}") from None
 
 
 def run(settings: Settings | None = None) -> None:

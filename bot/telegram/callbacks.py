@@ -41,6 +41,7 @@ from bot.app.screens import (
     ShowDetail,
     ShowTimeline,
     WhyAsk,
+    parse_id,
 )
 
 MAX_BYTES = 64
@@ -172,8 +173,9 @@ def decode_action(data: str | None) -> tuple[Action, str | None] | None:
         action = Reminders(fields[0] == "on")
     elif kind == "F" and fields[0] in ("yes", "no"):
         action = Forget(fields[0] == "yes")
-    elif kind == "D" and fields[0].isdigit() and fields[1] in REMINDER_REPLIES:
-        action = ReminderReply(int(fields[0]), REMINDER_REPLIES[fields[1]])
-    elif kind == "X" and fields[0].isdigit():
-        action = AdminAction(int(fields[0]), fields[1], fields[2])
+    elif kind == "D" and (row := parse_id(fields[0])) is not None:
+        if fields[1] in REMINDER_REPLIES:
+            action = ReminderReply(row, REMINDER_REPLIES[fields[1]])
+    elif kind == "X" and (row := parse_id(fields[0])) is not None:
+        action = AdminAction(row, fields[1], fields[2])
     return (action, callback.token) if action is not None else None

@@ -35,7 +35,7 @@ async def count(storage: Storage, locale: str) -> None:
     """One more use of the link for ``locale``."""
     async with _count_lock:
         current = await storage.get_state(_KEY + locale)
-        number = int(current) if current and current.isdigit() else 0
+        number = int(current) if current and current.isdecimal() else 0
         await storage.set_state(_KEY + locale, str(number + 1))
 
 
@@ -44,7 +44,7 @@ async def counts(storage: Storage) -> dict[str, int]:
     found = {}
     for locale in LOCALES:
         value = await storage.get_state(_KEY + locale)
-        if value and value.isdigit() and int(value):
+        if value and value.isdecimal() and int(value):
             found[locale] = int(value)
     return found
 

@@ -97,7 +97,7 @@ def stored_value(question: Question, text: str, ruleset: Ruleset, today: date) -
     value: Any = None
     if question.type == "date" and ISO_DATE.fullmatch(text):
         value = parse_iso_date(text, today, question.dates)
-    elif question.type == "integer" and text.isdigit():
+    elif question.type == "integer" and text.isdecimal():
         value = parse_integer(question, text)
     if isinstance(value, ParseError) or value is None or encode_value(value) != text:
         return None

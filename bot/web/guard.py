@@ -99,7 +99,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdecimal() or int(declared) > self.limit):
             await (await self.refuse(scope, 413))(scope, receive, send)
             return
         chunks: list[bytes] = []

@@ -166,3 +166,31 @@ def test_bad_input_is_refused_with_the_reason(db_path: Path, args: list[str], me
         run(["--db", str(db_path), "new", *args, "--yes"])
     assert message in str(exited.value)
     assert _outbox_texts(db_path) == []
+
+
+@pytest.mark.parametrize("command", ["show", "cancel"])
+@pytest.mark.parametrize("number", ["99999999999999999999999", "²", "abc"])
+def test_a_broadcast_number_that_cannot_be_one_is_refused_in_one_line(
+    db_path: Path, command: str, number: str, capsys
+) -> None:
+    """A number longer than any row id reached SQLite and ended in a traceback."""
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), command, number])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{number!r} is not a broadcast number" in err
+    assert "Traceback" not in err
+
+
+def test_a_broadcast_number_is_read_as_list_prints_it(db_path: Path, capsys) -> None:
+    assert run(["--db", str(db_path), "show", "#7"]) == 1
+    assert "There is no broadcast #7." in capsys.readouterr().err
+
+
+def test_a_text_file_that_is_not_utf8_is_refused_in_one_line(db_path: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "ru.txt"
+    saved.write_bytes("Привет".encode("cp1251"))  # saved by an editor in Windows-1251
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", "--text", f"ru=@{saved}", "--yes"])
+    assert str(exited.value) == f"--text ru: {saved} is not UTF-8 text (save it as UTF-8)"
+    assert _outbox_texts(db_path) == []

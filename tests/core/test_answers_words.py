@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.core.answers import is_back, parse_answer
+from bot.core.answers import ParseError, is_back, parse_answer
 from bot.core.interview import Interview, current_question, give_answer, take_text
 from bot.i18n import LOCALES, gettext
 
@@ -120,3 +120,26 @@ def test_a_count_of_days_with_or_without_the_word_day(ruleset, typed, expected):
         assert not isinstance(result, int), result
     else:
         assert result == expected
+
+
+ODD_DIGITS = ["²", "³", "¹²", "1²", "①", "²⁰²⁵", "1.².2025", "² марта 2025", "10.01.2025²",
+              "²⁰ дней", "⁵ күн"]  # fmt: skip
+"""``str.isdigit()`` is true for these, but ``int()`` cannot read them."""
+
+
+@pytest.mark.parametrize("typed", ODD_DIGITS)
+@pytest.mark.parametrize(
+    "question_id", ["citizenship", "in_russia", "entry_date", "days_in_russia_this_year"]
+)
+def test_superscript_and_circled_digits_are_not_an_answer_and_not_a_crash(
+    ruleset, question_id, typed
+):
+    result = parse_answer(ruleset.question(question_id), typed, ruleset, TODAY)
+    assert isinstance(result, ParseError), result
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("١٠.٠١.٢٠٢٥", "2025-01-10"), ("１０.０１.２０２５", "2025-01-10")]
+)
+def test_digits_of_other_scripts_are_read_as_digits(ruleset, typed, expected):
+    assert parse_answer(ruleset.question("entry_date"), typed, ruleset, TODAY) == expected

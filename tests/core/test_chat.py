@@ -153,3 +153,97 @@ def test_a_file_that_cannot_be_saved_is_one_line_not_a_crash(rules_dir, tmp_path
     reason = gettext("ky")("Could not save {path}: {reason}")
     expected = reason.format(path=missing / "calendar.ics", reason="No such file or directory")
     assert any(line.endswith(expected) for line in out)
+
+
+def _terminal(rules_dir, *args: str, **options):
+    """``hamroh chat`` as a terminal starts it: stdin decoded as UTF-8, strictly, as
+    Python does under a ``ru_RU.UTF-8`` or ``en_US.UTF-8`` locale."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    command = [sys.executable, "-m", "bot.cli", "chat", "--rules", str(rules_dir), *args]
+    return subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        **options,
+    )  # fmt: skip
+
+
+def test_bytes_that_are_not_utf8_are_not_understood_and_the_chat_goes_on(rules_dir):
+    """A paste from a terminal in another encoding (cp1251 «да») is one more answer the
+    chat does not understand, not a traceback that ends it."""
+    chat = _terminal(rules_dir, "--lang", "ru", "--as-of", "2025-06-01")
+    out, err = chat.communicate(b"1\n" + "да\n".encode("cp1251") + b"1\n", timeout=60)
+    text = out.decode()
+    assert chat.returncode == 0, err.decode()
+    assert b"Traceback" not in err and not err, err.decode()
+    assert text.count("Вы сейчас в России?") == 2  # asked again after the bytes …
+    assert "Я не понял." in text
+    assert "реестр" in text  # … and the next answer moves on
+
+
+def test_ctrl_c_ends_the_chat_without_a_traceback(rules_dir):
+    import signal
+
+    chat = _terminal(rules_dir, "--lang", "uz")
+    assert chat.stdout is not None
+    seen = b""
+    while not seen.endswith(b"> "):  # input() flushes the prompt: the chat waits for a line
+        chunk = chat.stdout.read1(4096)
+        assert chunk, seen.decode()
+        seen += chunk
+    chat.send_signal(signal.SIGINT)
+    rest, err = chat.communicate(timeout=60)
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err, err.decode()
+    assert chat.returncode == 130  # the shell's code for "stopped by Ctrl+C"
+    assert rest == b"\n"  # the shell's prompt comes on a line of its own
+
+
+def test_end_of_input_leaves_the_prompt_on_its_own_line(rules_dir):
+    out: list[str] = []
+    assert run_chat(str(rules_dir), d("2025-06-01"), "tg", typing(["1"]), out.append) == 0
+    assert out[-1] == ""  # Ctrl+D after "> ": a line break, so the shell's prompt is not glued on
+
+
+def test_the_chat_says_it_keeps_nothing_and_offers_no_command_it_lacks(rules_dir):
+    """The bot's first message names the Telegram id it keeps and /forget; the terminal
+    keeps nothing and has no /forget, and says so in the person's language."""
+    from bot.i18n import gettext
+
+    for locale in ("ru", "ky", "tg", "uz", "uz_Cyrl"):
+        out: list[str] = []
+        assert run_chat(str(rules_dir), d("2025-06-01"), locale, typing([]), out.append) == 0
+        text = "\n".join(out)
+        assert "Telegram" not in text and "/forget" not in text, text
+        _ = gettext(locale)
+        assert (
+            _("Nothing is kept: your answers are only in this window and are gone when you quit.")
+            in text
+        )
+
+
+def test_a_language_typed_by_name_or_code_is_chosen_and_anything_else_shows_the_list_again(
+    rules_dir,
+):
+    """The picker once answered a typed word with a bare "> " and nothing else."""
+    out: list[str] = []
+    ask = typing(["English", "9", "oʻzbekcha"])
+    assert run_chat(str(rules_dir), d("2025-06-01"), None, ask, out.append) == 0
+    text = "\n".join(out)
+    assert text.count("  [5] Русский") == 3  # shown at first, then after each of the two misses
+    assert "Qaysi davlat fuqarosisiz?" in text  # the name as listed chose Uzbek (Latin)
+    out = []
+    assert run_chat(str(rules_dir), d("2025-06-01"), None, typing(["tg"]), out.append) == 0
+    assert "Шумо шаҳрванди кадом кишвар ҳастед?" in "\n".join(out)
+
+
+def test_text_typed_under_the_result_points_to_no_command_the_chat_lacks(rules_dir):
+    """The bot's short result ends with "/status … /answers"; the terminal has neither
+    (it answered them with the same short result again)."""
+    out: list[str] = []
+    ask = typing([*KYRGYZ_PATENT_WORKER, "салам", "/answers"])
+    assert run_chat(str(rules_dir), d("2025-06-01"), "ky", ask, out.append) == 0
+    after = "\n".join(out[next(i for i, line in enumerate(out) if "Кыязы, сиз Россияда" in line) :])
+    assert "/status" not in after and "/answers" not in after
+    assert after.count("Кыязы, сиз Россияда") == 3  # the card, then the short result twice

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 from bot.core.rules import load_ruleset
 
@@ -95,6 +97,28 @@ def test_evaluate_rejects_answers_outside_the_vocabulary(rules_dir, tmp_path, ca
     err = capsys.readouterr().err
     assert "citizenship: 'UZB' is not an option" in err
     assert "entry_date: '31.02.2025' is not a date" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"citizenship: UZ\nin_russia: [yes\n",
+            ":3: not YAML or JSON: while parsing a flow sequence",
+        ),
+        ("citizenship: UZ\nin_russia: да\n".encode("cp1251"), ":1: not UTF-8 text"),
+    ],
+    ids=["yaml-typo", "cp1251"],
+)
+def test_an_answers_file_that_cannot_be_read_is_one_line(rules_dir, tmp_path, content, reason):
+    answers = tmp_path / "case.yaml"
+    answers.write_bytes(content)
+    done = run("rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"{answers}{reason}"), lines
 
 
 def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, capsys):

@@ -203,13 +203,19 @@ def test_a_cycle_between_derived_values_is_reported(rules_dir):
 
 
 def test_ask_if_may_only_read_earlier_questions(rules_dir):
+    """Said as such: "unknown name 'amina'" sent the admin looking for a typo in a
+    question that exists, further down."""
     line = break_file(
         rules_dir,
         "questions.yaml",
         "ask_if: \"in_russia == 'no'\"",
         "ask_if: \"in_russia == 'no' && amina == 'yes'\"",
     )
-    assert_reported(rules_dir, "questions.yaml", line, "unknown name 'amina'")
+    assert_reported(
+        rules_dir, "questions.yaml", line,
+        "'amina' is asked after this question: ask_if and only_if may read only the questions above",
+    )  # fmt: skip
+    assert len(problems_of(rules_dir)) == 1
 
 
 def test_load_ruleset_raises_with_every_problem(rules_dir):
@@ -254,3 +260,22 @@ def test_a_deadline_that_asks_an_unknown_question_again(rules_dir):
         line,
         "deadline 'registration': unknown question 'registred' (did you mean 'registered'?)",
     )
+
+
+def test_an_outcome_file_that_cannot_be_read_is_reported_once_not_by_every_test(rules_dir):
+    """A YAML typo in an outcome file used to bring one more line for every rule test
+    naming its outcomes ("unknown outcome … (did you mean …)"), burying the typo."""
+    line = break_file(
+        rules_dir, "outcomes/fixture.yaml", "    status: legal\n", "    status: legal\n   bad: [\n"
+    )
+    found = problems_of(rules_dir)
+    assert len(found) == 1, "\n".join(found)
+    assert found[0].startswith(f"rules/outcomes/fixture.yaml:{line + 1}: YAML syntax error")
+
+
+def test_a_yaml_error_without_a_position_is_still_one_line(rules_dir):
+    path = rules_dir / "outcomes" / "fixture.yaml"
+    path.write_text("\x00" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    found = problems_of(rules_dir)
+    assert found and all("\n" not in problem for problem in found), found
+    assert found[0].startswith("rules/outcomes/fixture.yaml:1: YAML error: ")

@@ -148,3 +148,32 @@ def test_logs_are_text_on_a_terminal_and_json_elsewhere(tmp_path: Path) -> None:
     assert resolve_format("auto", Terminal()) == "text"
     assert resolve_format("json", Terminal()) == "json"
     assert resolve_format("text", None) == "text"
+
+
+@pytest.mark.parametrize(
+    ("command", "prefix"),
+    [
+        (["db", "retention"], "hamroh db retention: "),
+        (["db", "backup", "COPY"], "backup failed: "),
+        (["broadcast", "list"], "hamroh broadcast: "),
+        (["broadcast", "new", "--text", "ru=Привет", "--yes"], "hamroh broadcast: "),
+    ],
+    ids=["retention", "backup", "broadcast-list", "broadcast-new"],
+)
+def test_the_operators_commands_say_in_one_line_that_a_file_is_not_a_database(
+    environment, monkeypatch, capsys, tmp_path: Path, command: list[str], prefix: str
+) -> None:
+    """``hamroh run`` said it; ``db …`` and ``broadcast …`` ended in a traceback."""
+    db_path = tmp_path / "data" / "hamroh.sqlite3"
+    db_path.parent.mkdir()
+    db_path.write_text("these are my notes, not a database\n")
+    monkeypatch.setenv("HAMROH_DB_PATH", str(db_path))
+    args = [str(tmp_path / "copy.sqlite3") if word == "COPY" else word for word in command]
+    code = main(args)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code in (1, 2)
+    assert lines == [
+        f"{prefix}cannot open the database {db_path}: the file is not a SQLite database"
+    ]
+    assert db_path.read_text() == "these are my notes, not a database\n"
+    assert not (tmp_path / "copy.sqlite3").exists()

@@ -84,6 +84,21 @@ async def test_admin_commands_look_unknown_to_everyone_else(
     assert errors == []
 
 
+@pytest.mark.parametrize("number", ["99999999999999999999999", "²", "#①"])
+async def test_a_broadcast_number_no_broadcast_can_have_gets_the_usage(
+    number, make_app, api: FakeBotAPI, served: Ruleset, errors
+):
+    """A number longer than any row id used to reach SQLite and overflow its integer;
+    «²» passed ``isdigit()`` and broke ``int()``."""
+    app, _db = await make_app(ruleset=served)
+    admin = _admin(app, api)
+    await admin.say(f"/broadcast {number}")
+    assert "/broadcast" in _text(admin)  # the usage line, not "sorry, something went wrong"
+    await admin.say(f"/broadcast cancel {number}")
+    assert _text(admin) == "Usage: /broadcast cancel NUMBER"
+    assert errors == []
+
+
 async def test_stats_are_counts_only(make_app, api: FakeBotAPI, served: Ruleset, errors):
     app, db = await make_app(ruleset=served)
     for uid, locale in ((1001, "ky"), (1002, "ky"), (1003, "uz_Cyrl")):

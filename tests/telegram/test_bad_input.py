@@ -209,3 +209,32 @@ async def test_blocking_marks_the_user_inactive(make_app, api: FakeBotAPI, error
     await user.feed(api.my_chat_member_update(user.user_id, blocked=False))
     assert (await db.get_user(user.user_id)).active is True
     assert errors == []
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "1²", "² марта 2025", "10.01.2025²", "²⁰ дней"])
+async def test_digits_that_are_not_plain_digits_get_a_reply_not_an_error(
+    typed, make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    """A superscript or circled digit (a phone's symbol keyboard) is ``str.isdigit()``
+    but not a number ``int()`` reads: it crashed the answer parser for every question."""
+    app, db = await make_app()
+    user = BotUser(app, api)
+    await start(user, "ru")
+    await user.say(typed)  # a choice question: citizenship
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "citizenship"
+    assert "⚠️" in user.last().text
+    app, db, user = await _at_entry_date(make_app, api, fixture_ruleset, "ru")
+    await user.say(typed)  # a date question
+    assert "⚠️" in user.last().text
+    assert question_on_screen(fixture_ruleset, user.last(), "ru").id == "entry_date"
+    assert "entry_date" not in (await db.load_interview(user.user_id)).answers
+    assert errors == []
+
+
+async def test_a_date_in_arabic_indic_digits_is_read(
+    make_app, api: FakeBotAPI, fixture_ruleset: Ruleset, errors
+):
+    _app, db, user = await _at_entry_date(make_app, api, fixture_ruleset, "tg")
+    await user.say("١٠.٠١.٢٠٢٥")  # what a phone with an Arabic keyboard types for 10.01.2025
+    assert (await db.load_interview(user.user_id)).answers["entry_date"] == "2025-01-10"
+    assert errors == []

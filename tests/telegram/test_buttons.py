@@ -77,6 +77,9 @@ async def test_stale_back_and_forged_data_are_refused(
     await user.tap_data(message.message_id, "garbage")
     await user.tap_data(message.message_id, callbacks.encode("A", token, "in_registry", "maybe"))
     await user.tap_data(message.message_id, callbacks.encode("A", token, "citizenship", "KG"))
+    for data in ("D:²:done", "D:99999999999999999999999:done", "X:①:confirm:_", "X:1²:a:b"):
+        await user.tap_data(message.message_id, data)  # ids no database integer can hold
+        assert "устарела" in user.last_callback_answer()["text"], data
     assert await db.load_interview(user.user_id) == before
     assert errors == []
 

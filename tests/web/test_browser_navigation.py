@@ -9,12 +9,25 @@ from typing import Any
 import pytest
 
 from bot.core.answers import ParseError, parse_answer
+from bot.core.locales import LOCALES
 from bot.core.rules import Ruleset
 from bot.i18n import load_catalogs, parse_error_message
 
-from .browsing import Wire, hidden_answers, question_id, shown_result, submit, walk_to_result
+from .browsing import (
+    Persona,
+    Wire,
+    answer,
+    hidden_answers,
+    question_id,
+    shown_result,
+    submit,
+    walk_to_result,
+)
 from .conftest import AS_OF, WebServer
 from .personas import LAPSED_PATENT, WORKER_IN_MOSCOW
+
+NUMERIC_DATES = {"patent_issue_date": "31.01.2026"}
+"""The one date WORKER_IN_MOSCOW types with a Russian month name, typed in every language."""
 
 
 def _open(browser: Any, server: WebServer, locale: str, javascript: bool, **options: Any) -> Any:
@@ -134,18 +147,89 @@ def test_typed_nonsense_gets_the_bots_answer_and_keeps_the_place(
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
-def test_pages_fit_a_320_pixel_screen(
-    browser: Any, web_server: WebServer, shipped_ruleset: Ruleset, javascript: bool
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_page_fits_a_320_pixel_screen(
+    browser: Any, web_server: WebServer, shipped_ruleset: Ruleset, javascript: bool, locale: str
 ) -> None:
-    page = _open(browser, web_server, "ru", javascript, viewport={"width": 320, "height": 640})
+    """Every question page on the way, not just the first: a long official term in
+    brackets («медосвидетельствование») is wider than a 320 px phone by itself."""
+    page = _open(browser, web_server, locale, javascript, viewport={"width": 320, "height": 640})
+    person = Persona(WORKER_IN_MOSCOW.name, locale, {**WORKER_IN_MOSCOW.answers, **NUMERIC_DATES})
 
     def fits() -> bool:
         return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
-    assert fits(), "first question"
-    walk_to_result(page, shipped_ruleset, WORKER_IN_MOSCOW)
+    asked = []
+    while not page.locator("[data-status]").count() and len(asked) < 40:
+        qid = question_id(page)
+        assert qid is not None, page.content()[:500]
+        asked.append(qid)
+        assert fits(), f"{locale}: the question {qid}"
+        answer(page, shipped_ruleset, person, qid)
+    assert "medical_date" in asked
     if javascript:
         for heading in page.locator(".fold h2").all():
             heading.click()  # open every folded section: the long source links are inside
-    assert fits(), "result"
+    assert fits(), f"{locale}: the result"
     page.context.close()
+
+
+def test_a_tap_whose_request_was_cancelled_can_be_made_again(
+    browser: Any, web_server: WebServer
+) -> None:
+    """JavaScript keeps a second tap on a slow link from sending the form twice; when
+    the first request is cancelled (the browser's stop, a dropped link), the page stays,
+    and a later tap must still go: it was ignored until the page was reloaded."""
+    context = browser.new_context(java_script_enabled=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.clock.install()  # the page's own timers, moved by the test: nothing waits
+    page.goto(f"{web_server.url}/ru/")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    cancelled: list[str] = []
+
+    def cancel_the_first(route: Any) -> None:
+        if cancelled:
+            route.continue_()
+            return
+        cancelled.append(route.request.url)
+        route.abort("aborted")  # the navigation is dropped: the page stays as it was
+
+    page.route("**/ru/step", cancel_the_first)
+    page.click("button[name=do][value='answer:citizenship:UZ']", no_wait_after=True)
+    while not cancelled:  # the request reaches the route a moment after the click
+        page.wait_for_timeout(50)
+    assert question_id(page) == "citizenship"
+    page.clock.fast_forward(15_000)  # the person waits, sees nothing happen, taps again
+    submit(page, "button[name=do][value='answer:citizenship:TJ']")
+    assert len(posts) == 2
+    assert question_id(page) == "in_russia"
+    assert page.locator("input[name='a.citizenship']").get_attribute("value") == "TJ"
+    context.close()
+
+
+def test_a_double_tap_on_a_slow_link_sends_the_form_once(
+    browser: Any, web_server: WebServer
+) -> None:
+    context = browser.new_context(java_script_enabled=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{web_server.url}/ru/")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    held: list[Any] = []
+    page.route("**/ru/step", lambda route: held.append(route))
+    second = page.locator("button[name=do][value='answer:citizenship:TJ']").bounding_box()
+    assert second is not None
+    page.click("button[name=do][value='answer:citizenship:UZ']", no_wait_after=True)
+    while not held:  # the first request is on its way, and stays there
+        page.wait_for_timeout(50)
+    page.mouse.click(second["x"] + 5, second["y"] + 5)  # the second tap, 0 s later
+    with page.expect_navigation():  # sent twice, the second would replace the first and hang
+        held[0].continue_()
+    assert len(posts) == 1
+    assert question_id(page) == "in_russia"
+    assert page.locator("input[name='a.citizenship']").get_attribute("value") == "UZ"
+    context.close()

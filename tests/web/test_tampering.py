@@ -78,6 +78,8 @@ CASES = {
     "negative-number": ("tg", [("a.days_in_russia_this_year", "-5"), ("do", "answer:citizenship:TJ")]),
     "garbage": ("ru", [("a.citizenship", "\ufffd" * 10), ("do", "back")]),
     "huge-field": ("tg", [("a.citizenship", "TJ" * 200), ("do", "answer:citizenship:TJ")]),
+    "admin-superscript-id": ("ru", [("a.citizenship", "UZ"), ("do", "admin:²:confirm:_")]),
+    "reminder-huge-id": ("ky", [("a.citizenship", "KG"), ("do", "reminder:99999999999999999999999:done")]),
 }  # fmt: skip
 
 
@@ -222,3 +224,14 @@ def test_a_typed_date_is_said_back_on_the_next_question(client: httpx.Client) ->
     said = re.search(r'<p class="understood">✅ ([^<]*)</p>', response.text)
     assert said and "2026" in said.group(1), response.text[:600]
     assert 'name="a.entry_date" value="2026-01-10"' in response.text
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "10.01.2025²"])
+def test_a_superscript_digit_typed_is_not_understood_not_an_error(
+    client: httpx.Client, typed: str
+) -> None:
+    """«²» is ``str.isdigit()`` but not a number ``int()`` reads: it gave a 500."""
+    response = post(client, "/ru/step", [("q", "citizenship"), ("do", "send"), ("text", typed)])
+    assert_friendly(response)
+    assert response.status_code == 200
+    assert notice(response) == _("ru", "I did not understand. Please tap one of the buttons.")

@@ -16,7 +16,8 @@ class RuleProblem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}: {prefix}{self.reason}"
+        reason = " ".join(self.reason.split())  # one line, whatever a parser's message holds
+        return f"{self.file}:{self.line}: {prefix}{reason}"
 
 
 class RulesetInvalid(Exception):

@@ -118,7 +118,9 @@ def check_ruleset(directory: str | Path) -> tuple[Ruleset | None, list[RuleProbl
     checker.deadline_kinds()
     checker.calendar_note()
     all_outcomes = checker.outcomes(outcome_files)
-    tests = checker.tests(test_files)
+    # An outcome file that could not be read is already one problem; the tests naming
+    # its outcomes would each add "unknown outcome", burying it.
+    tests = checker.tests(test_files, outcomes_known=len(outcome_files) == len(outcome_paths))
     needed = checker.needed_questions()
 
     for q in questions.questions:

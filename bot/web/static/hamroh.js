@@ -1,7 +1,7 @@
 /* Hamroh web: small comforts on top of pages that work without this file.
    - "Why we ask this?" opens in place instead of a round trip;
    - result sections fold, the status card stays open;
-   - a second tap on a slow link does not send the form twice. */
+   - a second tap on a slow link does not send the form twice (for 8 s). */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -57,13 +57,21 @@
     link.addEventListener("click", function () { setTimeout(openTarget, 0); });
   });
 
-  var sent = false;
-  window.addEventListener("pageshow", function () { sent = false; });
+  // Only for a while: a request that was cancelled (the browser's stop, a dropped
+  // link) leaves the page as it was with no event to say so, and the next tap must go.
+  // A second answer sent after that is harmless: the server keeps nothing.
+  var sentAt = null;
+  var HOLD_MS = 8000;
+  window.addEventListener("pageshow", function () { sentAt = null; });
   each("form", function (form) {
     form.addEventListener("submit", function (event) {
       if (/\/file$/.test(form.getAttribute("action"))) return; // a download: the page stays
-      if (sent) event.preventDefault();
-      sent = true;
+      var now = Date.now();
+      if (sentAt !== null && now - sentAt < HOLD_MS) {
+        event.preventDefault();
+        return;
+      }
+      sentAt = now;
     });
   });
 })();
