@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.core.locales import LANGUAGE_NAMES, today_in_law
 from bot.core.rules import Ruleset, RulesetInvalid, load_ruleset
 from bot.export import FontNotFound, Fonts, find_fonts
-from bot.i18n import Catalogs, load_catalogs
+from bot.i18n import Catalogs, require_catalogs
 from bot.ops.logs import configure_logging
 from bot.web.form import MAX_BODY
 from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
@@ -178,6 +178,10 @@ def create_app(
             Exception: server_problem,
         },
     )
+    # Starlette would answer ``/ru//`` or ``/ru/step/`` with a redirect to an absolute
+    # ``http://<Host>/…``, wrong behind a TLS proxy or under a path prefix: such a path
+    # gets the friendly "not found" page instead (``/ru`` has its own relative redirect).
+    app.router.redirect_slashes = False
 
     async def refuse(scope: Scope, status: int) -> Response:
         return pages.problem(Request(scope), _locale_in_path(scope["path"]), status)
@@ -247,7 +251,7 @@ class Serving:
         under load."""
         app = create_app(
             ruleset or load_ruleset(self.rules_dir),
-            load_catalogs(self.locales_dir),
+            require_catalogs(self.locales_dir),
             self.today(),
             access_log=self.access_log,
             font_dir=self.font_dir,

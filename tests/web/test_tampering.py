@@ -235,3 +235,17 @@ def test_a_superscript_digit_typed_is_not_understood_not_an_error(
     assert_friendly(response)
     assert response.status_code == 200
     assert notice(response) == _("ru", "I did not understand. Please tap one of the buttons.")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/ru//"), ("POST", "/ru/step/"), ("GET", "/tg//")]
+)
+def test_a_path_with_a_slash_too_many_is_not_found_not_an_absolute_redirect(
+    client: httpx.Client, method: str, path: str
+) -> None:
+    """Behind a TLS proxy or a path prefix, a redirect to ``http://<Host>/…`` would lead
+    nowhere; the page says the address is not known, in the path's language."""
+    page = client.request(method, path, content=b"a.x=1", headers=FORM)
+    assert page.status_code == 404 and "location" not in page.headers
+    locale = path.strip("/").split("/")[0]
+    assert _(locale, "Start again") in page.text
