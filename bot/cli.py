@@ -321,6 +321,7 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool, workers: 
         )
         return 2
     from bot.core.rules import RulesetInvalid, load_ruleset
+    from bot.i18n import CatalogsUnusable, require_catalogs
     from bot.ops.logs import configure_logging, resolve_format
     from bot.settings import read_settings
     from bot.web.server import Serving, WorkerFailed, serve
@@ -335,6 +336,11 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool, workers: 
             file=sys.stderr,
         )
         print(str(error), file=sys.stderr)
+        return 2
+    try:
+        require_catalogs(settings.locales_dir)  # here, before any worker starts
+    except CatalogsUnusable as error:
+        print(f"hamroh web: {error}; set HAMROH_LOCALES_DIR", file=sys.stderr)
         return 2
     serving = Serving(
         rules_dir=settings.rules_dir,
@@ -486,11 +492,15 @@ def _run_command(args: argparse.Namespace) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.core.rules import RulesetInvalid
+        from bot.i18n import CatalogsUnusable
         from bot.storage import StorageUnavailableError
         from bot.telegram.app import StorageUnavailable
 
         try:
             run(settings)
+        except CatalogsUnusable as error:  # people would read English
+            print(f"hamroh run: {error}; set HAMROH_LOCALES_DIR", file=sys.stderr)
+            return 2
         except StorageUnavailable as error:  # the SQLite file cannot be used
             print(f"hamroh run: {error}; fix it or set HAMROH_DB_PATH", file=sys.stderr)
             return 2

@@ -82,8 +82,7 @@ def _read_catalog(directory: Path, locale: str) -> NullTranslations:
         with mo.open("rb") as handle:
             return Translations(fp=handle, domain=DOMAIN)
     if not po.exists():
-        logger.warning("no catalog for locale %s in %s", locale, directory)
-        return NullTranslations()
+        return NullTranslations()  # Catalogs.missing names it
     return Translations(fp=io.BytesIO(_compiled(po.read_bytes(), locale)), domain=DOMAIN)
 
 
@@ -117,6 +116,10 @@ class Catalogs:
             translations = _read_catalog(self.directory, locale)
             translations.add_fallback(russian)
             self._translations[locale] = translations
+        self.missing: tuple[str, ...] = tuple(
+            locale for locale in LOCALES if type(self._translations[locale]) is NullTranslations
+        )
+        """Locales without a catalog in ``directory``: their people would read English."""
 
     def gettext(self, locale: str | None) -> Translator:
         """``_`` for one locale: ``_ = catalogs.gettext("ky"); _("Back")``."""
@@ -125,8 +128,38 @@ class Catalogs:
 
 @lru_cache(maxsize=8)
 def load_catalogs(directory: Path | str = DEFAULT_LOCALES_DIR) -> Catalogs:
-    """Catalogs from ``directory``, read once per process."""
-    return Catalogs(directory)
+    """Catalogs from ``directory``, read once per process (a missing one is a warning:
+    its language falls back to Russian, then English; services use
+    :func:`require_catalogs`)."""
+    catalogs = Catalogs(directory)
+    if catalogs.missing:
+        logger.warning("no catalog for %s in %s", ", ".join(catalogs.missing), directory)
+    return catalogs
+
+
+class CatalogsUnusable(Exception):
+    """The interface catalogs cannot serve every language; ``str()`` is one line for
+    the operator."""
+
+
+def require_catalogs(directory: Path | str = DEFAULT_LOCALES_DIR) -> Catalogs:
+    """Catalogs from ``directory`` for a service that starts (``hamroh run``, ``hamroh
+    web``): all five, or :class:`CatalogsUnusable` saying which are missing or cannot
+    be read. Without a catalog, the people of that language would get every button
+    and message in English (the chat and the tools only warn)."""
+    try:
+        catalogs = Catalogs(directory)
+    except (OSError, ValueError, UnicodeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CatalogsUnusable(
+            f"the interface catalogs in {directory} cannot be read ({reason})"
+        ) from None
+    if catalogs.missing:
+        raise CatalogsUnusable(
+            f"no interface catalog for {', '.join(catalogs.missing)} in {directory} "
+            f"(expected <locale>/LC_MESSAGES/{DOMAIN}.po)"
+        )
+    return catalogs
 
 
 def gettext(locale: str | None, catalogs: Catalogs | None = None) -> Translator:

@@ -33,7 +33,7 @@ from bot.cluster.update_order import update_processor
 from bot.core.rules import Ruleset, load_ruleset
 from bot.delivery import BudgetRateLimiter, SendBudget
 from bot.delivery.clock import SYSTEM_CLOCK, Clock
-from bot.i18n import Catalogs, load_catalogs
+from bot.i18n import Catalogs, require_catalogs
 from bot.settings import Settings
 from bot.storage import Storage, is_postgres_url
 from bot.storage.explain import StorageUnavailable, open_storage_or_explain, why_not
@@ -128,7 +128,7 @@ def build_application(
         settings=settings,
         ruleset=ruleset if ruleset is not None else load_ruleset(settings.rules_dir),
         clock=the_clock,
-        catalogs=catalogs or load_catalogs(Path(settings.locales_dir)),
+        catalogs=catalogs or require_catalogs(Path(settings.locales_dir)),
         reminder_planner=reminder_planner or plan_nothing,  # replaced just below
         budget=SendBudget(send_rate, clock=the_clock),
         store=storage,

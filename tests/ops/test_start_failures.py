@@ -177,3 +177,17 @@ def test_the_operators_commands_say_in_one_line_that_a_file_is_not_a_database(
     ]
     assert db_path.read_text() == "these are my notes, not a database\n"
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_a_locales_folder_without_the_catalogs(
+    environment, monkeypatch, capsys, tmp_path: Path
+) -> None:
+    """A wrong HAMROH_LOCALES_DIR stops the bot before Telegram is called: its people
+    would get every button and message in English."""
+    monkeypatch.setenv("HAMROH_LOCALES_DIR", str(tmp_path / "nowhere"))
+    code, lines = run_and_read(monkeypatch, capsys, tmp_path / "data" / "hamroh.sqlite3")
+    assert code == 2
+    assert lines == [
+        f"hamroh run: no interface catalog for ru, ky, tg, uz, uz_Cyrl in {tmp_path / 'nowhere'} "
+        "(expected <locale>/LC_MESSAGES/hamroh.po); set HAMROH_LOCALES_DIR"
+    ]

@@ -4,6 +4,7 @@ start, and ``--check`` for a container's health check."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,19 @@ def test_a_broken_ruleset_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_a_port_that_is_not_a_port_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["web", "--port", "70000"]) == 2
     assert "is not a port" in capsys.readouterr().err
+
+
+def test_catalogs_that_are_missing_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Without a language's catalog its people would read every button in English."""
+    for locale in ("ru", "ky", "tg", "uz"):  # uz_Cyrl is missing
+        folder = tmp_path / locale / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        shutil.copy(ROOT / "locales" / locale / "LC_MESSAGES" / "hamroh.po", folder)
+    env = {"HAMROH_RULES_DIR": str(ROOT / "rules"), "HAMROH_LOCALES_DIR": str(tmp_path)}
+    for workers in ("1", "2"):
+        done = _hamroh("web", "--port", "8099", "--workers", workers, env=env)
+        assert done.returncode == 2
+        assert done.stderr == (
+            f"hamroh web: no interface catalog for uz_Cyrl in {tmp_path} "
+            "(expected <locale>/LC_MESSAGES/hamroh.po); set HAMROH_LOCALES_DIR\n"
+        )
