@@ -439,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in SETTINGS_COMMANDS:  # `rules`, `chat`: no settings to read
         return _run_command(args)
     from bot.settings import SettingsInvalid
+    from bot.storage.errors import StorageUnavailableError
 
     try:
         return _run_command(args)
@@ -446,6 +447,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"hamroh {args.command}: {problem}", file=sys.stderr)
         return 2
+    except StorageUnavailableError as error:  # `db`, `broadcast`: no database to work on
+        print(f"hamroh {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 def _run_command(args: argparse.Namespace) -> int:

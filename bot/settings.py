@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -105,6 +106,12 @@ class Settings(BaseSettings):
                 return None
             if not value.startswith(("postgresql://", "postgres://")):
                 raise ValueError("use a postgresql:// URL (or unset it to use HAMROH_DB_PATH)")
+            try:
+                _ = urlsplit(value).port
+            except ValueError:  # said without the URL: it holds the password
+                raise ValueError(
+                    "the host and port cannot be read (postgresql://user:password@host:port/db)"
+                ) from None
         return value
 
     @field_validator("webhook_secret", mode="before")

@@ -33,7 +33,7 @@ from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
 from bot.i18n import LOCALES
-from bot.storage import Storage, is_postgres_url, open_storage
+from bot.storage import Storage, is_postgres_url, open_existing_storage
 
 CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 """The case vocabulary's citizenship values (DESIGN.md)."""
@@ -88,6 +88,8 @@ def _texts(items: list[str], html: bool) -> dict[str, str]:
         locale, sep, value = item.partition("=")
         if not sep or locale not in LOCALES:
             raise SystemExit(f"--text: write LOCALE=TEXT with LOCALE one of {', '.join(LOCALES)}")
+        if locale in texts:
+            raise SystemExit(f"--text {locale}: given twice; keep the one you mean")
         if value.startswith("@"):
             try:
                 value = Path(value[1:]).read_text(encoding="utf-8")
@@ -142,7 +144,11 @@ async def _new(db: Storage, args: argparse.Namespace) -> int:
     if warning:
         print(warning)
     if not args.yes:
-        answer = input(f"Send to {preview.total} users? [y/N] ").strip().lower()
+        try:
+            answer = input(f"Send to {preview.total} users? [y/N] ").strip().lower()
+        except (EOFError, KeyboardInterrupt):  # no terminal to answer on, or Ctrl+D / Ctrl+C
+            print()
+            answer = ""
         if answer not in ("y", "yes"):
             await store.cancel(draft.id, now)
             print("Not sent.")
@@ -180,11 +186,14 @@ async def _run(args: argparse.Namespace) -> int:
     target: str | Path
     if args.db:
         target = args.db if is_postgres_url(args.db) else Path(args.db)
+        setting = "--db"
     else:
         from bot.settings import read_settings
 
-        target = read_settings().storage_target
-    db = await open_storage(target)
+        settings = read_settings()
+        target = settings.storage_target
+        setting = "HAMROH_DATABASE_URL" if settings.database_url else "HAMROH_DB_PATH"
+    db = await open_existing_storage(target, setting=setting)
     try:
         command = args.broadcast_command
         if command == "new":

@@ -38,7 +38,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "health":
         return health(settings, args.max_age)
     if args.db_command == "backup":
-        return asyncio.run(backup(settings, Path(args.path)))
+        return asyncio.run(backup(settings, args.path))  # the text: a trailing / is a folder
     if args.db_command == "retention":
         return asyncio.run(retention(settings))
     return 2
@@ -53,7 +53,7 @@ def health(settings: Any, max_age: float | None) -> int:
     return 0 if verdict.ok else 1
 
 
-async def backup(settings: Any, dest: Path) -> int:
+async def backup(settings: Any, dest: Path | str) -> int:
     from bot.delivery.clock import SYSTEM_CLOCK
     from bot.ops.backup import BackupError, backup_database
 
@@ -73,13 +73,9 @@ async def backup(settings: Any, dest: Path) -> int:
 async def retention(settings: Any) -> int:
     from bot.delivery.clock import SYSTEM_CLOCK
     from bot.ops.retention import run_retention
-    from bot.storage import open_storage
+    from bot.storage import open_existing_storage
 
-    target = settings.storage_target
-    if isinstance(target, Path) and not target.is_file():
-        print(f"no database at {target} (set HAMROH_DB_PATH)", file=sys.stderr)
-        return 1
-    database = await open_storage(target)
+    database = await open_existing_storage(settings.storage_target)
     try:
         report = await run_retention(
             database,

@@ -36,6 +36,7 @@ from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, load_catalogs
 from bot.settings import Settings
 from bot.storage import Storage, describe_target, is_postgres_url, open_storage
+from bot.storage.errors import why_not_opened
 from bot.telegram import handlers
 from bot.telegram.profile import publish_in_background
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
@@ -259,21 +260,8 @@ class StorageUnavailable(Exception):
     """The database cannot be opened; ``str()`` is one line for the operator."""
 
 
-def _why_not(error: BaseException) -> str:
-    """What an operator should know about a database that did not open (no user data:
-    SQLite's and the OS's messages name the problem, never a row)."""
-    text = str(error).lower()
-    if isinstance(error, sqlite3.DatabaseError) and "malformed" in text:
-        return "the file is damaged (database disk image is malformed); restore a backup"
-    if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
-        return "the file is not a SQLite database"
-    if "readonly" in text or "read-only" in text:
-        return "the file or its folder is read-only"
-    if isinstance(error, PermissionError) or "unable to open" in text:
-        return "the folder or the file is not writable"
-    if isinstance(error, OSError):
-        return error.strerror or type(error).__name__
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+_why_not = why_not_opened
+"""Kept here under its old name; the wording lives in :mod:`bot.storage.errors`."""
 
 
 async def open_storage_or_explain(target: str | Path, pool_size: int | None = None) -> Storage:
