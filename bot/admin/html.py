@@ -29,6 +29,7 @@ class _Checker(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
         self.problem: str | None = None
+        self.visible: list[str] = []
 
     def _fail(self, reason: str) -> None:
         if self.problem is None:
@@ -50,6 +51,9 @@ class _Checker(HTMLParser):
             return
         self.stack.pop()
 
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
 
 def check_html(text: str) -> str | None:
     """The reason ``text`` is not valid Telegram HTML, or ``None`` if it is."""
@@ -64,6 +68,8 @@ def check_html(text: str) -> str | None:
         return checker.problem
     if checker.stack:
         return f"<{checker.stack[-1]}> is never closed"
+    if not "".join(checker.visible).strip():  # Telegram: "message text is empty", every send
+        return "there is no text to read between the tags"
     return None
 
 

@@ -159,6 +159,9 @@ def test_declining_the_preview_sends_nothing(db_path: Path, monkeypatch, capsys)
         (["--text", "ru=Hi", "--status", "happy"], "--status: use some of"),
         (["--text", "ru=Hi", "--deadline-within", "999"], "--deadline-within"),
         (["--text", "ru=@/nonexistent/file.txt"], "No such file"),
+        (["--text", "ru=<b> </b>", "--html"], "no text to read between the tags"),
+        (["--text", "ru=<i></i>", "--html"], "no text to read between the tags"),
+        (["--text", "ru=Первый", "--text", "ru=Второй"], "--text ru: given twice"),
     ],
 )
 def test_bad_input_is_refused_with_the_reason(db_path: Path, args: list[str], message: str) -> None:
@@ -166,3 +169,20 @@ def test_bad_input_is_refused_with_the_reason(db_path: Path, args: list[str], me
         run(["--db", str(db_path), "new", *args, "--yes"])
     assert message in str(exited.value)
     assert _outbox_texts(db_path) == []
+
+
+@pytest.mark.parametrize("interrupt", [EOFError, KeyboardInterrupt])
+def test_no_answer_to_the_question_sends_nothing_and_keeps_no_draft(
+    db_path: Path, monkeypatch, capsys, interrupt: type[BaseException]
+) -> None:
+    """Run without a terminal (cron, a pipe) or stopped with Ctrl+D / Ctrl+C at the question."""
+
+    def no_answer(prompt: str) -> str:
+        raise interrupt
+
+    monkeypatch.setattr("builtins.input", no_answer)
+    assert run(["--db", str(db_path), "new", "--text", "ru=Нет"]) == 1
+    captured = capsys.readouterr()
+    assert "Not sent." in captured.out and "Traceback" not in captured.err
+    assert _outbox_texts(db_path) == []
+    assert [c.state for c in asyncio.run(_campaigns(db_path))] == ["cancelled"]
