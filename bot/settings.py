@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
     outbox_keep_days: int = Field(default=7, ge=0)
     heartbeat_path: Path | None = None
-    heartbeat_interval: float = Field(default=30.0, gt=0)
-    heartbeat_max_age: float = Field(default=120.0, gt=0)
-    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    heartbeat_interval: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    heartbeat_max_age: float = Field(default=120.0, gt=0, allow_inf_nan=False)
+    send_rate: float = Field(default=25.0, gt=0, le=1000, allow_inf_nan=False)
     """Queued messages per second (reminders, broadcasts): the most the queue sends, less
     for a while after a 429. Replies go first, not capped by this (``bot.delivery.budget``)."""
 
@@ -83,7 +83,12 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: object) -> object:
         """``"1, 2,3"`` → ``(1, 2, 3)``; an empty string means no admins."""
         if isinstance(value, str):
-            return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+            parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+            if not all(part.isascii() and part.isdigit() and int(part) > 0 for part in parts):
+                raise ValueError(
+                    "use Telegram user ids (numbers) separated by commas, e.g. 123456789,987654321"
+                )
+            return tuple(int(part) for part in parts)
         return value
 
     @field_validator("webhook_url", mode="before")

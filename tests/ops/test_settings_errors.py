@@ -26,6 +26,26 @@ from bot.cli import main
         (["db", "retention"], {"HAMROH_SEND_RATE": "fast"}, "HAMROH_SEND_RATE: Input should be"),
         (["run"], {"HAMROH_DATABASE_POOL_SIZE": "0"}, "HAMROH_DATABASE_POOL_SIZE: Input should be"),
         (
+            ["run"],
+            {"HAMROH_ADMIN_IDS": "123456789,@ngo_admin"},
+            "HAMROH_ADMIN_IDS: Value error, use Telegram user ids (numbers) separated by commas",
+        ),
+        (
+            ["broadcast", "list"],
+            {"HAMROH_ADMIN_IDS": "-100123456"},
+            "HAMROH_ADMIN_IDS: Value error, use Telegram user ids",
+        ),
+        (
+            ["db", "retention"],
+            {"HAMROH_SEND_RATE": "nan"},
+            "HAMROH_SEND_RATE: Input should be a finite number",
+        ),
+        (
+            ["health"],
+            {"HAMROH_HEARTBEAT_MAX_AGE": "inf"},
+            "HAMROH_HEARTBEAT_MAX_AGE: Input should be a finite",
+        ),
+        (
             ["broadcast", "list"],
             {"HAMROH_DATABASE_URL": "mysql://hamroh:topsecret@db/hamroh"},
             "HAMROH_DATABASE_URL: Value error, use a postgresql:// URL",
