@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
@@ -138,6 +138,17 @@ class Settings(BaseSettings):
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
+    @model_validator(mode="after")
+    def _beats_before_the_check_gives_up(self) -> Settings:
+        """A heartbeat written less often than ``hamroh health`` allows makes a working bot
+        look dead between beats (and Docker restart it)."""
+        if self.heartbeat_interval >= self.heartbeat_max_age:
+            raise ValueError(
+                f"HAMROH_HEARTBEAT_INTERVAL ({self.heartbeat_interval:g} s) must be shorter "
+                f"than HAMROH_HEARTBEAT_MAX_AGE ({self.heartbeat_max_age:g} s)"
+            )
+        return self
+
     @property
     def heartbeat_file(self) -> Path:
         """``HAMROH_HEARTBEAT_PATH``, else ``heartbeat`` in the database's folder (the volume)."""
@@ -178,6 +189,9 @@ def read_settings() -> Settings:
     except ValidationError as error:
         problems = []
         for problem in error.errors():
+            if not problem["loc"]:  # two settings that do not fit together: the text names both
+                problems.append(problem["msg"].removeprefix("Value error, "))
+                continue
             name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
             problems.append(f"{name}: {problem['msg']}")
         raise SettingsInvalid(problems) from None

@@ -82,3 +82,16 @@ def test_every_bad_setting_is_named(
         "HAMROH_INACTIVE_DAYS",
         "HAMROH_HEARTBEAT_INTERVAL",
     ]
+
+
+def test_a_heartbeat_slower_than_the_health_check_allows_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every beat would come after ``hamroh health`` gave up: a working bot looks dead
+    (and Docker restarts it) for most of each interval."""
+    monkeypatch.setenv("HAMROH_HEARTBEAT_INTERVAL", "300")
+    assert main(["health"]) == 2
+    assert capsys.readouterr().err == (
+        "hamroh health: HAMROH_HEARTBEAT_INTERVAL (300 s) must be shorter than "
+        "HAMROH_HEARTBEAT_MAX_AGE (120 s)\n"
+    )
