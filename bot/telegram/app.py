@@ -38,6 +38,7 @@ from bot.settings import Settings
 from bot.storage import Storage, describe_target, is_postgres_url, open_storage
 from bot.storage.errors import why_not_opened
 from bot.telegram import handlers
+from bot.telegram.errors import describe
 from bot.telegram.profile import publish_in_background
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 from bot.telegram.updates import TrimmedUpdatesRequest
@@ -197,7 +198,12 @@ async def stop_hooks(application: Application) -> None:  # type: ignore[type-arg
         return
     application.bot_data[_HOOKS_DONE] = True
     for hook in services_of(application).on_shutdown:
-        await hook(application)
+        try:
+            await hook(application)
+        except Exception as error:  # the others must still run: the queue, the database
+            logger.error(
+                "shutdown step %s failed: %s", getattr(hook, "__name__", "?"), describe(error)
+            )
 
 
 async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
