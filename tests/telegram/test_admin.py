@@ -310,3 +310,60 @@ async def test_a_queue_killed_mid_broadcast_delivers_everything_after_restart(
     await shutdown(app)  # the graceful stop: hooks first, then the database
     await close_app(app, db)
     assert errors == []
+
+
+async def test_a_broadcast_due_while_the_bot_was_down_tells_the_admin_it_is_late(
+    make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
+):
+    """Scheduled for 10:00 Moscow time; the bot is down from 09:00 to 23:30. It starts at
+    once when the bot is back (scheduled broadcasts survive restarts), and the admin learns
+    it is late and lands at night, with the command that stops it."""
+    app, db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say("Завтра консульство не работает")
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say("06.03.2025 10:00")
+    await admin.tap("Preview")
+    await admin.tap("Schedule for 06.03.2025 10:00 MSK")
+    advance_to(clock, msk(2025, 3, 6, 9, 0))
+    await close_app(app, db)
+
+    advance_to(clock, msk(2025, 3, 6, 23, 30))
+    app, db = await make_app(ruleset=served)
+    admin = _admin(app, api)
+    await run_tick(app)
+    await drain(app)
+    assert api.messages(1001)[-1].text == "Завтра консульство не работает"
+    assert any(
+        m.text
+        == "Broadcast #1 started: 1 recipients. It was scheduled for 06.03.2025 10:00 MSK and "
+        "starts 13 h 30 min late: the bot was not running then. Note: 23:30 is night in "
+        "Moscow; most people will get it while asleep. /broadcast cancel 1 stops it."
+        for m in admin.messages()
+    )
+    assert errors == []
+
+
+async def test_a_broadcast_started_on_time_says_only_how_many(
+    make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
+):
+    app, _db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say("Новости")
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say("06.03.2025 10:00")
+    await admin.tap("Preview")
+    await admin.tap("Schedule for 06.03.2025 10:00 MSK")
+    advance_to(clock, msk(2025, 3, 6, 10, 1))
+    await run_tick(app)
+    await drain(app)
+    assert "Broadcast #1 started: 1 recipients." in [m.text for m in admin.messages()]
+    assert errors == []
