@@ -91,6 +91,19 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in parts)
         return value
 
+    @field_validator("db_path")
+    @classmethod
+    def _a_file(cls, value: Path) -> Path:
+        """The database *file*: an operator may name its folder (``/data``) or nothing."""
+        if str(value) in ("", "."):
+            raise ValueError("name the database file, e.g. data/hamroh.sqlite3")
+        if value.is_dir():
+            raise ValueError(
+                "this is a folder; name the database file in it, e.g. "
+                f"{(value / 'hamroh.sqlite3').as_posix()}"
+            )
+        return value
+
     @field_validator("webhook_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -95,3 +95,23 @@ def test_a_heartbeat_slower_than_the_health_check_allows_is_refused(
         "hamroh health: HAMROH_HEARTBEAT_INTERVAL (300 s) must be shorter than "
         "HAMROH_HEARTBEAT_MAX_AGE (120 s)\n"
     )
+
+
+@pytest.mark.parametrize("command", [["run"], ["db", "retention"], ["broadcast", "list"]])
+def test_a_database_path_that_names_a_folder_or_nothing_says_so(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys, tmp_path
+) -> None:
+    """Not "the folder or the file is not writable" (``hamroh run``) or "no database"."""
+    monkeypatch.setenv("HAMROH_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("HAMROH_DB_PATH", f"{tmp_path}/")
+    assert main(command) == 2
+    assert capsys.readouterr().err == (
+        f"hamroh {command[0]}: HAMROH_DB_PATH: Value error, this is a folder; name the "
+        f"database file in it, e.g. {tmp_path}/hamroh.sqlite3\n"
+    )
+    monkeypatch.setenv("HAMROH_DB_PATH", "")
+    assert main(command) == 2
+    assert capsys.readouterr().err == (
+        f"hamroh {command[0]}: HAMROH_DB_PATH: Value error, name the database file, "
+        "e.g. data/hamroh.sqlite3\n"
+    )
