@@ -18,6 +18,7 @@ The decisions are made in `bot.core`.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import types
@@ -429,6 +430,10 @@ def _command_word(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+_CANNOT_LISTEN = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
+"""Why a webhook server cannot bind: the port is taken, the address is not ours, or a
+port below 1024 without the right to it."""
+
 SETTINGS_COMMANDS = frozenset({"run", "web", "health", "db", "broadcast"})
 """The commands that read ``HAMROH_*`` settings (the others do not import them)."""
 
@@ -506,6 +511,16 @@ def _run_command(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        except OSError as error:
+            if not settings.use_webhook or error.errno not in _CANNOT_LISTEN:
+                raise
+            print(
+                f"hamroh run: cannot listen for the webhook on {settings.webhook_listen}:"
+                f"{settings.webhook_port} ({error.strerror}); stop what uses it or set "
+                "HAMROH_WEBHOOK_PORT / HAMROH_WEBHOOK_LISTEN",
+                file=sys.stderr,
+            )
+            return 1
         except NetworkError as error:  # only at start: once running, PTB retries by itself
             print(
                 f"hamroh run: cannot reach the Telegram Bot API at {settings.bot_api_url} "
