@@ -367,3 +367,26 @@ async def test_a_broadcast_started_on_time_says_only_how_many(
     await drain(app)
     assert "Broadcast #1 started: 1 recipients." in [m.text for m in admin.messages()]
     assert errors == []
+
+
+async def test_a_draft_whose_time_passed_before_the_preview_offers_to_send_now(
+    make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
+):
+    """Not "Schedule for" a time gone by: the admin is told it goes out at once."""
+    app, _db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say("Новости")
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say("05.03.2025 13:00")
+    advance_to(clock, msk(2025, 3, 5, 14, 0))  # the admin came back an hour later
+    await admin.tap("Preview")
+    panel = admin.last_with_buttons()
+    assert "05.03.2025 13:00 MSK has passed: it goes out at once." in panel.text
+    assert next(text for text, _data in panel.buttons()) == "✅ Send now"
+    await admin.tap("Send now")
+    assert "sending to 1 users" in _text(admin)
+    assert errors == []
