@@ -138,7 +138,10 @@ class Heartbeat:
             )
             return False
         if not alive:
-            logger.info("heartbeat skipped: the application or its updater is not running")
+            logger.info(
+                "heartbeat skipped: the application or its updater is not running, "
+                "or its database is not usable"
+            )
             return False
         try:
             await asyncio.to_thread(write_heartbeat, self.path)

@@ -216,3 +216,52 @@ async def test_a_heartbeat_that_cannot_be_written_or_removed_does_not_stop_the_s
     states = await _queue_states(db_path)  # the queue was stopped, not abandoned mid-send
     assert "sending" not in states
     assert states.get("sent", 0) + states.get("pending", 0) == len(QUEUED), states
+
+
+async def test_a_database_file_deleted_under_the_running_bot_is_said_and_health_fails(
+    tmp_path: Path,
+):
+    """SQLite goes on writing to a deleted file; the operator must learn that what the bot
+    writes now is lost at the stop, and ``hamroh health`` must stop saying healthy."""
+    api = FakeBotAPI()
+    heartbeat = tmp_path / "heartbeat"
+    db_path = tmp_path / "data" / "hamroh.sqlite3"
+    async with FakeBotAPIServer(api) as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
+            "HAMROH_BOT_API_URL": server.base_url,
+            "HAMROH_DB_PATH": str(db_path),
+            "HAMROH_RULES_DIR": str(ROOT / "rules"),
+            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
+            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
+            "HAMROH_LOG_FORMAT": "json",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await _until(heartbeat.exists, 60)
+            for suffix in ("", "-wal", "-shm"):
+                db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+            assert process.stderr is not None
+            said = b""
+            while b"was deleted while the bot runs" not in said:
+                said += await asyncio.wait_for(process.stderr.readline(), 60)
+            beaten = heartbeat.stat().st_mtime  # the beat that said so wrote nothing
+            await asyncio.sleep(0.6)  # three beats' time: none of them is written either
+            assert heartbeat.stat().st_mtime == beaten
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    records = [json.loads(line) for line in (said + err).decode().splitlines() if line.strip()]
+    errors = [r["msg"] for r in records if r["level"] == "ERROR"]
+    assert errors == [
+        f"the database file {db_path} was deleted while the bot runs; what it writes now is "
+        "lost when it stops: stop it, put the file back (or restore a backup) and start it again"
+    ]
+    assert process.returncode == 0
