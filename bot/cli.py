@@ -10,6 +10,7 @@
     hamroh health                            exit 0 only if the bot's heartbeat is fresh
     hamroh db backup PATH                    online copy of the database, checked
     hamroh db retention                      delete inactive users now (runs daily in the bot)
+    hamroh db restore BACKUP                 the backup back in place (bot stopped), the old kept
 
 Everything here is a thin adapter: parsing arguments, reading files, printing.
 The decisions are made in `bot.core`.
