@@ -86,7 +86,10 @@ def restore(settings: Any, backup: Path) -> int:
         f"{done.facts.users} users"
     )
     if done.kept is not None:
-        print(f"the database that was there is kept as {done.kept}")
+        print(
+            f"the database that was there is kept as {done.kept}; like a backup, /forget "
+            "and retention do not reach it: delete it once you do not need it"
+        )
     return 0
 
 

@@ -61,7 +61,10 @@ def test_a_backup_comes_back_and_the_database_that_was_there_is_kept(
     assert (code, err) == (0, [])
     assert out[0] == f"restored {backup} to {db_path}: schema version 3, 2 users"
     (kept,) = tmp_path.joinpath("data").glob("hamroh.sqlite3.before-restore-*")
-    assert out[1] == f"the database that was there is kept as {kept}"
+    assert out[1] == (
+        f"the database that was there is kept as {kept}; like a backup, /forget and "
+        "retention do not reach it: delete it once you do not need it"
+    )
     assert _ids(db_path) == [1, 2]
     assert _ids(kept) == [1, 2, 3]
     assert db_path.stat().st_mode & 0o777 == 0o600
