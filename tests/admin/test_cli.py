@@ -186,3 +186,16 @@ def test_no_answer_to_the_question_sends_nothing_and_keeps_no_draft(
     assert "Not sent." in captured.out and "Traceback" not in captured.err
     assert _outbox_texts(db_path) == []
     assert [c.state for c in asyncio.run(_campaigns(db_path))] == ["cancelled"]
+
+
+def test_the_length_limit_counts_what_people_read_not_the_tags(db_path: Path, tmp_path) -> None:
+    link = '<a href="https://xn--b1aew.xn--p1ai/dejatelnost/emigration/patent">МВД</a>'
+    fits = tmp_path / "fits.html"
+    fits.write_text(link + " " + "я" * 4000 + " &amp; " + link, encoding="utf-8")
+    assert run(["--db", str(db_path), "new", "--html", "--text", f"ru=@{fits}", "--yes"]) == 0
+    too_long = tmp_path / "too_long.html"
+    too_long.write_text("<b>" + "я" * 4097 + "</b>", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", "--html", "--text", f"ru=@{too_long}", "--yes"])
+    assert "longer than 4096 characters" in str(exited.value)
+    assert len(_outbox_texts(db_path)) == 3

@@ -390,3 +390,32 @@ async def test_a_draft_whose_time_passed_before_the_preview_offers_to_send_now(
     await admin.tap("Send now")
     assert "sending to 1 users" in _text(admin)
     assert errors == []
+
+
+async def test_a_long_broadcast_with_links_is_measured_as_telegram_measures_it(
+    make_app, api: FakeBotAPI, served: Ruleset, errors
+):
+    """Telegram's limit is 4,096 characters *after* the formatting is parsed: an admin's
+    message of 4,000 characters with two links is a valid broadcast, though its HTML is
+    longer than 4,096."""
+    app, _db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    body = "Адрес: МВД. " + "Новые правила для патентов. " * 142
+    update = api.text_update(ADMIN, body, language_code="en")
+    url = "https://xn--b1aew.xn--p1ai/dejatelnost/emigration/" + "a" * 60
+    update["message"]["entities"] = [
+        {"type": "text_link", "offset": 7, "length": 3, "url": url},
+        {"type": "text_link", "offset": 12, "length": 5, "url": url},
+    ]
+    assert len(body) <= 4096 < len(body) + 2 * len(f'<a href="{url}"></a>')
+    await admin.feed(update)
+    assert "Saved the ru text." in _text(admin)
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("Preview")
+    await admin.tap("Send now")
+    await drain(app)
+    assert api.messages(1001)[-1].text == body
+    assert errors == []
