@@ -40,6 +40,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+MAX_DAYS = 36_500
+"""A hundred years: more is a typo (and past the calendar's range, an error every day)."""
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -68,9 +70,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
-    inactive_days: int = Field(default=180, ge=1)
+    inactive_days: int = Field(default=180, ge=1, le=MAX_DAYS)
     """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
-    outbox_keep_days: int = Field(default=7, ge=0)
+    outbox_keep_days: int = Field(default=7, ge=0, le=MAX_DAYS)
     heartbeat_path: Path | None = None
     heartbeat_interval: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     heartbeat_max_age: float = Field(default=120.0, gt=0, allow_inf_nan=False)

@@ -24,6 +24,16 @@ from bot.cli import main
         ),
         (["web", "--port", "8099"], {"HAMROH_LOG_LEVEL": "loud"}, "HAMROH_LOG_LEVEL: Value error"),
         (["db", "retention"], {"HAMROH_SEND_RATE": "fast"}, "HAMROH_SEND_RATE: Input should be"),
+        (
+            ["db", "retention"],
+            {"HAMROH_INACTIVE_DAYS": "1000000000"},
+            "HAMROH_INACTIVE_DAYS: Input should be less than or equal to 36500",
+        ),
+        (
+            ["run"],
+            {"HAMROH_OUTBOX_KEEP_DAYS": "99999999"},
+            "HAMROH_OUTBOX_KEEP_DAYS: Input should be less than or equal to 36500",
+        ),
         (["run"], {"HAMROH_DATABASE_POOL_SIZE": "0"}, "HAMROH_DATABASE_POOL_SIZE: Input should be"),
         (
             ["run"],
