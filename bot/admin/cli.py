@@ -110,6 +110,10 @@ def _texts(items: list[str], html: bool) -> dict[str, str]:
     return texts
 
 
+_pause = asyncio.sleep
+"""How ``show --wait`` waits between looks (tests stand in for it)."""
+
+
 def _now() -> dt.datetime:
     """The only place the command reads the clock."""
     return dt.datetime.now(dt.UTC)
@@ -166,20 +170,22 @@ async def _new(db: Storage, args: argparse.Namespace) -> int:
 
 async def _show(db: Storage, campaign_id: int, wait: bool) -> int:
     store = CampaignStore(Outbox(db))
+    first = True
     while True:
         campaign = await store.get(campaign_id)
         if campaign is None or campaign.state == "draft":
             print(f"There is no broadcast #{campaign_id}.", file=sys.stderr)
             return 1
         progress = await store.progress(campaign_id)
-        if not wait:
+        if first:  # with --wait too: a scheduled one would otherwise wait without a word
             for line in describe(campaign):
                 print(line)
+            first = False
         if campaign.started_at is not None:
             print(progress_line(campaign, progress))
         if not wait or (progress.done and campaign.state != "scheduled"):
             return 0
-        await asyncio.sleep(5)
+        await _pause(5)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -218,5 +224,10 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def run_broadcast(args: argparse.Namespace) -> int:
-    """Entry point from ``bot.cli.main``."""
-    return asyncio.run(_run(args))
+    """Entry point from ``bot.cli.main``. Ctrl+C (``show --wait``, the question) ends the
+    command quietly with 130; the database is closed on the way out."""
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130

@@ -199,3 +199,20 @@ def test_the_length_limit_counts_what_people_read_not_the_tags(db_path: Path, tm
         run(["--db", str(db_path), "new", "--html", "--text", f"ru=@{too_long}", "--yes"])
     assert "longer than 4096 characters" in str(exited.value)
     assert len(_outbox_texts(db_path)) == 3
+
+
+def test_ctrl_c_while_waiting_for_a_broadcast_ends_quietly(db_path: Path, monkeypatch, capsys):
+    assert run(["--db", str(db_path), "new", "--text", "ru=Позже", "--at", "06.03.2025 10:00",
+                "--yes"]) == 0  # fmt: skip
+
+    async def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_pause", interrupted)
+    capsys.readouterr()
+    assert run(["--db", str(db_path), "show", "1", "--wait"]) == 130
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.err.strip() == ""
+    assert captured.out.splitlines()[:1] == ["Broadcast #1 (scheduled)"]  # said what it waits for
+    assert "When: 06.03.2025 10:00 MSK" in captured.out
+    assert [c.state for c in asyncio.run(_campaigns(db_path))] == ["scheduled"]
