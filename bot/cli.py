@@ -97,9 +97,11 @@ def _read_answers(path: str) -> dict[str, Any]:
     from bot.core.rules.loader import parse_yaml  # dates stay text, like in rule files
 
     try:
-        text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
+        text = Path(path).read_text(encoding="utf-8-sig") if path != "-" else sys.stdin.read()
     except OSError as error:
         raise SystemExit(f"{path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SystemExit(f"{path}: not UTF-8 text; save it as UTF-8") from None
     try:
         data = parse_yaml(text)  # JSON is YAML too
     except Exception as error:

@@ -82,6 +82,28 @@ def _names(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, .
     return values
 
 
+MAX_TEXT_FILE_BYTES = 64 * 1024
+"""A message is at most 4,096 characters: a bigger file is not the text meant."""
+
+
+def _read_text_file(locale: str, path: Path) -> str:
+    """``--text LOCALE=@FILE``: UTF-8 (a byte-order mark is dropped), or one line why not."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TEXT_FILE_BYTES + 1)
+    except OSError as error:
+        raise SystemExit(f"--text {locale}: {error.strerror}: {path}") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise SystemExit(f"--text {locale}: {path} is over 64 KB, far more than one message")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SystemExit(
+            f"--text {locale}: {path} is not UTF-8 text; save it as UTF-8 (in Notepad: "
+            "Save as, Encoding UTF-8)"
+        ) from None
+
+
 def _texts(items: list[str], html: bool) -> dict[str, str]:
     texts: dict[str, str] = {}
     for item in items:
@@ -91,10 +113,7 @@ def _texts(items: list[str], html: bool) -> dict[str, str]:
         if locale in texts:
             raise SystemExit(f"--text {locale}: given twice; keep the one you mean")
         if value.startswith("@"):
-            try:
-                value = Path(value[1:]).read_text(encoding="utf-8")
-            except OSError as error:
-                raise SystemExit(f"--text {locale}: {error.strerror}: {value[1:]}") from None
+            value = _read_text_file(locale, Path(value[1:]))
         value = value.strip()
         if html:
             problem = check_html(value)

@@ -216,3 +216,33 @@ def test_ctrl_c_while_waiting_for_a_broadcast_ends_quietly(db_path: Path, monkey
     assert captured.out.splitlines()[:1] == ["Broadcast #1 (scheduled)"]  # said what it waits for
     assert "When: 06.03.2025 10:00 MSK" in captured.out
     assert [c.state for c in asyncio.run(_campaigns(db_path))] == ["scheduled"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("Новости для всех".encode("cp1251"), "is not UTF-8 text; save it as UTF-8"),
+        ("Новости для всех".encode("utf-16"), "is not UTF-8 text; save it as UTF-8"),
+        (b"x" * (64 * 1024 + 1), "is over 64 KB"),
+    ],
+    ids=["cp1251", "utf-16", "huge"],
+)
+def test_a_text_file_that_is_not_a_message_is_one_line(
+    db_path: Path, tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = tmp_path / "news.txt"
+    path.write_bytes(data)
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", "--text", f"ru=@{path}", "--yes"])
+    assert str(exited.value).startswith(f"--text ru: {path} ")
+    assert message in str(exited.value)
+    assert _outbox_texts(db_path) == []
+
+
+def test_a_text_file_saved_with_a_byte_order_mark_is_read_without_it(
+    db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "news.txt"
+    path.write_bytes("Новости".encode("utf-8-sig"))
+    assert run(["--db", str(db_path), "new", "--text", f"ru=@{path}", "--lang", "ru", "--yes"]) == 0
+    assert _outbox_texts(db_path) == [(1, "Новости")]

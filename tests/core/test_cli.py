@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 from bot.core.rules import load_ruleset
 
@@ -95,6 +97,18 @@ def test_evaluate_rejects_answers_outside_the_vocabulary(rules_dir, tmp_path, ca
     err = capsys.readouterr().err
     assert "citizenship: 'UZB' is not an option" in err
     assert "entry_date: '31.02.2025' is not a date" in err
+
+
+def test_evaluate_reads_answers_saved_on_windows_or_says_why_not(rules_dir, tmp_path, capsys):
+    """Notepad writes a byte-order mark, or the old Russian code page."""
+    answers = tmp_path / "case.yaml"
+    answers.write_bytes("citizenship: UZ\nin_russia: 'no'\n".encode("utf-8-sig"))
+    assert main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers),
+                 "--as-of", "2025-04-01"]) == 0  # fmt: skip
+    answers.write_bytes("# ответы\ncitizenship: UZ\n".encode("cp1251"))
+    with pytest.raises(SystemExit) as exited:
+        main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers)])
+    assert str(exited.value) == f"{answers}: not UTF-8 text; save it as UTF-8"
 
 
 def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, capsys):
