@@ -307,6 +307,12 @@ def check_storage(target: str | Path) -> None:
         raise StorageUnavailable(f"cannot open the database {path}: {_why_not(error)}") from None
 
 
+NO_WEBHOOK_SECRET = (
+    "HAMROH_WEBHOOK_SECRET is not set: whoever learns the webhook address can send the bot "
+    "updates Telegram never sent, in any user's name, an admin's too; set a random one"
+)
+
+
 def run(settings: Settings | None = None) -> None:
     """Run the bot until interrupted: long polling, or a webhook if HAMROH_WEBHOOK_URL is set.
 
@@ -338,6 +344,8 @@ def run(settings: Settings | None = None) -> None:
         return
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     logger.info("starting with a webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+    if secret is None:
+        logger.warning(NO_WEBHOOK_SECRET)
     application.run_webhook(
         listen=settings.webhook_listen,
         port=settings.webhook_port,

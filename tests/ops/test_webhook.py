@@ -148,3 +148,24 @@ async def test_a_webhook_port_that_is_taken_is_one_line_and_exit_1(tmp_path: Pat
         f"hamroh run: cannot listen for the webhook on 127.0.0.1:{port} (Address already in "
         "use); stop what uses it or set HAMROH_WEBHOOK_PORT / HAMROH_WEBHOOK_LISTEN"
     )
+
+
+def test_a_webhook_without_a_secret_is_warned_about_at_start(
+    monkeypatch, settings: Settings, caplog
+) -> None:
+    """Admin commands come from updates: without the secret, a forged one names an admin."""
+    caplog.set_level("INFO")
+    configured = settings.model_copy(update={"webhook_url": "https://bot.example.org/hook"})
+    _application, options = _captured_run(monkeypatch, configured)
+    assert options["secret_token"] is None
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        "HAMROH_WEBHOOK_SECRET is not set: whoever learns the webhook address can send the bot "
+        "updates Telegram never sent, in any user's name, an admin's too; set a random one"
+    ]
+    caplog.clear()
+    with_secret = configured.model_copy(
+        update={"webhook_secret": Settings(webhook_secret=SECRET).webhook_secret}
+    )
+    _captured_run(monkeypatch, with_secret)
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
