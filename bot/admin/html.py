@@ -45,6 +45,9 @@ class _Checker(HTMLParser):
             self._fail('<span> is only allowed as <span class="tg-spoiler">')
         self.stack.append(tag)
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._fail(f"Telegram does not allow <{tag}/>; write <{tag}>…</{tag}>")
+
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
             self._fail(f"</{tag}> does not close the last opened tag")

@@ -161,6 +161,7 @@ def test_declining_the_preview_sends_nothing(db_path: Path, monkeypatch, capsys)
         (["--text", "ru=@/nonexistent/file.txt"], "No such file"),
         (["--text", "ru=<b> </b>", "--html"], "no text to read between the tags"),
         (["--text", "ru=<i></i>", "--html"], "no text to read between the tags"),
+        (["--text", "ru=<b/>Важно", "--html"], "Telegram does not allow <b/>"),
         (["--text", "ru=Первый", "--text", "ru=Второй"], "--text ru: given twice"),
     ],
 )
