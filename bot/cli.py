@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 import types
 from collections.abc import Sequence
@@ -442,7 +443,20 @@ SETTINGS_COMMANDS = frozenset({"run", "web", "health", "db", "broadcast"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
+    """``hamroh`` (``argv`` from the command line when ``None``)."""
+    if argv is not None:
+        return _main(argv)
+    try:  # from a shell: output cut short by its reader is no error (`… list | head`)
+        code = _main(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the flush at exit
+        return 1
+    return code
+
+
+def _main(argv: Sequence[str]) -> int:
+    words = list(argv)
     args = build_parser(_command_word(words)).parse_args(words)
     if args.command not in SETTINGS_COMMANDS:  # `rules`, `chat`: no settings to read
         return _run_command(args)

@@ -247,3 +247,22 @@ def test_a_text_file_saved_with_a_byte_order_mark_is_read_without_it(
     path.write_bytes("Новости".encode("utf-8-sig"))
     assert run(["--db", str(db_path), "new", "--text", f"ru=@{path}", "--lang", "ru", "--yes"]) == 0
     assert _outbox_texts(db_path) == [(1, "Новости")]
+
+
+def test_a_listing_cut_short_by_its_reader_is_no_traceback(db_path: Path) -> None:
+    """``hamroh broadcast list | head -1``: the reader closes the pipe after one line."""
+    import os
+    import subprocess
+    import sys
+
+    for n in range(30):
+        assert run(["--db", str(db_path), "new", "--text", f"ru=Новость {n}", "--yes"]) == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the command writes
+    process = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "broadcast", "--db", str(db_path), "list"],
+        stdout=write, stderr=subprocess.PIPE, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(write)
+    assert b"Traceback" not in process.stderr and b"BrokenPipe" not in process.stderr
+    assert process.returncode == 1
