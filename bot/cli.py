@@ -322,6 +322,13 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool, workers: 
     from bot.web.server import Serving, WorkerFailed, serve
 
     settings = read_settings()
+    from bot.i18n import CatalogsMissing, load_catalogs
+
+    try:
+        load_catalogs(Path(settings.locales_dir)).check()
+    except CatalogsMissing as error:
+        print(f"hamroh web: {error}", file=sys.stderr)
+        return 2
     try:
         ruleset = load_ruleset(settings.rules_dir)
     except RulesetInvalid as error:
@@ -503,11 +510,15 @@ def _run_command(args: argparse.Namespace) -> int:
         from telegram.error import InvalidToken, NetworkError
 
         from bot.core.rules import RulesetInvalid
+        from bot.i18n import CatalogsMissing
         from bot.storage import StorageUnavailableError
         from bot.telegram.app import StorageUnavailable
 
         try:
             run(settings)
+        except CatalogsMissing as error:
+            print(f"hamroh run: {error}", file=sys.stderr)
+            return 2
         except StorageUnavailable as error:  # the SQLite file cannot be used
             print(f"hamroh run: {error}; fix it or set HAMROH_DB_PATH", file=sys.stderr)
             return 2

@@ -75,15 +75,20 @@ def locale_from_telegram(language_code: str | None) -> str:
 # --------------------------------------------------------------------------- catalogs
 
 
-def _read_catalog(directory: Path, locale: str) -> NullTranslations:
+class CatalogsMissing(Exception):
+    """A locale has no catalog in the folder: its people would read the English source
+    texts. ``str()`` is one line for the operator."""
+
+
+def _read_catalog(directory: Path, locale: str) -> NullTranslations | None:
+    """The locale's catalog, or ``None`` when the folder has none for it."""
     folder = directory / locale / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as handle:
             return Translations(fp=handle, domain=DOMAIN)
     if not po.exists():
-        logger.warning("no catalog for locale %s in %s", locale, directory)
-        return NullTranslations()
+        return None
     return Translations(fp=io.BytesIO(_compiled(po.read_bytes(), locale)), domain=DOMAIN)
 
 
@@ -109,14 +114,31 @@ class Catalogs:
 
     def __init__(self, directory: Path | str = DEFAULT_LOCALES_DIR) -> None:
         self.directory = Path(directory)
-        russian = _read_catalog(self.directory, FALLBACK)
+        self.missing: list[str] = []
+        """Locales without a catalog here (their texts are the English source)."""
+        russian = self._read(FALLBACK)
         self._translations: dict[str, NullTranslations] = {FALLBACK: russian}
         for locale in LOCALES:
             if locale == FALLBACK:
                 continue
-            translations = _read_catalog(self.directory, locale)
+            translations = self._read(locale)
             translations.add_fallback(russian)
             self._translations[locale] = translations
+
+    def _read(self, locale: str) -> NullTranslations:
+        found = _read_catalog(self.directory, locale)
+        if found is None:  # said by check(), at the start of a channel
+            self.missing.append(locale)
+            return NullTranslations()
+        return found
+
+    def check(self, setting: str = "HAMROH_LOCALES_DIR") -> None:
+        """Raise :class:`CatalogsMissing` if a locale has no catalog (a channel's start)."""
+        if self.missing:
+            raise CatalogsMissing(
+                f"no catalog for {', '.join(self.missing)} in {self.directory}, so people "
+                f"would read English; run it in the project folder, or set {setting}"
+            )
 
     def gettext(self, locale: str | None) -> Translator:
         """``_`` for one locale: ``_ = catalogs.gettext("ky"); _("Back")``."""

@@ -328,12 +328,15 @@ def run(settings: Settings | None = None) -> None:
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
+    catalogs = load_catalogs(Path(settings.locales_dir))
+    catalogs.check()  # CatalogsMissing: the caller says it in one line
     check_storage(settings.storage_target)
     ops_startup, ops_shutdown = ops_hooks(settings)
     queue_startup, queue_shutdown = background_hooks()
     cluster_startup, cluster_shutdown = cluster_hooks(settings.send_rate)
     application = build_application(
         settings,
+        catalogs=catalogs,
         send_rate=settings.send_rate,
         on_startup=[*cluster_startup, *queue_startup, *ops_startup, tune_garbage_collector],
         on_shutdown=[*cluster_shutdown, *ops_shutdown, *queue_shutdown],

@@ -148,3 +148,21 @@ def test_logs_are_text_on_a_terminal_and_json_elsewhere(tmp_path: Path) -> None:
     assert resolve_format("auto", Terminal()) == "text"
     assert resolve_format("json", Terminal()) == "json"
     assert resolve_format("text", None) == "text"
+
+
+@pytest.mark.parametrize("command", [["run"], ["web", "--port", "8097"]])
+def test_a_locales_folder_without_catalogs_is_one_line_and_exit_2(
+    environment, monkeypatch, capsys, tmp_path: Path, command: list[str]
+) -> None:
+    """Else the bot (and the web pages) would speak the English source texts to everyone."""
+    empty = tmp_path / "locales"
+    (empty / "ru" / "LC_MESSAGES").mkdir(parents=True)
+    monkeypatch.setenv("HAMROH_LOCALES_DIR", str(empty))
+    monkeypatch.setenv("HAMROH_DB_PATH", str(tmp_path / "data" / "hamroh.sqlite3"))
+    assert main(command) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == [
+        f"hamroh {command[0]}: no catalog for ru, ky, tg, uz, uz_Cyrl in {empty}, so people "
+        "would read English; run it in the project folder, or set HAMROH_LOCALES_DIR"
+    ]
+    assert not (tmp_path / "data").exists()  # stopped before anything was made
