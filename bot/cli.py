@@ -550,9 +550,13 @@ def _run_command(args: argparse.Namespace) -> int:
             )
             return 1
         except NetworkError as error:  # only at start: once running, PTB retries by itself
+            token = settings.bot_token.get_secret_value()
+            reason = error.message.replace(token, "<token>").replace(
+                token.partition(":")[2] or token, "<token>"
+            )  # an HTTP library may quote the URL, and the token is in it
             print(
                 f"hamroh run: cannot reach the Telegram Bot API at {settings.bot_api_url} "
-                f"({error.message}); check the internet connection or HAMROH_BOT_API_URL",
+                f"({reason}); check the internet connection or HAMROH_BOT_API_URL",
                 file=sys.stderr,
             )
             return 1

@@ -42,6 +42,7 @@ DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 MAX_DAYS = 36_500
 """A hundred years: more is a typo (and past the calendar's range, an error every day)."""
+_BOT_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -106,6 +107,40 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: object) -> object:
+        """``123456789:AAF...``; spaces or a newline copied with it are dropped. Said without
+        the value (a secret), and before the token goes into a URL: a malformed one ended
+        up in an error message about that URL."""
+        if isinstance(value, str):
+            value = value.strip()
+            if value and not _BOT_TOKEN.match(value):
+                raise ValueError(
+                    "this is not a bot token (digits, a colon, then letters and digits); "
+                    "copy it again from @BotFather"
+                )
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        """PTB appends ``<token>/<method>``: without ``/bot`` at the end the token lands in
+        the host name (and in the error message about it)."""
+        try:
+            parts = urlsplit(value)
+            _ = parts.port
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or (not value.endswith("/bot"))
+        ):
+            raise ValueError("use the address up to /bot, e.g. https://api.telegram.org/bot")
+        return value
+
     @field_validator("webhook_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -116,6 +151,8 @@ class Settings(BaseSettings):
     def _https(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError("Telegram only sends webhooks to https:// URLs")
+        if value is not None and not urlsplit(value).hostname:
+            raise ValueError("name the public host, e.g. https://bot.example.org/hamroh")
         return value
 
     @field_validator("database_url", mode="before")

@@ -125,3 +125,48 @@ def test_a_database_path_that_names_a_folder_or_nothing_says_so(
         f"hamroh {command[0]}: HAMROH_DB_PATH: Value error, name the database file, "
         "e.g. data/hamroh.sqlite3\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"HAMROH_BOT_API_URL": "https://api.telegram.org"},  # without /bot
+            "HAMROH_BOT_API_URL: Value error, use the address up to /bot, e.g. "
+            "https://api.telegram.org/bot",
+        ),
+        (
+            {"HAMROH_BOT_API_URL": "api.telegram.org/bot"},
+            "HAMROH_BOT_API_URL: Value error, use the address up to /bot",
+        ),
+        (
+            {"HAMROH_BOT_TOKEN": "AAFakeSecretPartOnly"},  # the digits and colon not copied
+            "HAMROH_BOT_TOKEN: Value error, this is not a bot token",
+        ),
+        (
+            {"HAMROH_WEBHOOK_URL": "https://"},
+            "HAMROH_WEBHOOK_URL: Value error, name the public host",
+        ),
+    ],
+)
+def test_an_address_or_token_that_cannot_work_is_refused_without_showing_the_token(
+    env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """``https://api.telegram.org`` without ``/bot`` put the token into the host name, and
+    the URL error quoted its secret part ("Invalid port: 'AAF…'")."""
+    monkeypatch.setenv("HAMROH_BOT_TOKEN", "123456789:AAFakeSecretForTheTest")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hamroh run: {expected}") and err.count("\n") == 1
+    assert "AAFake" not in err
+
+
+def test_a_token_copied_with_spaces_or_a_newline_is_used_without_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.settings import read_settings
+
+    monkeypatch.setenv("HAMROH_BOT_TOKEN", "  123456789:AAFakeSecretForTheTest\n")
+    assert read_settings().bot_token.get_secret_value() == "123456789:AAFakeSecretForTheTest"
