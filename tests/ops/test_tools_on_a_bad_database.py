@@ -201,3 +201,27 @@ def test_a_backup_onto_something_that_is_not_a_file(hamroh_env, tmp_path: Path, 
     assert _run(capsys, ["db", "backup", str(fifo)]) == 1
     assert "is not a file" in _only_line(capsys)
     assert fifo.is_fifo()
+
+
+def test_a_postgresql_user_who_may_not_create_the_tables_is_one_line(
+    hamroh_env, postgres_server, capsys
+) -> None:
+    """PostgreSQL 15 lets only the owner create tables in ``public``: a user made with
+    ``CREATE USER`` in a database it does not own cannot set up Hamroh's tables."""
+    import psycopg
+
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS hamroh_not_owned")
+        conn.execute("DROP ROLE IF EXISTS hamroh_guest")
+        conn.execute("CREATE ROLE hamroh_guest LOGIN")
+        conn.execute("CREATE DATABASE hamroh_not_owned")
+    with psycopg.connect(postgres_server.url("hamroh_not_owned"), autocommit=True) as conn:
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    url = postgres_server.url("hamroh_not_owned").replace("//postgres@", "//hamroh_guest@")
+    hamroh_env.setenv("HAMROH_DATABASE_URL", url)
+    for command in (["db", "retention"], ["broadcast", "list"]):
+        assert _run(capsys, command) == 1
+        line = _only_line(capsys)
+        assert "cannot create or upgrade Hamroh's tables in PostgreSQL at" in line
+        assert "permission denied for schema public" in line
+        assert line.endswith("must own the database (CREATE DATABASE hamroh OWNER hamroh)")

@@ -86,6 +86,14 @@ class PgPool:
         opened = cls(pool, url)
         try:
             await opened._migrate(migrations)
+        except psycopg.Error as error:  # e.g. PostgreSQL 15: no CREATE on schema public
+            await pool.close()
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+            raise StorageUnavailableError(
+                f"cannot create or upgrade Hamroh's tables in PostgreSQL at "
+                f"{describe_target(url)}: {redact_password(reason, url)}; the user in "
+                "HAMROH_DATABASE_URL must own the database (CREATE DATABASE hamroh OWNER hamroh)"
+            ) from error
         except BaseException:
             await pool.close()
             raise
