@@ -20,6 +20,8 @@
 #   docker exec hamroh hamroh health                       # 0 = heartbeat fresh
 #   docker exec hamroh hamroh db backup /data/backups/     # online, checked copy
 #   docker exec hamroh hamroh db retention                 # runs daily anyway
+#   docker stop hamroh && docker run --rm -v hamroh-data:/data hamroh \
+#       hamroh db restore /data/backups/hamroh-<date>.sqlite3 && docker start hamroh
 #
 # Every command below also runs outside Docker; tests/ops/test_dockerfile.py checks
 # the catalog compile step, the ENV and the health check against this file.

@@ -10,6 +10,7 @@
     hamroh health                            exit 0 only if the bot's heartbeat is fresh
     hamroh db backup PATH                    online copy of the database, checked
     hamroh db retention                      delete inactive users now (runs daily in the bot)
+    hamroh db restore BACKUP                 the backup back in place (bot stopped), the old kept
 
 Everything here is a thin adapter: parsing arguments, reading files, printing.
 The decisions are made in `bot.core`.
@@ -18,7 +19,9 @@ The decisions are made in `bot.core`.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 import types
 from collections.abc import Sequence
@@ -97,7 +100,7 @@ def _read_answers(path: str) -> dict[str, Any]:
     from bot.core.rules.loader import parse_yaml  # dates stay text, like in rule files
 
     try:
-        text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
+        text = Path(path).read_text(encoding="utf-8-sig") if path != "-" else sys.stdin.read()
     except OSError as error:
         raise SystemExit(f"{path}: {error.strerror}") from None
     except UnicodeDecodeError:
@@ -444,16 +447,34 @@ def _command_word(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+_CANNOT_LISTEN = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
+"""Why a webhook server cannot bind: the port is taken, the address is not ours, or a
+port below 1024 without the right to it."""
+
 SETTINGS_COMMANDS = frozenset({"run", "web", "health", "db", "broadcast"})
 """The commands that read ``HAMROH_*`` settings (the others do not import them)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
+    """``hamroh`` (``argv`` from the command line when ``None``)."""
+    if argv is not None:
+        return _main(argv)
+    try:  # from a shell: output cut short by its reader is no error (`… list | head`)
+        code = _main(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the flush at exit
+        return 1
+    return code
+
+
+def _main(argv: Sequence[str]) -> int:
+    words = list(argv)
     args = build_parser(_command_word(words)).parse_args(words)
     if args.command not in SETTINGS_COMMANDS:  # `rules`, `chat`: no settings to read
         return _run_command(args)
     from bot.settings import SettingsInvalid
+    from bot.storage.errors import StorageUnavailableError
 
     try:
         return _run_command(args)
@@ -461,6 +482,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"hamroh {args.command}: {problem}", file=sys.stderr)
         return 2
+    except StorageUnavailableError as error:  # `db`, `broadcast`: no database to work on
+        where = " ".join(filter(None, [args.command, getattr(args, "db_command", None)]))
+        print(f"hamroh {where}: {error}", file=sys.stderr)
+        return 1
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -521,10 +546,24 @@ def _run_command(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        except OSError as error:
+            if not settings.use_webhook or error.errno not in _CANNOT_LISTEN:
+                raise
+            print(
+                f"hamroh run: cannot listen for the webhook on {settings.webhook_listen}:"
+                f"{settings.webhook_port} ({error.strerror}); stop what uses it or set "
+                "HAMROH_WEBHOOK_PORT / HAMROH_WEBHOOK_LISTEN",
+                file=sys.stderr,
+            )
+            return 1
         except NetworkError as error:  # only at start: once running, PTB retries by itself
+            token = settings.bot_token.get_secret_value()
+            reason = error.message.replace(token, "<token>").replace(
+                token.partition(":")[2] or token, "<token>"
+            )  # an HTTP library may quote the URL, and the token is in it
             print(
                 f"hamroh run: cannot reach the Telegram Bot API at {settings.bot_api_url} "
-                f"({error.message}); check the internet connection or HAMROH_BOT_API_URL",
+                f"({reason}); check the internet connection or HAMROH_BOT_API_URL",
                 file=sys.stderr,
             )
             return 1

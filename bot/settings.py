@@ -33,12 +33,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+MAX_DAYS = 36_500
+"""A hundred years: more is a typo (and past the calendar's range, an error every day)."""
+_BOT_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -67,13 +71,13 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
-    inactive_days: int = Field(default=180, ge=1)
+    inactive_days: int = Field(default=180, ge=1, le=MAX_DAYS)
     """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
-    outbox_keep_days: int = Field(default=7, ge=0)
+    outbox_keep_days: int = Field(default=7, ge=0, le=MAX_DAYS)
     heartbeat_path: Path | None = None
-    heartbeat_interval: float = Field(default=30.0, gt=0)
-    heartbeat_max_age: float = Field(default=120.0, gt=0)
-    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    heartbeat_interval: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    heartbeat_max_age: float = Field(default=120.0, gt=0, allow_inf_nan=False)
+    send_rate: float = Field(default=25.0, gt=0, le=1000, allow_inf_nan=False)
     """Queued messages per second (reminders, broadcasts): the most the queue sends, less
     for a while after a 429. Replies go first, not capped by this (``bot.delivery.budget``)."""
 
@@ -82,7 +86,59 @@ class Settings(BaseSettings):
     def _comma_list(cls, value: object) -> object:
         """``"1, 2,3"`` → ``(1, 2, 3)``; an empty string means no admins."""
         if isinstance(value, str):
-            return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+            parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+            if not all(part.isascii() and part.isdigit() and int(part) > 0 for part in parts):
+                raise ValueError(
+                    "use Telegram user ids (numbers) separated by commas, e.g. 123456789,987654321"
+                )
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("db_path")
+    @classmethod
+    def _a_file(cls, value: Path) -> Path:
+        """The database *file*: an operator may name its folder (``/data``) or nothing."""
+        if str(value) in ("", "."):
+            raise ValueError("name the database file, e.g. data/hamroh.sqlite3")
+        if value.is_dir():
+            raise ValueError(
+                "this is a folder; name the database file in it, e.g. "
+                f"{(value / 'hamroh.sqlite3').as_posix()}"
+            )
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: object) -> object:
+        """``123456789:AAF...``; spaces or a newline copied with it are dropped. Said without
+        the value (a secret), and before the token goes into a URL: a malformed one ended
+        up in an error message about that URL."""
+        if isinstance(value, str):
+            value = value.strip()
+            if value and not _BOT_TOKEN.match(value):
+                raise ValueError(
+                    "this is not a bot token (digits, a colon, then letters and digits); "
+                    "copy it again from @BotFather"
+                )
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        """PTB appends ``<token>/<method>``: without ``/bot`` at the end the token lands in
+        the host name (and in the error message about it)."""
+        try:
+            parts = urlsplit(value)
+            _ = parts.port
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or (not value.endswith("/bot"))
+        ):
+            raise ValueError("use the address up to /bot, e.g. https://api.telegram.org/bot")
         return value
 
     @field_validator("webhook_url", mode="before")
@@ -95,6 +151,8 @@ class Settings(BaseSettings):
     def _https(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError("Telegram only sends webhooks to https:// URLs")
+        if value is not None and not urlsplit(value).hostname:
+            raise ValueError("name the public host, e.g. https://bot.example.org/hamroh")
         return value
 
     @field_validator("database_url", mode="before")
@@ -105,6 +163,12 @@ class Settings(BaseSettings):
                 return None
             if not value.startswith(("postgresql://", "postgres://")):
                 raise ValueError("use a postgresql:// URL (or unset it to use HAMROH_DB_PATH)")
+            try:
+                _ = urlsplit(value).port
+            except ValueError:  # said without the URL: it holds the password
+                raise ValueError(
+                    "the host and port cannot be read (postgresql://user:password@host:port/db)"
+                ) from None
         return value
 
     @field_validator("webhook_secret", mode="before")
@@ -125,6 +189,17 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @model_validator(mode="after")
+    def _beats_before_the_check_gives_up(self) -> Settings:
+        """A heartbeat written less often than ``hamroh health`` allows makes a working bot
+        look dead between beats (and Docker restart it)."""
+        if self.heartbeat_interval >= self.heartbeat_max_age:
+            raise ValueError(
+                f"HAMROH_HEARTBEAT_INTERVAL ({self.heartbeat_interval:g} s) must be shorter "
+                f"than HAMROH_HEARTBEAT_MAX_AGE ({self.heartbeat_max_age:g} s)"
+            )
+        return self
 
     @property
     def heartbeat_file(self) -> Path:
@@ -166,6 +241,9 @@ def read_settings() -> Settings:
     except ValidationError as error:
         problems = []
         for problem in error.errors():
+            if not problem["loc"]:  # two settings that do not fit together: the text names both
+                problems.append(problem["msg"].removeprefix("Value error, "))
+                continue
             name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
             problems.append(f"{name}: {problem['msg']}")
         raise SettingsInvalid(problems) from None

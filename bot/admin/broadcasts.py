@@ -96,6 +96,28 @@ def night_warning(at: dt.datetime) -> str | None:
     return f"Note: {local:%H:%M} is night in Moscow; most people will get it while asleep."
 
 
+LATE_AFTER = dt.timedelta(minutes=5)
+"""A scheduled broadcast started this much after its time was missed (the bot was down):
+the admin is told, so that one meant for the morning and sent at night can be cancelled."""
+
+
+def started_line(campaign: Campaign, now: dt.datetime) -> str:
+    """What the admin is told when a scheduled broadcast starts: recipients, and lateness."""
+    line = f"Broadcast #{campaign.id} started: {campaign.counts['total']} recipients."
+    if campaign.send_at is None or now - campaign.send_at < LATE_AFTER:
+        return line
+    minutes = int((now - campaign.send_at).total_seconds() // 60)
+    late = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    line += (
+        f" It was scheduled for {format_moscow(campaign.send_at)} and starts {late} late: "
+        "the bot was not running then."
+    )
+    warning = night_warning(now)
+    if warning:
+        line += f" {warning} /broadcast cancel {campaign.id} stops it."
+    return line
+
+
 def progress_line(campaign: Campaign, progress: CampaignProgress) -> str:
     done = progress.total - progress.pending
     return (

@@ -34,8 +34,7 @@ from bot.core.rules.model import STATUSES
 from bot.delivery import Outbox
 from bot.delivery.campaigns import MAX_DEADLINE_DAYS, AudienceSpec, CampaignStore, check_texts
 from bot.i18n import LOCALES
-from bot.storage import Storage, is_postgres_url
-from bot.storage.explain import StorageUnavailable, open_storage_or_explain
+from bot.storage import Storage, is_postgres_url, open_existing_storage
 
 CITIZENSHIPS = ("UZ", "TJ", "KG", "KZ", "AM", "BY", "OTHER")
 """The case vocabulary's citizenship values (DESIGN.md)."""
@@ -93,21 +92,38 @@ def _names(raw: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, .
     return values
 
 
+MAX_TEXT_FILE_BYTES = 64 * 1024
+"""A message is at most 4,096 characters: a bigger file is not the text meant."""
+
+
+def _read_text_file(locale: str, path: Path) -> str:
+    """``--text LOCALE=@FILE``: UTF-8 (a byte-order mark is dropped), or one line why not."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TEXT_FILE_BYTES + 1)
+    except OSError as error:
+        raise SystemExit(f"--text {locale}: {error.strerror}: {path}") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise SystemExit(f"--text {locale}: {path} is over 64 KB, far more than one message")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SystemExit(
+            f"--text {locale}: {path} is not UTF-8 text; save it as UTF-8 (in Notepad: "
+            "Save as, Encoding UTF-8)"
+        ) from None
+
+
 def _texts(items: list[str], html: bool) -> dict[str, str]:
     texts: dict[str, str] = {}
     for item in items:
         locale, sep, value = item.partition("=")
         if not sep or locale not in LOCALES:
             raise SystemExit(f"--text: write LOCALE=TEXT with LOCALE one of {', '.join(LOCALES)}")
+        if locale in texts:
+            raise SystemExit(f"--text {locale}: given twice; keep the one you mean")
         if value.startswith("@"):
-            try:
-                value = Path(value[1:]).read_text(encoding="utf-8")
-            except OSError as error:
-                raise SystemExit(f"--text {locale}: {error.strerror}: {value[1:]}") from None
-            except UnicodeDecodeError:
-                raise SystemExit(
-                    f"--text {locale}: {value[1:]} is not UTF-8 text (save it as UTF-8)"
-                ) from None
+            value = _read_text_file(locale, Path(value[1:]))
         value = value.strip()
         if html:
             problem = check_html(value)
@@ -121,6 +137,10 @@ def _texts(items: list[str], html: bool) -> dict[str, str]:
     except ValueError as error:
         raise SystemExit(f"--text: {error}") from None
     return texts
+
+
+_pause = asyncio.sleep
+"""How ``show --wait`` waits between looks (tests stand in for it)."""
 
 
 def _now() -> dt.datetime:
@@ -157,7 +177,11 @@ async def _new(db: Storage, args: argparse.Namespace) -> int:
     if warning:
         print(warning)
     if not args.yes:
-        answer = input(f"Send to {preview.total} users? [y/N] ").strip().lower()
+        try:
+            answer = input(f"Send to {preview.total} users? [y/N] ").strip().lower()
+        except (EOFError, KeyboardInterrupt):  # no terminal to answer on, or Ctrl+D / Ctrl+C
+            print()
+            answer = ""
         if answer not in ("y", "yes"):
             await store.cancel(draft.id, now)
             print("Not sent.")
@@ -175,35 +199,36 @@ async def _new(db: Storage, args: argparse.Namespace) -> int:
 
 async def _show(db: Storage, campaign_id: int, wait: bool) -> int:
     store = CampaignStore(Outbox(db))
+    first = True
     while True:
         campaign = await store.get(campaign_id)
         if campaign is None or campaign.state == "draft":
             print(f"There is no broadcast #{campaign_id}.", file=sys.stderr)
             return 1
         progress = await store.progress(campaign_id)
-        if not wait:
+        if first:  # with --wait too: a scheduled one would otherwise wait without a word
             for line in describe(campaign):
                 print(line)
+            first = False
         if campaign.started_at is not None:
             print(progress_line(campaign, progress))
         if not wait or (progress.done and campaign.state != "scheduled"):
             return 0
-        await asyncio.sleep(5)
+        await _pause(5)
 
 
 async def _run(args: argparse.Namespace) -> int:
     target: str | Path
     if args.db:
         target = args.db if is_postgres_url(args.db) else Path(args.db)
+        setting = "--db"
     else:
         from bot.settings import read_settings
 
-        target = read_settings().storage_target
-    try:
-        db = await open_storage_or_explain(target)
-    except StorageUnavailable as error:
-        print(f"hamroh broadcast: {error}", file=sys.stderr)
-        return 2
+        settings = read_settings()
+        target = settings.storage_target
+        setting = "HAMROH_DATABASE_URL" if settings.database_url else "HAMROH_DB_PATH"
+    db = await open_existing_storage(target, setting=setting)
     try:
         command = args.broadcast_command
         if command == "new":
@@ -228,5 +253,10 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def run_broadcast(args: argparse.Namespace) -> int:
-    """Entry point from ``bot.cli.main``."""
-    return asyncio.run(_run(args))
+    """Entry point from ``bot.cli.main``. Ctrl+C (``show --wait``, the question) ends the
+    command quietly with 130; the database is closed on the way out."""
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130

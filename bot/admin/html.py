@@ -29,6 +29,7 @@ class _Checker(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
         self.problem: str | None = None
+        self.visible: list[str] = []
 
     def _fail(self, reason: str) -> None:
         if self.problem is None:
@@ -44,11 +45,17 @@ class _Checker(HTMLParser):
             self._fail('<span> is only allowed as <span class="tg-spoiler">')
         self.stack.append(tag)
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._fail(f"Telegram does not allow <{tag}/>; write <{tag}>…</{tag}>")
+
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
             self._fail(f"</{tag}> does not close the last opened tag")
             return
         self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
 
 
 def check_html(text: str) -> str | None:
@@ -64,6 +71,8 @@ def check_html(text: str) -> str | None:
         return checker.problem
     if checker.stack:
         return f"<{checker.stack[-1]}> is never closed"
+    if not "".join(checker.visible).strip():  # Telegram: "message text is empty", every send
+        return "there is no text to read between the tags"
     return None
 
 

@@ -403,9 +403,12 @@ async def preview(wizard: Wizard, campaign: Campaign) -> Reply:
             continue
         screens.append(panel([f"— {locale}: {counted.counts.get(locale, 0)} recipients —"]))
         screens.append(RawPreview(locale, text))
+    passed = campaign.send_at is not None and campaign.send_at <= wizard.now
     when = "now" if campaign.send_at is None else format_moscow(campaign.send_at)
-    label = "✅ Send now" if campaign.send_at is None else f"✅ Schedule for {when}"
+    label = "✅ Send now" if campaign.send_at is None or passed else f"✅ Schedule for {when}"
     lines = [*describe(campaign, counted)]
+    if passed:
+        lines.append(f"{when} has passed: it goes out at once. To send later, tap Edit, When….")
     warning = night_warning(campaign.send_at or wizard.now)
     if warning:
         lines.append(warning)

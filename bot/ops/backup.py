@@ -25,9 +25,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage import describe_target, is_postgres_url, open_storage
+from bot.storage import (
+    StorageUnavailableError,
+    describe_target,
+    is_postgres_url,
+    open_existing_storage,
+    open_storage,
+)
 from bot.storage.backup_check import DamagedCopyError, check_sqlite_copy
-from bot.storage.explain import StorageUnavailable, open_storage_or_explain
+from bot.storage.errors import BackupWriteError
 
 
 class BackupError(RuntimeError):
@@ -42,11 +48,16 @@ class BackupReport:
     users: int
 
 
-def backup_target(dest: Path, now: dt.datetime, suffix: str = ".sqlite3") -> Path:
-    """``dest`` itself, or a time-stamped file inside it when ``dest`` is a folder."""
-    if dest.is_dir():
-        return dest / f"hamroh-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}{suffix}"
-    return dest
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside the database while it is used."""
+
+
+def backup_target(dest: Path | str, now: dt.datetime, suffix: str = ".sqlite3") -> Path:
+    """``dest`` itself, or a time-stamped file inside it when ``dest`` is a folder
+    (an existing one, or one written with a trailing ``/``: it is created)."""
+    if str(dest).endswith(("/", os.sep)) or Path(dest).is_dir():
+        return Path(dest) / f"hamroh-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}{suffix}"
+    return Path(dest)
 
 
 def verify_copy(path: Path) -> BackupReport:
@@ -58,35 +69,55 @@ def verify_copy(path: Path) -> BackupReport:
     return BackupReport(path, path.stat().st_size, facts.schema_version, facts.users)
 
 
-async def backup_database(db_path: Path | str, dest: Path, now: dt.datetime) -> BackupReport:
+async def backup_database(db_path: Path | str, dest: Path | str, now: dt.datetime) -> BackupReport:
     """Copy the live database at ``db_path`` (a file or a PostgreSQL URL) to ``dest`` (a
-    file, or a folder) and check it."""
+    file, or a folder) and check it.
+
+    ``dest`` may be the text the operator typed: a trailing ``/`` names a folder.
+    """
     if isinstance(db_path, str) and is_postgres_url(db_path):
         return await _backup_postgres(db_path, dest, now)
     db_path = Path(db_path)
     if not db_path.is_file():
         raise BackupError(f"no database at {db_path} (set HAMROH_DB_PATH)")
     target = backup_target(dest, now)
-    if target.exists() and os.path.samefile(target, db_path):
-        raise BackupError("the backup must not overwrite the database itself")
+    _check_destination(target, db_path)
     try:
-        database = await open_storage_or_explain(db_path)
-    except StorageUnavailable as error:
+        database = await open_existing_storage(db_path)
+    except StorageUnavailableError as error:
         raise BackupError(str(error)) from None
     try:
         written = await database.backup(target)
+    except BackupWriteError as error:
+        raise BackupError(str(error)) from None
     finally:
         await database.close()
     return verify_copy(written)
 
 
-async def _backup_postgres(url: str, dest: Path, now: dt.datetime) -> BackupReport:
+def _check_destination(target: Path, db_path: Path) -> None:
+    """Refuse a destination that is the database, one of its companion files (the
+    ``-wal`` log holds writes not yet in the file: replacing it loses them), or
+    something that is not a file (a device, a folder given as a file)."""
+    database = db_path.resolve()
+    companions = [database, *(database.with_name(database.name + s) for s in SQLITE_COMPANIONS)]
+    if target.resolve() in companions or (
+        target.exists() and any(c.exists() and os.path.samefile(target, c) for c in companions)
+    ):
+        raise BackupError("the backup must not overwrite the database itself")
+    if target.exists() and not target.is_file():
+        raise BackupError(f"{target} exists and is not a file; give a new file or a folder")
+
+
+async def _backup_postgres(url: str, dest: Path | str, now: dt.datetime) -> BackupReport:
     """``pg_dump`` through the backend, then ``pg_restore --list`` must read it."""
     from bot.storage.postgres._maintenance import check_pg_dump
 
     target = backup_target(dest, now, ".pgdump")
     try:
         database = await open_storage(url)
+    except StorageUnavailableError as error:  # says which server and why, without the password
+        raise BackupError(str(error)) from None
     except Exception as error:
         reason = f"cannot connect to {describe_target(url)} ({type(error).__name__})"
         raise BackupError(reason) from error

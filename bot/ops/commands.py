@@ -1,4 +1,5 @@
-"""The operator subcommands of ``hamroh``: ``health``, ``db backup``, ``db retention``.
+"""The operator subcommands of ``hamroh``: ``health``, ``db backup``, ``db retention``,
+``db restore``.
 
 Kept out of ``bot/cli.py`` so that file stays a list of commands; each function
 here is a thin adapter that reads settings from the environment (like ``hamroh
@@ -28,6 +29,12 @@ def add_parsers(sub: Any) -> None:
     backup = db_sub.add_parser("backup", help="online copy of the database, checked")
     backup.add_argument("path", help="backup file, or a folder for a time-stamped file")
     db_sub.add_parser("retention", help="delete inactive users and old send-queue rows once, now")
+    restore = db_sub.add_parser(
+        "restore",
+        help="put a backup in place of the SQLite database (the bot stopped); the "
+        "database that was there is kept",
+    )
+    restore.add_argument("backup", help="a file written by hamroh db backup")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -38,10 +45,52 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "health":
         return health(settings, args.max_age)
     if args.db_command == "backup":
-        return asyncio.run(backup(settings, Path(args.path)))
+        return asyncio.run(backup(settings, args.path))  # the text: a trailing / is a folder
     if args.db_command == "retention":
         return asyncio.run(retention(settings))
+    if args.db_command == "restore":
+        return restore(settings, Path(args.backup))
     return 2
+
+
+def restore(settings: Any, backup: Path) -> int:
+    """``hamroh db restore BACKUP``: only with the bot stopped; see :mod:`bot.storage.restore`."""
+    import datetime as dt
+
+    from bot.ops.heartbeat import check_health
+    from bot.storage.restore import RestoreError, restore_sqlite
+
+    if settings.database_url is not None:
+        print(
+            "hamroh db restore: on PostgreSQL use pg_restore --dbname URL FILE into an empty "
+            "database (README, 'Several instances on PostgreSQL')",
+            file=sys.stderr,
+        )
+        return 2
+    running = check_health(settings.heartbeat_file, settings.heartbeat_max_age)
+    if running.ok:
+        print(
+            f"hamroh db restore: the bot is running ({running.reason} at "
+            f"{settings.heartbeat_file}); stop it first",
+            file=sys.stderr,
+        )
+        return 1
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    try:
+        done = restore_sqlite(backup, settings.db_path, stamp)
+    except RestoreError as error:
+        print(f"hamroh db restore: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"restored {backup} to {settings.db_path}: schema version {done.facts.schema_version}, "
+        f"{done.facts.users} users"
+    )
+    if done.kept is not None:
+        print(
+            f"the database that was there is kept as {done.kept}; like a backup, /forget "
+            "and retention do not reach it: delete it once you do not need it"
+        )
+    return 0
 
 
 def health(settings: Any, max_age: float | None) -> int:
@@ -53,7 +102,7 @@ def health(settings: Any, max_age: float | None) -> int:
     return 0 if verdict.ok else 1
 
 
-async def backup(settings: Any, dest: Path) -> int:
+async def backup(settings: Any, dest: Path | str) -> int:
     from bot.delivery.clock import SYSTEM_CLOCK
     from bot.ops.backup import BackupError, backup_database
 
@@ -73,17 +122,9 @@ async def backup(settings: Any, dest: Path) -> int:
 async def retention(settings: Any) -> int:
     from bot.delivery.clock import SYSTEM_CLOCK
     from bot.ops.retention import run_retention
-    from bot.storage.explain import StorageUnavailable, open_storage_or_explain
+    from bot.storage import open_existing_storage
 
-    target = settings.storage_target
-    if isinstance(target, Path) and not target.is_file():
-        print(f"no database at {target} (set HAMROH_DB_PATH)", file=sys.stderr)
-        return 1
-    try:
-        database = await open_storage_or_explain(target)
-    except StorageUnavailable as error:
-        print(f"hamroh db retention: {error}", file=sys.stderr)
-        return 2
+    database = await open_existing_storage(settings.storage_target)
     try:
         report = await run_retention(
             database,

@@ -57,9 +57,24 @@ def write_heartbeat(path: Path, at: float | None = None) -> None:
 
 
 def remove_heartbeat(path: Path) -> None:
-    """Delete the file (clean shutdown): a stopped bot must not look healthy."""
-    with contextlib.suppress(FileNotFoundError):
+    """Delete the file (clean shutdown): a stopped bot must not look healthy.
+
+    One that cannot be removed is said in the log and left: the stop goes on (the send
+    queue and the database still have to be closed), and the file goes stale by itself.
+    """
+    try:
         path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        logger.warning("heartbeat: cannot remove %s: %s", path, _reason(path, error))
+
+
+def _reason(path: Path, error: OSError) -> str:
+    """Why the heartbeat file cannot be written or removed, for the operator."""
+    if path.is_dir():
+        return "it is a folder; HAMROH_HEARTBEAT_PATH must name a file"
+    return error.strerror or type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -123,9 +138,16 @@ class Heartbeat:
             )
             return False
         if not alive:
-            logger.info("heartbeat skipped: the application or its updater is not running")
+            logger.info(
+                "heartbeat skipped: the application or its updater is not running, "
+                "or its database is not usable"
+            )
             return False
-        await asyncio.to_thread(write_heartbeat, self.path)
+        try:
+            await asyncio.to_thread(write_heartbeat, self.path)
+        except OSError as error:  # a read-only volume, a folder where the file should be
+            logger.warning("heartbeat: cannot write %s: %s", self.path, _reason(self.path, error))
+            return False
         self.beats += 1
         return True
 

@@ -14,7 +14,9 @@ these jobs stopped and the heartbeat file removed.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from telegram.ext import Application
 
@@ -40,12 +42,59 @@ class OpsJobs:
         await self.heartbeat.stop()
 
 
-def make_probe(application: Application) -> Probe:  # type: ignore[type-arg]
-    """Alive = application and updater (polling or webhook) running, and storage answers."""
+class DatabaseFile:
+    """The SQLite file the bot opened, to notice it being deleted or replaced under it.
+
+    SQLite keeps working on a file that was deleted (or moved, or replaced by a restored
+    copy) while it is open: every answer, reminder and queued message written after
+    that is lost when the bot stops, and nothing else would say so. The heartbeat asks
+    :meth:`problem` each beat; a problem stops the beats (``hamroh health`` fails) and
+    is logged once.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._identity = self._stat()
+        self.told = False
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def problem(self) -> str | None:
+        if self._identity is None:
+            return None
+        now = self._stat()
+        if now == self._identity:
+            return None
+        what = "deleted" if now is None else "replaced by another file"
+        return (
+            f"the database file {self.path} was {what} while the bot runs; what it writes "
+            "now is lost when it stops: stop it, put the file back (or restore a backup) "
+            "and start it again"
+        )
+
+
+def make_probe(
+    application: Application,  # type: ignore[type-arg]
+    database_file: DatabaseFile | None = None,
+) -> Probe:
+    """Alive = application and updater (polling or webhook) running, storage answers, and
+    the SQLite file is still the one the bot opened."""
 
     async def probe() -> bool:
         if not application.running:
             return False
+        if database_file is not None:
+            problem = database_file.problem()
+            if problem is not None:
+                if not database_file.told:
+                    logger.error(problem)
+                    database_file.told = True
+                return False
         updater = application.updater
         if updater is not None and not updater.running:
             return False
@@ -67,7 +116,10 @@ def ops_hooks(settings: Settings) -> tuple[list[LifecycleHook], list[LifecycleHo
         jobs = OpsJobs(
             heartbeat=Heartbeat(
                 settings.heartbeat_file,
-                make_probe(application),
+                make_probe(
+                    application,
+                    None if settings.database_url else DatabaseFile(settings.db_path),
+                ),
                 interval=settings.heartbeat_interval,
             ),
             retention=RetentionJob(

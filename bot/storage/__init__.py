@@ -8,7 +8,12 @@ queued outgoing messages are stored; see :mod:`bot.storage.migrations`.
 
 from bot.storage.connection import SchemaTooNewError, SqliteConnection
 from bot.storage.errors import StorageUnavailableError, UnknownUserError
-from bot.storage.factory import describe_target, is_postgres_url, open_storage
+from bot.storage.factory import (
+    describe_target,
+    is_postgres_url,
+    open_existing_storage,
+    open_storage,
+)
 from bot.storage.interface import CampaignRecords, SendQueue, Storage
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.models import (
@@ -44,5 +49,6 @@ __all__ = [
     "User",
     "describe_target",
     "is_postgres_url",
+    "open_existing_storage",
     "open_storage",
 ]

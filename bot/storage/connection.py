@@ -54,6 +54,8 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from bot.storage.errors import BackupWriteError, why_not_opened
+
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
@@ -423,20 +425,27 @@ class SqliteConnection:
         so a crash never leaves a half-written backup under the final name.
         """
         dest = Path(dest_path)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
-        os.close(fd)
-        # The target is used on aiosqlite's worker thread, hence check_same_thread=False.
-        target = sqlite3.connect(tmp_name, check_same_thread=False)
         try:
-            async with self._lock:
-                await self._conn.backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        except BaseException:
-            target.close()
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
+            os.close(fd)
+        except OSError as error:
+            raise BackupWriteError(f"cannot write {dest}: {why_not_opened(error)}") from None
+        try:
+            # The target is used on aiosqlite's worker thread, hence check_same_thread=False.
+            target = sqlite3.connect(tmp_name, check_same_thread=False)
+            try:
+                async with self._lock:
+                    await self._conn.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                target.close()
+            os.replace(tmp_name, dest)
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+            if isinstance(error, (OSError, sqlite3.Error)):
+                reason = why_not_opened(error)
+                raise BackupWriteError(f"cannot write {dest}: {reason}") from None
             raise
-        target.close()
-        os.replace(tmp_name, dest)
         return dest

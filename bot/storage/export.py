@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from bot.storage.targets import describe_target, is_postgres_url
+from bot.storage.targets import describe_target, is_postgres_url, redact_password
 
 BATCH = 1000
 
@@ -71,6 +71,7 @@ def iter_answer_sets(
         raise AnswerSetsUnavailable(str(error)) from None
     except (sqlite3.Error, psycopg.Error) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = redact_password(reason, target)
         raise AnswerSetsUnavailable(
             f"cannot read the stored answers in {where}: {reason}"
         ) from None

@@ -8,12 +8,14 @@ places; choosing the backend here keeps ``Database.open`` (and any driver) insid
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
+from bot.storage.errors import StorageUnavailableError, why_not_opened
 from bot.storage.interface import Storage
 from bot.storage.targets import describe_target, is_postgres_url
 
-__all__ = ["describe_target", "is_postgres_url", "open_storage"]
+__all__ = ["describe_target", "is_postgres_url", "open_existing_storage", "open_storage"]
 
 
 async def open_storage(target: str | os.PathLike[str], *, pool_size: int | None = None) -> Storage:
@@ -28,3 +30,27 @@ async def open_storage(target: str | os.PathLike[str], *, pool_size: int | None 
     from bot.storage.sqlite import Database
 
     return await Database.open(Path(target))
+
+
+async def open_existing_storage(
+    target: str | os.PathLike[str], *, setting: str = "HAMROH_DB_PATH"
+) -> Storage:
+    """Open the database a command-line tool works on (``hamroh broadcast``, ``hamroh db``).
+
+    Unlike :func:`open_storage` it never creates a SQLite file: a tool pointed at the
+    wrong path must not write a broadcast into a new, empty database the bot never
+    reads. Anything that stops it — no file, a file that is not a database or is
+    damaged, a read-only one, PostgreSQL out of reach — is one
+    :class:`StorageUnavailableError` line naming the database and the reason
+    (``setting`` is the option to check for a wrong path).
+    """
+    if not is_postgres_url(target) and not Path(target).is_file():
+        raise StorageUnavailableError(f"no database at {target} (check {setting})")
+    try:
+        return await open_storage(target)
+    except StorageUnavailableError:
+        raise
+    except (OSError, sqlite3.Error, RuntimeError) as error:
+        raise StorageUnavailableError(
+            f"cannot open the database {describe_target(target)}: {why_not_opened(error)}"
+        ) from None

@@ -36,8 +36,10 @@ from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, require_catalogs
 from bot.settings import Settings
 from bot.storage import Storage, is_postgres_url
-from bot.storage.explain import StorageUnavailable, open_storage_or_explain, why_not
+from bot.storage.errors import why_not_opened
+from bot.storage.explain import StorageUnavailable, open_storage_or_explain
 from bot.telegram import handlers
+from bot.telegram.errors import describe
 from bot.telegram.profile import publish_in_background
 from bot.telegram.services import SERVICES_KEY, LifecycleHook, Services, services_of
 from bot.telegram.updates import TrimmedUpdatesRequest
@@ -197,7 +199,12 @@ async def stop_hooks(application: Application) -> None:  # type: ignore[type-arg
         return
     application.bot_data[_HOOKS_DONE] = True
     for hook in services_of(application).on_shutdown:
-        await hook(application)
+        try:
+            await hook(application)
+        except Exception as error:  # the others must still run: the queue, the database
+            logger.error(
+                "shutdown step %s failed: %s", getattr(hook, "__name__", "?"), describe(error)
+            )
 
 
 async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
@@ -281,7 +288,15 @@ def check_storage(target: str | Path) -> None:
         finally:
             conn.close()
     except (OSError, sqlite3.Error) as error:
-        raise StorageUnavailable(f"cannot open the database {path}: {why_not(error)}") from None
+        raise StorageUnavailable(
+            f"cannot open the database {path}: {why_not_opened(error)}"
+        ) from None
+
+
+NO_WEBHOOK_SECRET = (
+    "HAMROH_WEBHOOK_SECRET is not set: whoever learns the webhook address can send the bot "
+    "updates Telegram never sent, in any user's name, an admin's too; set a random one"
+)
 
 
 def run(settings: Settings | None = None) -> None:
@@ -299,12 +314,14 @@ def run(settings: Settings | None = None) -> None:
 
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
+    catalogs = require_catalogs(Path(settings.locales_dir))  # CatalogsUnusable: one line
     check_storage(settings.storage_target)
     ops_startup, ops_shutdown = ops_hooks(settings)
     queue_startup, queue_shutdown = background_hooks()
     cluster_startup, cluster_shutdown = cluster_hooks(settings.send_rate)
     application = build_application(
         settings,
+        catalogs=catalogs,
         send_rate=settings.send_rate,
         on_startup=[*cluster_startup, *queue_startup, *ops_startup, tune_garbage_collector],
         on_shutdown=[*cluster_shutdown, *ops_shutdown, *queue_shutdown],
@@ -315,6 +332,8 @@ def run(settings: Settings | None = None) -> None:
         return
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     logger.info("starting with a webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+    if secret is None:
+        logger.warning(NO_WEBHOOK_SECRET)
     application.run_webhook(
         listen=settings.webhook_listen,
         port=settings.webhook_port,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.admin.broadcasts import BroadcastService
+from bot.admin.broadcasts import BroadcastService, started_line
 from bot.app.reminders import quiet_hours
 from bot.app.rules_update import pick_up_on_start
 from bot.delivery import OutboxItem, Sender, mark_inactive, queue_due_reminders
@@ -72,8 +72,7 @@ async def tick(services: Services) -> None:
     for campaign in await broadcasts.start_due(now, services.today()):
         logger.info("broadcast %d started: %d recipients", campaign.id, campaign.counts["total"])
         if campaign.admin_chat_id is not None:
-            text = f"Broadcast #{campaign.id} started: {campaign.counts['total']} recipients."
-            await notify_admin(services, campaign.admin_chat_id, text)
+            await notify_admin(services, campaign.admin_chat_id, started_line(campaign, now))
     for report in await broadcasts.reports(now):
         if report.chat_id is not None:
             await notify_admin(services, report.chat_id, report.text)

@@ -13,7 +13,7 @@ import traceback
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Conflict, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import locale_from_telegram, normalize_locale
@@ -31,8 +31,22 @@ def describe(error: BaseException | None) -> str:
     return f"{type(error).__module__}.{type(error).__qualname__}\n{frames}".rstrip()
 
 
+ANOTHER_POLLER = (
+    "Telegram says another process is getting this bot's updates (Conflict): only one "
+    "hamroh run may poll a token; stop the other one (or run them all with a webhook)"
+)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
+    if update is None and isinstance(error, Conflict):  # from the polling loop, which retries
+        logger.error(ANOTHER_POLLER)
+        return
+    if update is None and isinstance(error, NetworkError):  # the connection went; it retries
+        logger.warning(
+            "getting updates from Telegram failed (%s); trying again", type(error).__name__
+        )
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("update %s failed: %s", update_id, describe(error))
     if not isinstance(update, Update) or isinstance(error, Forbidden):

@@ -124,14 +124,16 @@ def visible_text(text: object, parse_mode: object) -> str:
     """Validate a message text the way ``sendMessage`` does; return what the user sees."""
     if not isinstance(text, str) or not text.strip():
         raise TextError("Bad Request: message text is empty")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise TextError("Bad Request: message is too long")
     mode = parse_mode.lower() if isinstance(parse_mode, str) else None
-    if mode == "html":
+    if mode == "html":  # Telegram: "1-4096 characters after entities parsing"
         visible = visible_html_text(text)
         if not visible.strip():
             raise TextError("Bad Request: message text is empty")
+        if len(visible) > MAX_TEXT_LENGTH:
+            raise TextError("Bad Request: message is too long")
         return visible
+    if len(text) > MAX_TEXT_LENGTH:
+        raise TextError("Bad Request: message is too long")
     if mode == "markdownv2":
         check_markdown_v2(text)
     elif mode not in (None, "", "markdown"):

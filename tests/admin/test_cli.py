@@ -159,6 +159,10 @@ def test_declining_the_preview_sends_nothing(db_path: Path, monkeypatch, capsys)
         (["--text", "ru=Hi", "--status", "happy"], "--status: use some of"),
         (["--text", "ru=Hi", "--deadline-within", "999"], "--deadline-within"),
         (["--text", "ru=@/nonexistent/file.txt"], "No such file"),
+        (["--text", "ru=<b> </b>", "--html"], "no text to read between the tags"),
+        (["--text", "ru=<i></i>", "--html"], "no text to read between the tags"),
+        (["--text", "ru=<b/>Важно", "--html"], "Telegram does not allow <b/>"),
+        (["--text", "ru=Первый", "--text", "ru=Второй"], "--text ru: given twice"),
     ],
 )
 def test_bad_input_is_refused_with_the_reason(db_path: Path, args: list[str], message: str) -> None:
@@ -192,5 +196,101 @@ def test_a_text_file_that_is_not_utf8_is_refused_in_one_line(db_path: Path, tmp_
     saved.write_bytes("Привет".encode("cp1251"))  # saved by an editor in Windows-1251
     with pytest.raises(SystemExit) as exited:
         run(["--db", str(db_path), "new", "--text", f"ru=@{saved}", "--yes"])
-    assert str(exited.value) == f"--text ru: {saved} is not UTF-8 text (save it as UTF-8)"
+    assert str(exited.value).startswith(f"--text ru: {saved} is not UTF-8 text; save it as UTF-8")
     assert _outbox_texts(db_path) == []
+
+
+@pytest.mark.parametrize("interrupt", [EOFError, KeyboardInterrupt])
+def test_no_answer_to_the_question_sends_nothing_and_keeps_no_draft(
+    db_path: Path, monkeypatch, capsys, interrupt: type[BaseException]
+) -> None:
+    """Run without a terminal (cron, a pipe) or stopped with Ctrl+D / Ctrl+C at the question."""
+
+    def no_answer(prompt: str) -> str:
+        raise interrupt
+
+    monkeypatch.setattr("builtins.input", no_answer)
+    assert run(["--db", str(db_path), "new", "--text", "ru=Нет"]) == 1
+    captured = capsys.readouterr()
+    assert "Not sent." in captured.out and "Traceback" not in captured.err
+    assert _outbox_texts(db_path) == []
+    assert [c.state for c in asyncio.run(_campaigns(db_path))] == ["cancelled"]
+
+
+def test_the_length_limit_counts_what_people_read_not_the_tags(db_path: Path, tmp_path) -> None:
+    link = '<a href="https://xn--b1aew.xn--p1ai/dejatelnost/emigration/patent">МВД</a>'
+    fits = tmp_path / "fits.html"
+    fits.write_text(link + " " + "я" * 4000 + " &amp; " + link, encoding="utf-8")
+    assert run(["--db", str(db_path), "new", "--html", "--text", f"ru=@{fits}", "--yes"]) == 0
+    too_long = tmp_path / "too_long.html"
+    too_long.write_text("<b>" + "я" * 4097 + "</b>", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", "--html", "--text", f"ru=@{too_long}", "--yes"])
+    assert "longer than 4096 characters" in str(exited.value)
+    assert len(_outbox_texts(db_path)) == 3
+
+
+def test_ctrl_c_while_waiting_for_a_broadcast_ends_quietly(db_path: Path, monkeypatch, capsys):
+    assert run(["--db", str(db_path), "new", "--text", "ru=Позже", "--at", "06.03.2025 10:00",
+                "--yes"]) == 0  # fmt: skip
+
+    async def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_pause", interrupted)
+    capsys.readouterr()
+    assert run(["--db", str(db_path), "show", "1", "--wait"]) == 130
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.err.strip() == ""
+    assert captured.out.splitlines()[:1] == ["Broadcast #1 (scheduled)"]  # said what it waits for
+    assert "When: 06.03.2025 10:00 MSK" in captured.out
+    assert [c.state for c in asyncio.run(_campaigns(db_path))] == ["scheduled"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("Новости для всех".encode("cp1251"), "is not UTF-8 text; save it as UTF-8"),
+        ("Новости для всех".encode("utf-16"), "is not UTF-8 text; save it as UTF-8"),
+        (b"x" * (64 * 1024 + 1), "is over 64 KB"),
+    ],
+    ids=["cp1251", "utf-16", "huge"],
+)
+def test_a_text_file_that_is_not_a_message_is_one_line(
+    db_path: Path, tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = tmp_path / "news.txt"
+    path.write_bytes(data)
+    with pytest.raises(SystemExit) as exited:
+        run(["--db", str(db_path), "new", "--text", f"ru=@{path}", "--yes"])
+    assert str(exited.value).startswith(f"--text ru: {path} ")
+    assert message in str(exited.value)
+    assert _outbox_texts(db_path) == []
+
+
+def test_a_text_file_saved_with_a_byte_order_mark_is_read_without_it(
+    db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "news.txt"
+    path.write_bytes("Новости".encode("utf-8-sig"))
+    assert run(["--db", str(db_path), "new", "--text", f"ru=@{path}", "--lang", "ru", "--yes"]) == 0
+    assert _outbox_texts(db_path) == [(1, "Новости")]
+
+
+def test_a_listing_cut_short_by_its_reader_is_no_traceback(db_path: Path) -> None:
+    """``hamroh broadcast list | head -1``: the reader closes the pipe after one line."""
+    import os
+    import subprocess
+    import sys
+
+    for n in range(30):
+        assert run(["--db", str(db_path), "new", "--text", f"ru=Новость {n}", "--yes"]) == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the command writes
+    process = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "broadcast", "--db", str(db_path), "list"],
+        stdout=write, stderr=subprocess.PIPE, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(write)
+    assert b"Traceback" not in process.stderr and b"BrokenPipe" not in process.stderr
+    assert process.returncode == 1

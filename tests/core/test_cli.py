@@ -121,6 +121,18 @@ def test_an_answers_file_that_cannot_be_read_is_one_line(rules_dir, tmp_path, co
     assert lines[0].startswith(f"{answers}{reason}"), lines
 
 
+def test_evaluate_reads_answers_saved_on_windows_or_says_why_not(rules_dir, tmp_path, capsys):
+    """Notepad writes a byte-order mark, or the old Russian code page."""
+    answers = tmp_path / "case.yaml"
+    answers.write_bytes("citizenship: UZ\nin_russia: 'no'\n".encode("utf-8-sig"))
+    assert main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers),
+                 "--as-of", "2025-04-01"]) == 0  # fmt: skip
+    answers.write_bytes("# ответы\ncitizenship: UZ\n".encode("cp1251"))
+    with pytest.raises(SystemExit) as exited:
+        main(["rules", "evaluate", "--rules", str(rules_dir), "--answers", str(answers)])
+    assert str(exited.value) == f"{answers}:1: not UTF-8 text (save it as UTF-8)"
+
+
 def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, capsys):
     import shutil
 

@@ -60,3 +60,27 @@ def test_the_commands_exist() -> None:
     parser = build_parser()
     parser.parse_args(["run"])
     parser.parse_args(["db", "retention"])
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    pairs = (
+        line.split("=", 1)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def test_the_env_example_the_instructions_copy_exists_and_fills_every_required_variable() -> None:
+    """``cp .env.example .env`` is the first line of compose.yaml's instructions."""
+    assert "cp .env.example .env" in (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    example = _dotenv(ROOT / ".env.example")
+    compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    required = {
+        part.split(":?")[0] for part in compose.split("${")[1:] if ":?" in part.split("}")[0]
+    }
+    assert required <= set(example), required - set(example)
+    assert set(example) <= required | {"HAMROH_ADMIN_IDS", "HAMROH_SEND_RATE"}
+    assert "never commit" in (ROOT / ".env.example").read_text(encoding="utf-8")
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored

@@ -156,3 +156,112 @@ async def test_a_token_telegram_rejects_is_one_line_and_exit_2(tmp_path: Path):
     assert err.decode().strip().splitlines()[-1] == (
         "hamroh run: Telegram rejected HAMROH_BOT_TOKEN; copy it again from @BotFather"
     )
+
+
+async def test_a_heartbeat_that_cannot_be_written_or_removed_does_not_stop_the_shutdown(
+    tmp_path: Path,
+):
+    """HAMROH_HEARTBEAT_PATH names a folder (a volume mounted at the wrong place, say):
+    the bot still serves, says in one line per beat that it cannot write the heartbeat,
+    and SIGTERM still stops it cleanly — the send queue stopped, the database closed,
+    exit 0 — instead of a traceback from removing the file and a process that hangs."""
+    api = FakeBotAPI()
+    heartbeat = tmp_path / "heartbeat"
+    (heartbeat / "lost+found").mkdir(parents=True)
+    db_path = tmp_path / "hamroh.sqlite3"
+    await _queue_notices(db_path)
+    async with FakeBotAPIServer(api) as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
+            "HAMROH_BOT_API_URL": server.base_url,
+            "HAMROH_DB_PATH": str(db_path),
+            "HAMROH_RULES_DIR": str(ROOT / "rules"),
+            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
+            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
+            "HAMROH_LOG_FORMAT": "json",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            api.push_update(api.text_update(7001, "/help", language_code="tg"))
+            await _until(lambda: api.messages(7001), 60)
+            await _until(lambda: any(api.messages(chat) for chat in QUEUED), 60)
+            assert process.stderr is not None
+            early = b""
+            while b"heartbeat: cannot write" not in early:  # a beat that cannot be written
+                early += await asyncio.wait_for(process.stderr.readline(), 60)
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+            err = early + err
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    text = err.decode()
+    assert process.returncode == 0, text[-2000:]
+    assert "Traceback" not in text
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    folder = "it is a folder; HAMROH_HEARTBEAT_PATH must name a file"
+    beats = [r["msg"] for r in records if "heartbeat" in r["msg"]]
+    assert beats[0] == f"heartbeat: cannot write {heartbeat}: {folder}"
+    assert set(beats) == {
+        f"heartbeat: cannot write {heartbeat}: {folder}",
+        f"heartbeat: cannot remove {heartbeat}: {folder}",
+    }
+    assert heartbeat.is_dir() and (heartbeat / "lost+found").is_dir()
+    states = await _queue_states(db_path)  # the queue was stopped, not abandoned mid-send
+    assert "sending" not in states
+    assert states.get("sent", 0) + states.get("pending", 0) == len(QUEUED), states
+
+
+async def test_a_database_file_deleted_under_the_running_bot_is_said_and_health_fails(
+    tmp_path: Path,
+):
+    """SQLite goes on writing to a deleted file; the operator must learn that what the bot
+    writes now is lost at the stop, and ``hamroh health`` must stop saying healthy."""
+    api = FakeBotAPI()
+    heartbeat = tmp_path / "heartbeat"
+    db_path = tmp_path / "data" / "hamroh.sqlite3"
+    async with FakeBotAPIServer(api) as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
+            "HAMROH_BOT_API_URL": server.base_url,
+            "HAMROH_DB_PATH": str(db_path),
+            "HAMROH_RULES_DIR": str(ROOT / "rules"),
+            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
+            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
+            "HAMROH_LOG_FORMAT": "json",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await _until(heartbeat.exists, 60)
+            for suffix in ("", "-wal", "-shm"):
+                db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+            assert process.stderr is not None
+            said = b""
+            while b"was deleted while the bot runs" not in said:
+                said += await asyncio.wait_for(process.stderr.readline(), 60)
+            beaten = heartbeat.stat().st_mtime  # the beat that said so wrote nothing
+            await asyncio.sleep(0.6)  # three beats' time: none of them is written either
+            assert heartbeat.stat().st_mtime == beaten
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    records = [json.loads(line) for line in (said + err).decode().splitlines() if line.strip()]
+    errors = [r["msg"] for r in records if r["level"] == "ERROR"]
+    assert errors == [
+        f"the database file {db_path} was deleted while the bot runs; what it writes now is "
+        "lost when it stops: stop it, put the file back (or restore a backup) and start it again"
+    ]
+    assert process.returncode == 0

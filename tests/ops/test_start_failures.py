@@ -179,15 +179,19 @@ def test_the_operators_commands_say_in_one_line_that_a_file_is_not_a_database(
     assert not (tmp_path / "copy.sqlite3").exists()
 
 
-def test_a_locales_folder_without_the_catalogs(
-    environment, monkeypatch, capsys, tmp_path: Path
+@pytest.mark.parametrize("command", [["run"], ["web", "--port", "8097"]])
+def test_a_locales_folder_without_catalogs_is_one_line_and_exit_2(
+    environment, monkeypatch, capsys, tmp_path: Path, command: list[str]
 ) -> None:
-    """A wrong HAMROH_LOCALES_DIR stops the bot before Telegram is called: its people
-    would get every button and message in English."""
-    monkeypatch.setenv("HAMROH_LOCALES_DIR", str(tmp_path / "nowhere"))
-    code, lines = run_and_read(monkeypatch, capsys, tmp_path / "data" / "hamroh.sqlite3")
-    assert code == 2
+    """Else the bot (and the web pages) would speak the English source texts to everyone."""
+    empty = tmp_path / "locales"
+    (empty / "ru" / "LC_MESSAGES").mkdir(parents=True)
+    monkeypatch.setenv("HAMROH_LOCALES_DIR", str(empty))
+    monkeypatch.setenv("HAMROH_DB_PATH", str(tmp_path / "data" / "hamroh.sqlite3"))
+    assert main(command) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert lines == [
-        f"hamroh run: no interface catalog for ru, ky, tg, uz, uz_Cyrl in {tmp_path / 'nowhere'} "
+        f"hamroh {command[0]}: no interface catalog for ru, ky, tg, uz, uz_Cyrl in {empty} "
         "(expected <locale>/LC_MESSAGES/hamroh.po); set HAMROH_LOCALES_DIR"
     ]
+    assert not (tmp_path / "data").exists()  # stopped before anything was made

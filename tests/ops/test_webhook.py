@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from telegram.ext import Application
 
 from bot.settings import Settings
 from bot.telegram import app as app_module
-from bot.testing import FakeBotAPI
+from bot.testing import DEFAULT_TOKEN, FakeBotAPI
 from bot.testing.fake_server import FakeBotAPIServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SECRET = "s3cret_Token-42"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -108,3 +112,60 @@ async def test_webhook_rejects_missing_or_wrong_secret_and_processes_the_right_o
             assert application.post_shutdown is not None
             await application.post_shutdown(application)
     assert not configured.heartbeat_file.exists()  # removed on a clean stop
+
+
+async def test_a_webhook_port_that_is_taken_is_one_line_and_exit_1(tmp_path: Path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    api = FakeBotAPI()
+    try:
+        async with FakeBotAPIServer(api) as server:
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+                "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
+                "HAMROH_BOT_API_URL": server.base_url,
+                "HAMROH_DB_PATH": str(tmp_path / "hamroh.sqlite3"),
+                "HAMROH_RULES_DIR": str(ROOT / "rules"),
+                "HAMROH_WEBHOOK_URL": "https://bot.example.org/hook",
+                "HAMROH_WEBHOOK_SECRET": "s3cret",
+                "HAMROH_WEBHOOK_LISTEN": "127.0.0.1",
+                "HAMROH_WEBHOOK_PORT": str(port),
+                "HAMROH_LOG_FORMAT": "json",
+            }
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "run",
+                cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        taken.close()
+    text = err.decode()
+    assert process.returncode == 1, text[-2000:]
+    assert "Traceback" not in text
+    assert text.strip().splitlines()[-1] == (
+        f"hamroh run: cannot listen for the webhook on 127.0.0.1:{port} (Address already in "
+        "use); stop what uses it or set HAMROH_WEBHOOK_PORT / HAMROH_WEBHOOK_LISTEN"
+    )
+
+
+def test_a_webhook_without_a_secret_is_warned_about_at_start(
+    monkeypatch, settings: Settings, caplog
+) -> None:
+    """Admin commands come from updates: without the secret, a forged one names an admin."""
+    caplog.set_level("INFO")
+    configured = settings.model_copy(update={"webhook_url": "https://bot.example.org/hook"})
+    _application, options = _captured_run(monkeypatch, configured)
+    assert options["secret_token"] is None
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        "HAMROH_WEBHOOK_SECRET is not set: whoever learns the webhook address can send the bot "
+        "updates Telegram never sent, in any user's name, an admin's too; set a random one"
+    ]
+    caplog.clear()
+    with_secret = configured.model_copy(
+        update={"webhook_secret": Settings(webhook_secret=SECRET).webhook_secret}
+    )
+    _captured_run(monkeypatch, with_secret)
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []

@@ -325,3 +325,112 @@ async def test_a_queue_killed_mid_broadcast_delivers_everything_after_restart(
     await shutdown(app)  # the graceful stop: hooks first, then the database
     await close_app(app, db)
     assert errors == []
+
+
+async def test_a_broadcast_due_while_the_bot_was_down_tells_the_admin_it_is_late(
+    make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
+):
+    """Scheduled for 10:00 Moscow time; the bot is down from 09:00 to 23:30. It starts at
+    once when the bot is back (scheduled broadcasts survive restarts), and the admin learns
+    it is late and lands at night, with the command that stops it."""
+    app, db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say("Завтра консульство не работает")
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say("06.03.2025 10:00")
+    await admin.tap("Preview")
+    await admin.tap("Schedule for 06.03.2025 10:00 MSK")
+    advance_to(clock, msk(2025, 3, 6, 9, 0))
+    await close_app(app, db)
+
+    advance_to(clock, msk(2025, 3, 6, 23, 30))
+    app, db = await make_app(ruleset=served)
+    admin = _admin(app, api)
+    await run_tick(app)
+    await drain(app)
+    assert api.messages(1001)[-1].text == "Завтра консульство не работает"
+    assert any(
+        m.text
+        == "Broadcast #1 started: 1 recipients. It was scheduled for 06.03.2025 10:00 MSK and "
+        "starts 13 h 30 min late: the bot was not running then. Note: 23:30 is night in "
+        "Moscow; most people will get it while asleep. /broadcast cancel 1 stops it."
+        for m in admin.messages()
+    )
+    assert errors == []
+
+
+async def test_a_broadcast_started_on_time_says_only_how_many(
+    make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
+):
+    app, _db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say("Новости")
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say("06.03.2025 10:00")
+    await admin.tap("Preview")
+    await admin.tap("Schedule for 06.03.2025 10:00 MSK")
+    advance_to(clock, msk(2025, 3, 6, 10, 1))
+    await run_tick(app)
+    await drain(app)
+    assert "Broadcast #1 started: 1 recipients." in [m.text for m in admin.messages()]
+    assert errors == []
+
+
+async def test_a_draft_whose_time_passed_before_the_preview_offers_to_send_now(
+    make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
+):
+    """Not "Schedule for" a time gone by: the admin is told it goes out at once."""
+    app, _db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say("Новости")
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say("05.03.2025 13:00")
+    advance_to(clock, msk(2025, 3, 5, 14, 0))  # the admin came back an hour later
+    await admin.tap("Preview")
+    panel = admin.last_with_buttons()
+    assert "05.03.2025 13:00 MSK has passed: it goes out at once." in panel.text
+    assert next(text for text, _data in panel.buttons()) == "✅ Send now"
+    await admin.tap("Send now")
+    assert "sending to 1 users" in _text(admin)
+    assert errors == []
+
+
+async def test_a_long_broadcast_with_links_is_measured_as_telegram_measures_it(
+    make_app, api: FakeBotAPI, served: Ruleset, errors
+):
+    """Telegram's limit is 4,096 characters *after* the formatting is parsed: an admin's
+    message of 4,000 characters with two links is a valid broadcast, though its HTML is
+    longer than 4,096."""
+    app, _db = await make_app(ruleset=served)
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    body = "Адрес: МВД. " + "Новые правила для патентов. " * 142
+    update = api.text_update(ADMIN, body, language_code="en")
+    url = "https://xn--b1aew.xn--p1ai/dejatelnost/emigration/" + "a" * 60
+    update["message"]["entities"] = [
+        {"type": "text_link", "offset": 7, "length": 3, "url": url},
+        {"type": "text_link", "offset": 12, "length": 5, "url": url},
+    ]
+    assert len(body) <= 4096 < len(body) + 2 * len(f'<a href="{url}"></a>')
+    await admin.feed(update)
+    assert "Saved the ru text." in _text(admin)
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("Preview")
+    await admin.tap("Send now")
+    await drain(app)
+    assert api.messages(1001)[-1].text == body
+    assert errors == []

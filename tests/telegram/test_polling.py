@@ -189,3 +189,57 @@ def test_logging_never_shows_texts_or_the_token(monkeypatch):
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.parametrize("failure", ["conflict", "connection lost"])
+async def test_another_poller_on_the_token_is_one_line_each_time_and_polling_goes_on(
+    settings: Settings, api: FakeBotAPI, fixture_ruleset: Ruleset, clock, caplog, failure: str
+):
+    """Two ``hamroh run`` with one token: Telegram answers one of them 409 Conflict. The
+    operator reads what is wrong, not fifteen stack frames about PTB's internals."""
+    from bot.testing.fake_errors import CONNECTION_LOST, ApiError
+
+    conflict = ApiError(
+        409,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot "
+        "instance is running",
+    )
+    said = {
+        "conflict": (
+            "ERROR",
+            "Telegram says another process is getting this bot's updates (Conflict): only one "
+            "hamroh run may poll a token; stop the other one (or run them all with a webhook)",
+        ),
+        "connection lost": (
+            "WARNING",
+            "getting updates from Telegram failed (NetworkError); trying again",
+        ),
+    }[failure]
+    caplog.set_level(logging.INFO)
+    async with FakeBotAPIServer(api) as server:
+        configured = settings.model_copy(update={"bot_api_url": server.base_url})
+        database = await Database.open(configured.db_path)
+        application = build_application(
+            configured, storage=database, ruleset=fixture_ruleset, clock=clock
+        )
+        await application.initialize()
+        await startup(application)
+        api.fail_next("getUpdates", conflict if failure == "conflict" else CONNECTION_LOST, times=2)
+
+        def as_run_polling_does(error: Exception) -> None:  # PTB's run_polling passes this
+            application.create_task(application.process_error(error=error, update=None))
+
+        await application.updater.start_polling(
+            **polling_options(), error_callback=as_run_polling_does
+        )
+        await application.start()
+        try:
+            api.push_update(api.text_update(42, "/start", language_code="ky"))
+            await _until(lambda: api.last_message(42) is not None, rounds=20000)
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+            await database.close()
+    ours = [r for r in caplog.records if r.name == "bot.telegram.errors"]
+    assert ours and {(r.levelname, r.getMessage()) for r in ours} == {said}

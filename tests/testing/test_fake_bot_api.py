@@ -69,6 +69,11 @@ async def test_missing_chat_and_bad_input_raise_bad_request(bot, api: FakeBotAPI
         await bot.send_message(9, "   ")
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(9, "x" * 4097)
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):  # after parsing, as Telegram
+        await bot.send_message(9, "<b>" + "x" * 4097 + "</b>", parse_mode=ParseMode.HTML)
+    tagged = '<a href="https://example.org/' + "p" * 100 + '">x</a>' + "x" * 4095
+    assert len(tagged) > 4096
+    assert (await bot.send_message(9, tagged, parse_mode=ParseMode.HTML)).text == "x" * 4096
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("Ҳа", callback_data="ҳ" * 33)]])
     with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):  # 66 bytes in UTF-8
         await bot.send_message(9, "hi", reply_markup=too_long)

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from bot.storage._validate import check_int
+from bot.storage.errors import BackupWriteError, why_not_opened
 from bot.storage.models import Stats
 from bot.storage.postgres.pool import AConn, PgPool
 from bot.storage.timestamps import aware
@@ -127,9 +128,12 @@ class MaintenanceMixin:
     async def backup(self, dest_path: str | Path) -> Path:
         """``pg_dump --format=custom`` into ``dest_path`` (owner-only, renamed into place)."""
         dest = Path(dest_path)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
-        os.close(fd)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
+            os.close(fd)
+        except OSError as error:
+            raise BackupWriteError(f"cannot write {dest}: {why_not_opened(error)}") from None
         try:
             await _run(
                 _tool("pg_dump"),
@@ -141,11 +145,13 @@ class MaintenanceMixin:
                 self._url,
             )
             os.chmod(tmp_name, 0o600)
-        except BaseException:
+            os.replace(tmp_name, dest)
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+            if isinstance(error, OSError):
+                raise BackupWriteError(f"cannot write {dest}: {why_not_opened(error)}") from None
             raise
-        os.replace(tmp_name, dest)
         return dest
 
 

@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.storage.connection import SchemaTooNewError
 from bot.storage.errors import StorageUnavailableError
-from bot.storage.targets import describe_target
+from bot.storage.targets import describe_target, redact_password
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class PgPool:
             probe = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as error:
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+            reason = redact_password(reason, url)
             raise StorageUnavailableError(
                 f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}"
             ) from error
@@ -85,6 +86,14 @@ class PgPool:
         opened = cls(pool, url)
         try:
             await opened._migrate(migrations)
+        except psycopg.Error as error:  # e.g. PostgreSQL 15: no CREATE on schema public
+            await pool.close()
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+            raise StorageUnavailableError(
+                f"cannot create or upgrade Hamroh's tables in PostgreSQL at "
+                f"{describe_target(url)}: {redact_password(reason, url)}; the user in "
+                "HAMROH_DATABASE_URL must own the database (CREATE DATABASE hamroh OWNER hamroh)"
+            ) from error
         except BaseException:
             await pool.close()
             raise
