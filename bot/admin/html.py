@@ -13,6 +13,13 @@ import re
 from html.parser import HTMLParser
 
 _BARE_AMPERSAND = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|[a-zA-Z]+;)")
+_NAMED_ENTITY = re.compile(r"&([a-zA-Z]+);")
+NAMED_ENTITIES = frozenset(
+    {"lt", "gt", "amp", "quot", "apos", "nbsp", "hellip", "mdash", "ndash", "lsquo", "rsquo",
+     "ldquo", "rdquo"}
+)  # fmt: skip
+"""The named entities the Bot API reads in ``parse_mode=HTML`` (its "Formatting options";
+any number, ``&#160;``, is read too). Another name would reach people as it is typed."""
 _BARE_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 
 ALLOWED_TAGS = frozenset(
@@ -64,6 +71,12 @@ def check_html(text: str) -> str | None:
         return "write & as &amp; (or send plain text without --html)"
     if _BARE_LESS_THAN.search(text):
         return "write < as &lt; (or send plain text without --html)"
+    for match in _NAMED_ENTITY.finditer(text):
+        if match.group(1) not in NAMED_ENTITIES:
+            return (
+                f"Telegram does not know {match.group(0)}: write the character itself, or its "
+                "number (&#169; for ©)"
+            )
     checker = _Checker()
     checker.feed(text)
     checker.close()

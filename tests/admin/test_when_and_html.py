@@ -62,6 +62,9 @@ def test_broadcast_html_is_checked() -> None:
     assert "<div>" in check_html("<div>x</div>")
     assert "&amp;" in check_html("Tom & Jerry")
     assert "&lt;" in check_html("1 < 2")
+    assert check_html("Срок&nbsp;— 30&nbsp;дней &mdash; &#169; &#x2014; &quot;МВД&quot;") is None
+    assert "&copy;" in (check_html("&copy; НКО") or "")  # not a name the Bot API reads
+    assert "&Nbsp;" in (check_html("a&Nbsp;b") or "")  # names are case-sensitive
     assert plain_to_html("1 < 2 & 3") == "1 &lt; 2 &amp; 3"
 
 
