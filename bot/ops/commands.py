@@ -13,16 +13,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from pathlib import Path
 from typing import Any
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (``--max-age 0`` would be no limit or no
+    heartbeat ever fresh enough: neither is what anyone means)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: write a number of seconds above 0")
+    return value
 
 
 def add_parsers(sub: Any) -> None:
     """Add ``health`` and ``db {backup,retention}`` to the ``hamroh`` subparsers."""
     health = sub.add_parser("health", help="exit 0 only if the running bot's heartbeat is fresh")
     health.add_argument(
-        "--max-age", type=float, help="seconds (default HAMROH_HEARTBEAT_MAX_AGE, 120)"
+        "--max-age", type=_seconds, help="seconds (default HAMROH_HEARTBEAT_MAX_AGE, 120)"
     )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -96,7 +109,8 @@ def restore(settings: Any, backup: Path) -> int:
 def health(settings: Any, max_age: float | None) -> int:
     from bot.ops.heartbeat import check_health
 
-    verdict = check_health(settings.heartbeat_file, max_age or settings.heartbeat_max_age)
+    limit = settings.heartbeat_max_age if max_age is None else max_age
+    verdict = check_health(settings.heartbeat_file, limit)
     stream = sys.stdout if verdict.ok else sys.stderr
     print(("healthy: " if verdict.ok else "unhealthy: ") + verdict.reason, file=stream)
     return 0 if verdict.ok else 1

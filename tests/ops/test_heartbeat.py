@@ -59,6 +59,18 @@ def test_hamroh_health_exit_codes(hamroh_env, tmp_path: Path, capsys) -> None:
     assert main(["health"]) == 1
 
 
+@pytest.mark.parametrize("max_age", ["0", "-5", "nan", "inf", "soon"])
+def test_a_max_age_that_is_no_limit_is_refused(hamroh_env, tmp_path: Path, capsys, max_age):
+    """``--max-age 0`` was read as the default: the check passed on a 100-second-old beat."""
+    hamroh_env.setenv("HAMROH_HEARTBEAT_PATH", str(tmp_path / "hb"))
+    write_heartbeat(tmp_path / "hb", at=time.time() - 100)
+    with pytest.raises(SystemExit) as exited:
+        main(["health", "--max-age", max_age])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --max-age: {max_age!r}" in err and "Traceback" not in err
+
+
 def test_default_heartbeat_lives_next_to_the_database(hamroh_env, tmp_path: Path) -> None:
     from bot.settings import Settings
 
