@@ -45,7 +45,6 @@ import contextlib
 import logging
 import os
 import sqlite3
-import tempfile
 import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -54,7 +53,7 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from bot.storage.errors import BackupWriteError, why_not_opened
+from bot.storage.backup_file import written_into_place
 
 logger = logging.getLogger(__name__)
 
@@ -425,13 +424,7 @@ class SqliteConnection:
         so a crash never leaves a half-written backup under the final name.
         """
         dest = Path(dest_path)
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
-            os.close(fd)
-        except OSError as error:
-            raise BackupWriteError(f"cannot write {dest}: {why_not_opened(error)}") from None
-        try:
+        with written_into_place(dest) as tmp_name:
             # The target is used on aiosqlite's worker thread, hence check_same_thread=False.
             target = sqlite3.connect(tmp_name, check_same_thread=False)
             try:
@@ -440,12 +433,4 @@ class SqliteConnection:
                 target.execute("PRAGMA journal_mode=DELETE")
             finally:
                 target.close()
-            os.replace(tmp_name, dest)
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            if isinstance(error, (OSError, sqlite3.Error)):
-                reason = why_not_opened(error)
-                raise BackupWriteError(f"cannot write {dest}: {reason}") from None
-            raise
         return dest

@@ -327,6 +327,20 @@ async def test_a_queue_killed_mid_broadcast_delivers_everything_after_restart(
     assert errors == []
 
 
+async def _scheduled_draft(app, api: FakeBotAPI, text: str, when: str) -> BotUser:
+    """One person started; the admin writes ``text`` in Russian only, skips the other
+    languages and types ``when`` as its time: the next tap is "Preview"."""
+    await start(BotUser(app, api, user_id=1001), "ru")
+    admin = _admin(app, api)
+    await admin.say("/broadcast")
+    await admin.say(text)
+    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
+        await admin.tap("Skip this language")
+    await admin.tap("When…")
+    await admin.say(when)
+    return admin
+
+
 async def test_a_broadcast_due_while_the_bot_was_down_tells_the_admin_it_is_late(
     make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
 ):
@@ -334,14 +348,7 @@ async def test_a_broadcast_due_while_the_bot_was_down_tells_the_admin_it_is_late
     once when the bot is back (scheduled broadcasts survive restarts), and the admin learns
     it is late and lands at night, with the command that stops it."""
     app, db = await make_app(ruleset=served)
-    await start(BotUser(app, api, user_id=1001), "ru")
-    admin = _admin(app, api)
-    await admin.say("/broadcast")
-    await admin.say("Завтра консульство не работает")
-    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
-        await admin.tap("Skip this language")
-    await admin.tap("When…")
-    await admin.say("06.03.2025 10:00")
+    admin = await _scheduled_draft(app, api, "Завтра консульство не работает", "06.03.2025 10:00")
     await admin.tap("Preview")
     await admin.tap("Schedule for 06.03.2025 10:00 MSK")
     advance_to(clock, msk(2025, 3, 6, 9, 0))
@@ -367,14 +374,7 @@ async def test_a_broadcast_started_on_time_says_only_how_many(
     make_app, api: FakeBotAPI, clock: FakeClock, served: Ruleset, errors
 ):
     app, _db = await make_app(ruleset=served)
-    await start(BotUser(app, api, user_id=1001), "ru")
-    admin = _admin(app, api)
-    await admin.say("/broadcast")
-    await admin.say("Новости")
-    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
-        await admin.tap("Skip this language")
-    await admin.tap("When…")
-    await admin.say("06.03.2025 10:00")
+    admin = await _scheduled_draft(app, api, "Новости", "06.03.2025 10:00")
     await admin.tap("Preview")
     await admin.tap("Schedule for 06.03.2025 10:00 MSK")
     advance_to(clock, msk(2025, 3, 6, 10, 1))
@@ -389,14 +389,7 @@ async def test_a_draft_whose_time_passed_before_the_preview_offers_to_send_now(
 ):
     """Not "Schedule for" a time gone by: the admin is told it goes out at once."""
     app, _db = await make_app(ruleset=served)
-    await start(BotUser(app, api, user_id=1001), "ru")
-    admin = _admin(app, api)
-    await admin.say("/broadcast")
-    await admin.say("Новости")
-    for _skip in ("ky", "tg", "uz", "uz_Cyrl"):
-        await admin.tap("Skip this language")
-    await admin.tap("When…")
-    await admin.say("05.03.2025 13:00")
+    admin = await _scheduled_draft(app, api, "Новости", "05.03.2025 13:00")
     advance_to(clock, msk(2025, 3, 5, 14, 0))  # the admin came back an hour later
     await admin.tap("Preview")
     panel = admin.last_with_buttons()

@@ -9,15 +9,13 @@ nothing from Hamroh.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from bot.storage._validate import check_int
-from bot.storage.errors import BackupWriteError, why_not_opened
+from bot.storage.backup_file import written_into_place
 from bot.storage.models import Stats
 from bot.storage.postgres.pool import AConn, PgPool
 from bot.storage.timestamps import aware
@@ -128,13 +126,7 @@ class MaintenanceMixin:
     async def backup(self, dest_path: str | Path) -> Path:
         """``pg_dump --format=custom`` into ``dest_path`` (owner-only, renamed into place)."""
         dest = Path(dest_path)
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
-            os.close(fd)
-        except OSError as error:
-            raise BackupWriteError(f"cannot write {dest}: {why_not_opened(error)}") from None
-        try:
+        with written_into_place(dest) as tmp_name:
             await _run(
                 _tool("pg_dump"),
                 "--format=custom",
@@ -145,13 +137,6 @@ class MaintenanceMixin:
                 self._url,
             )
             os.chmod(tmp_name, 0o600)
-            os.replace(tmp_name, dest)
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            if isinstance(error, OSError):
-                raise BackupWriteError(f"cannot write {dest}: {why_not_opened(error)}") from None
-            raise
         return dest
 
 
