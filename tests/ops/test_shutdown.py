@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -25,10 +24,10 @@ from pathlib import Path
 from bot.delivery import MessagePayload, Outbox, OutboxItem
 from bot.ops.heartbeat import check_health
 from bot.storage import Database
-from bot.testing import DEFAULT_TOKEN, FakeBotAPI
+from bot.testing import FakeBotAPI
 from bot.testing.fake_server import FakeBotAPIServer
+from tests.ops.child import ROOT, run_env, start_hamroh_run
 
-ROOT = Path(__file__).resolve().parents[2]
 CHATS = range(7001, 7021)
 COMMANDS = ("/start", "/help", "/privacy")
 QUEUED = range(8001, 8301)
@@ -69,19 +68,8 @@ async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Pa
     db_path = tmp_path / "hamroh.sqlite3"
     await _queue_notices(db_path)
     async with FakeBotAPIServer(api) as server:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
-            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
-            "HAMROH_BOT_API_URL": server.base_url,
-            "HAMROH_DB_PATH": str(db_path),
-            "HAMROH_RULES_DIR": str(ROOT / "rules"),
-            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
-            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run",
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        env = run_env(server, db_path, HEARTBEAT_PATH=str(heartbeat), HEARTBEAT_INTERVAL="0.2")
+        process = await start_hamroh_run(env)
         try:
             await _until(heartbeat.exists, 60)
             assert check_health(heartbeat, max_age=5).ok
@@ -139,18 +127,13 @@ async def test_sigterm_finishes_taken_updates_and_takes_no_new_ones(tmp_path: Pa
 async def test_a_token_telegram_rejects_is_one_line_and_exit_2(tmp_path: Path):
     api = FakeBotAPI()  # knows only DEFAULT_TOKEN: any other answers 401
     async with FakeBotAPIServer(api) as server:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
-            "HAMROH_BOT_TOKEN": "123456789:AAWrongTokenCopiedBadly",
-            "HAMROH_BOT_API_URL": server.base_url,
-            "HAMROH_DB_PATH": str(tmp_path / "hamroh.sqlite3"),
-            "HAMROH_RULES_DIR": str(ROOT / "rules"),
-            "HAMROH_HEARTBEAT_PATH": str(tmp_path / "heartbeat"),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run",
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        env = run_env(
+            server,
+            tmp_path / "hamroh.sqlite3",
+            HEARTBEAT_PATH=str(tmp_path / "heartbeat"),
+            BOT_TOKEN="123456789:AAWrongTokenCopiedBadly",
+        )
+        process = await start_hamroh_run(env)
         _out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2
     assert err.decode().strip().splitlines()[-1] == (
@@ -171,20 +154,14 @@ async def test_a_heartbeat_that_cannot_be_written_or_removed_does_not_stop_the_s
     db_path = tmp_path / "hamroh.sqlite3"
     await _queue_notices(db_path)
     async with FakeBotAPIServer(api) as server:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
-            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
-            "HAMROH_BOT_API_URL": server.base_url,
-            "HAMROH_DB_PATH": str(db_path),
-            "HAMROH_RULES_DIR": str(ROOT / "rules"),
-            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
-            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
-            "HAMROH_LOG_FORMAT": "json",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run",
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        env = run_env(
+            server,
+            db_path,
+            HEARTBEAT_PATH=str(heartbeat),
+            HEARTBEAT_INTERVAL="0.2",
+            LOG_FORMAT="json",
+        )
+        process = await start_hamroh_run(env)
         try:
             api.push_update(api.text_update(7001, "/help", language_code="tg"))
             await _until(lambda: api.messages(7001), 60)
@@ -227,20 +204,14 @@ async def test_a_database_file_deleted_under_the_running_bot_is_said_and_health_
     heartbeat = tmp_path / "heartbeat"
     db_path = tmp_path / "data" / "hamroh.sqlite3"
     async with FakeBotAPIServer(api) as server:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
-            "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
-            "HAMROH_BOT_API_URL": server.base_url,
-            "HAMROH_DB_PATH": str(db_path),
-            "HAMROH_RULES_DIR": str(ROOT / "rules"),
-            "HAMROH_HEARTBEAT_PATH": str(heartbeat),
-            "HAMROH_HEARTBEAT_INTERVAL": "0.2",
-            "HAMROH_LOG_FORMAT": "json",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run",
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        env = run_env(
+            server,
+            db_path,
+            HEARTBEAT_PATH=str(heartbeat),
+            HEARTBEAT_INTERVAL="0.2",
+            LOG_FORMAT="json",
+        )
+        process = await start_hamroh_run(env)
         try:
             await _until(heartbeat.exists, 60)
             for suffix in ("", "-wal", "-shm"):

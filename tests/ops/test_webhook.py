@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +18,9 @@ from telegram.ext import Application
 
 from bot.settings import Settings
 from bot.telegram import app as app_module
-from bot.testing import DEFAULT_TOKEN, FakeBotAPI
+from bot.testing import FakeBotAPI
 from bot.testing.fake_server import FakeBotAPIServer
+from tests.ops.child import run_env, start_hamroh_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,22 +121,12 @@ async def test_a_webhook_port_that_is_taken_is_one_line_and_exit_1(tmp_path: Pat
     api = FakeBotAPI()
     try:
         async with FakeBotAPIServer(api) as server:
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
-                "HAMROH_BOT_TOKEN": DEFAULT_TOKEN,
-                "HAMROH_BOT_API_URL": server.base_url,
-                "HAMROH_DB_PATH": str(tmp_path / "hamroh.sqlite3"),
-                "HAMROH_RULES_DIR": str(ROOT / "rules"),
-                "HAMROH_WEBHOOK_URL": "https://bot.example.org/hook",
-                "HAMROH_WEBHOOK_SECRET": "s3cret",
-                "HAMROH_WEBHOOK_LISTEN": "127.0.0.1",
-                "HAMROH_WEBHOOK_PORT": str(port),
-                "HAMROH_LOG_FORMAT": "json",
-            }
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run",
-                cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env = run_env(
+                server, tmp_path / "hamroh.sqlite3", WEBHOOK_URL="https://bot.example.org/hook",
+                WEBHOOK_SECRET="s3cret", WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
+                LOG_FORMAT="json",
             )  # fmt: skip
+            process = await start_hamroh_run(env)
             _out, err = await asyncio.wait_for(process.communicate(), 60)
     finally:
         taken.close()
