@@ -15,7 +15,19 @@ from bot.storage.errors import StorageUnavailableError, why_not_opened
 from bot.storage.interface import Storage
 from bot.storage.targets import describe_target, is_postgres_url
 
-__all__ = ["describe_target", "is_postgres_url", "open_existing_storage", "open_storage"]
+__all__ = [
+    "cannot_open",
+    "describe_target",
+    "is_postgres_url",
+    "open_existing_storage",
+    "open_storage",
+]
+
+
+def cannot_open(target: str | os.PathLike[str], error: BaseException) -> str:
+    """The one line every command says about a database that did not open: which one
+    (never a password) and why (:func:`bot.storage.errors.why_not_opened`)."""
+    return f"cannot open the database {describe_target(target)}: {why_not_opened(error)}"
 
 
 async def open_storage(target: str | os.PathLike[str], *, pool_size: int | None = None) -> Storage:
@@ -51,6 +63,4 @@ async def open_existing_storage(
     except StorageUnavailableError:
         raise
     except (OSError, sqlite3.Error, RuntimeError) as error:
-        raise StorageUnavailableError(
-            f"cannot open the database {describe_target(target)}: {why_not_opened(error)}"
-        ) from None
+        raise StorageUnavailableError(cannot_open(target, error)) from None

@@ -36,8 +36,7 @@ from bot.delivery.clock import SYSTEM_CLOCK, Clock
 from bot.i18n import Catalogs, require_catalogs
 from bot.settings import Settings
 from bot.storage import Storage, is_postgres_url
-from bot.storage.errors import why_not_opened
-from bot.storage.explain import StorageUnavailable, open_storage_or_explain
+from bot.storage.factory import cannot_open, open_storage
 from bot.telegram import handlers
 from bot.telegram.errors import describe
 from bot.telegram.profile import publish_in_background
@@ -263,6 +262,19 @@ def configure_logging(level: str, fmt: str = "auto") -> None:
     configure(level, "json" if fmt == "json" else "text" if fmt == "text" else "auto")
 
 
+class StorageUnavailable(Exception):
+    """The database cannot be opened; ``str()`` is one line for the operator."""
+
+
+async def open_storage_or_explain(target: str | Path, pool_size: int | None = None) -> Storage:
+    """Open the bot's database, or raise :class:`StorageUnavailable` with the reason
+    (the tools open theirs with ``open_existing_storage``, which never makes a file)."""
+    try:
+        return await open_storage(target, pool_size=pool_size)
+    except (OSError, sqlite3.Error, RuntimeError) as error:
+        raise StorageUnavailable(cannot_open(target, error)) from None
+
+
 def check_storage(target: str | Path) -> None:
     """Raise :class:`StorageUnavailable` now if the SQLite database file cannot be used.
 
@@ -288,9 +300,7 @@ def check_storage(target: str | Path) -> None:
         finally:
             conn.close()
     except (OSError, sqlite3.Error) as error:
-        raise StorageUnavailable(
-            f"cannot open the database {path}: {why_not_opened(error)}"
-        ) from None
+        raise StorageUnavailable(cannot_open(path, error)) from None
 
 
 NO_WEBHOOK_SECRET = (
