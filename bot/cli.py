@@ -341,7 +341,7 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool, workers: 
         print(str(error), file=sys.stderr)
         return 2
     try:
-        require_catalogs(settings.locales_dir)  # here, before any worker starts
+        catalogs = require_catalogs(settings.locales_dir)  # here, before any worker starts
     except CatalogsUnusable as error:
         print(f"hamroh web: {error}; set HAMROH_LOCALES_DIR", file=sys.stderr)
         return 2
@@ -356,7 +356,7 @@ def run_web(host: str, port: int, as_of: str | None, access_log: bool, workers: 
     )
     configure_logging(serving.log_level, serving.log_format)
     try:
-        serve(serving, host, port, workers=workers, ruleset=ruleset)
+        serve(serving, host, port, workers=workers, ruleset=ruleset, catalogs=catalogs)
     except OSError as error:  # the port is taken, the address is not ours
         print(f"hamroh web: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
         return 1

@@ -245,13 +245,13 @@ class Serving:
         fixed = self.as_of
         return (lambda: fixed) if fixed else moscow_today
 
-    def make_app(self, ruleset: Ruleset | None = None) -> ASGIApp:
+    def make_app(self, ruleset: Ruleset | None = None, catalogs: Catalogs | None = None) -> ASGIApp:
         """The channel with every shared part made (``prewarm``), then the long-lived
         objects moved out of the garbage collector's way, so its full passes stay short
         under load."""
         app = create_app(
             ruleset or load_ruleset(self.rules_dir),
-            require_catalogs(self.locales_dir),
+            catalogs or require_catalogs(self.locales_dir),
             self.today(),
             access_log=self.access_log,
             font_dir=self.font_dir,
@@ -326,14 +326,15 @@ def serve(
     *,
     workers: int = 1,
     ruleset: Ruleset | None = None,
+    catalogs: Catalogs | None = None,
 ) -> None:
     """Run uvicorn until SIGINT/SIGTERM: in this process, or in ``workers`` processes
     that share one socket (the kernel hands each new connection to one of them; any
     worker can answer any request, since nothing is kept between requests).
 
-    With one worker the channel is made here from ``ruleset`` (the one the CLI checked);
-    with several, each worker makes its own (:class:`WorkerApp`) and uvicorn's
-    supervisor starts a worker again when one dies.
+    With one worker the channel is made here from ``ruleset`` and ``catalogs`` (the ones
+    the CLI checked); with several, each worker makes its own (:class:`WorkerApp`) and
+    uvicorn's supervisor starts a worker again when one dies.
     """
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
@@ -341,7 +342,7 @@ def serve(
 
     sock = listening_socket(host, port)
     if workers == 1:
-        config = uvicorn_config(serving.make_app(ruleset), host, port, serving.log_level)
+        config = uvicorn_config(serving.make_app(ruleset, catalogs), host, port, serving.log_level)
         uvicorn.Server(config).run(sockets=[sock])
         return
     config = uvicorn_config(
