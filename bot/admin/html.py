@@ -12,14 +12,10 @@ import html
 import re
 from html.parser import HTMLParser
 
+from bot.delivery.payload import NAMED_ENTITIES
+
 _BARE_AMPERSAND = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|[a-zA-Z]+;)")
 _NAMED_ENTITY = re.compile(r"&([a-zA-Z]+);")
-NAMED_ENTITIES = frozenset(
-    {"lt", "gt", "amp", "quot", "apos", "nbsp", "hellip", "mdash", "ndash", "lsquo", "rsquo",
-     "ldquo", "rdquo"}
-)  # fmt: skip
-"""The named entities the Bot API reads in ``parse_mode=HTML`` (its "Formatting options";
-any number, ``&#160;``, is read too). Another name would reach people as it is typed."""
 _BARE_LESS_THAN = re.compile(r"<(?![a-zA-Z/])")
 
 ALLOWED_TAGS = frozenset(

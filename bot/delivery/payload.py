@@ -20,8 +20,15 @@ PARSE_MODES: Final = frozenset({"HTML", "MarkdownV2"})
 InlineKeyboard = dict[str, list[list[dict[str, str]]]]
 
 
+NAMED_ENTITIES: Final = frozenset(
+    {"lt", "gt", "amp", "quot", "apos", "nbsp", "hellip", "mdash", "ndash", "lsquo", "rsquo",
+     "ldquo", "rdquo"}
+)  # fmt: skip
+"""The named entities the Bot API reads in ``parse_mode=HTML`` (its "Formatting options";
+any number, ``&#160;``, is read too). Another name would reach people as it is typed."""
+
 _TAG = re.compile(r"<[^>]*>")
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+_ENTITY = re.compile(r"&(?:" + "|".join(sorted(NAMED_ENTITIES)) + r"|#\d+|#x[0-9a-fA-F]+);")
 
 
 def visible_length(text: str, parse_mode: str | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.delivery import MessagePayload, SendBudget, inline_keyboard
+from bot.delivery.payload import visible_length
 from bot.testing import FakeClock
 
 
@@ -34,6 +35,17 @@ def test_payload_round_trip_and_keyboard_helper() -> None:
 def test_bad_payloads_are_refused_at_enqueue_time(kwargs) -> None:
     with pytest.raises(ValueError):
         MessagePayload(**kwargs)
+
+
+def test_an_html_text_is_as_long_as_what_people_read() -> None:
+    """Each entity the Bot API reads is one character; a name it does not read is shown
+    as it is typed, so it counts as typed."""
+    assert visible_length("<b>a</b>&nbsp;&mdash;&amp;&#160;&#x2014;", "HTML") == 6
+    assert visible_length("&copy;", "HTML") == 6
+    assert visible_length("<b>a</b>", None) == 8
+    MessagePayload("<b>" + "я" * 4000 + "</b>" + "&nbsp;" * 96, parse_mode="HTML")
+    with pytest.raises(ValueError):
+        MessagePayload("&nbsp;" * 4097, parse_mode="HTML")
 
 
 @pytest.mark.parametrize("raw", ["not json", "[]", '{"text": ""}', '{"text": 5}'])
