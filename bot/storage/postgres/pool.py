@@ -26,6 +26,13 @@ from bot.storage.targets import describe_target, redact_password
 
 logger = logging.getLogger(__name__)
 
+
+def _reason(error: psycopg.Error, url: str) -> str:
+    """The server's first line about ``error``, without the password of ``url``."""
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+    return redact_password(reason, url)
+
+
 MIGRATION_LOCK: Final = 7_260_481_001
 """The advisory lock key held while migrating (any constant unique to Hamroh)."""
 DEFAULT_POOL_SIZE: Final = 10
@@ -60,10 +67,8 @@ class PgPool:
         try:  # one direct attempt first: the pool would retry quietly until its timeout
             probe = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
-            reason = redact_password(reason, url)
             raise StorageUnavailableError(
-                f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}"
+                f"cannot connect to PostgreSQL at {describe_target(url)}: {_reason(error, url)}"
             ) from error
         await probe.close()
         pool: AsyncConnectionPool[AConn] = AsyncConnectionPool(
@@ -88,10 +93,9 @@ class PgPool:
             await opened._migrate(migrations)
         except psycopg.Error as error:  # e.g. PostgreSQL 15: no CREATE on schema public
             await pool.close()
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
             raise StorageUnavailableError(
                 f"cannot create or upgrade Hamroh's tables in PostgreSQL at "
-                f"{describe_target(url)}: {redact_password(reason, url)}; the user in "
+                f"{describe_target(url)}: {_reason(error, url)}; the user in "
                 "HAMROH_DATABASE_URL must own the database (CREATE DATABASE hamroh OWNER hamroh)"
             ) from error
         except BaseException:
