@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -27,6 +27,7 @@ from bot.delivery.campaigns import CampaignStore
 from bot.telegram import bot_api, deep_links, render
 from bot.telegram.conversation import answer_query
 from bot.telegram.services import Services, services_of
+from bot.telegram.updates import Tapped, chat_id_of, tapped_message
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _wizard(services: Services) -> wizard.Wizard:
 
 
 async def _show(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, message: Message | None = None
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, message: Tapped | None = None
 ) -> None:
     """Draw the reply's panels: ``replace`` edits the tapped panel (or is sent), then the
     screens in order; a preview text Telegram refuses ends the reply with the reason."""
@@ -124,9 +125,8 @@ async def on_admin_button(
     action: AdminAction,
 ) -> None:
     """A tap on an admin panel button (``X:<campaign>:<action>:<value>``)."""
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat_id = update.effective_user, chat_id_of(update)
+    assert user is not None and chat_id is not None
     await answer_query(query)
     reply = await wizard.button(_wizard(services_of(context)), user.id, action)
-    message = query.message if isinstance(query.message, Message) else None
-    await _show(context, chat.id, reply, message)
+    await _show(context, chat_id, reply, tapped_message(query))

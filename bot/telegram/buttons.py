@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, Update
-from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.app import exports, interview, pages, person
@@ -31,6 +30,7 @@ from bot.core.locales import LOCALES
 from bot.telegram import admin, callbacks
 from bot.telegram.conversation import Turn, alongside, answer_query, open_turn
 from bot.telegram.state import state_token
+from bot.telegram.updates import in_private_chat
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     turn = await open_turn(update, context)
-    if turn is None or (query.message is not None and query.message.chat.type != ChatType.PRIVATE):
+    if turn is None or not in_private_chat(update):
         await answer_query(query)
         return
     decoded = callbacks.decode_action(query.data)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from telegram import Bot, BotCommandScopeChat, CallbackQuery, Message, Update
+from telegram import Bot, BotCommandScopeChat, CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -35,6 +35,7 @@ from bot.telegram.render import MAX_MESSAGE, View, utf16_len
 from bot.telegram.render.interview import GREETING_ICON
 from bot.telegram.services import Services, services_of
 from bot.telegram.state import state_token
+from bot.telegram.updates import Tapped, chat_id_of, tapped_message
 
 logger = logging.getLogger(__name__)
 
@@ -218,8 +219,7 @@ class Turn:
         """
         reply = step.reply
         token = state_token(step.state)
-        message = query.message if query is not None else None
-        tapped = message if isinstance(message, Message) else None
+        tapped = tapped_message(query)
         async with alongside(*(call() for call in alongside_reply)) as also:
             if query is not None:
                 also(answer_query(query, reply.toast))
@@ -244,7 +244,7 @@ class Turn:
                         await self.send(views)
             await self.show(reply.screens, token, record, first_drawn)
 
-    async def record_in(self, message: Message | None, view: View) -> None:
+    async def record_in(self, message: Tapped | None, view: View) -> None:
         """Edit the tapped message into the record of what was tapped (best effort:
         the chat then only lacks the record; the reply does not depend on it)."""
         try:
@@ -253,13 +253,13 @@ class Turn:
             logger.info("recording the answer in the tapped message failed: %s",
                         type(error).__name__)  # fmt: skip
 
-    async def edit(self, message: Message | None, view: View) -> bool:
+    async def edit(self, message: Tapped | None, view: View) -> bool:
         """Replace a bot message's text and buttons; ``False`` if it cannot be edited.
 
         Old messages (older than 48 hours, or gone after a restart of the client)
         cannot be edited; the caller then sends a new message instead.
         """
-        if message is None or not isinstance(message, Message):
+        if message is None:
             return False
         view = self.keeping_greeting(message, view)
         try:
@@ -270,13 +270,13 @@ class Turn:
             return "not modified" in str(error).lower()
         return True
 
-    def keeping_greeting(self, message: Message, view: View) -> View:
+    def keeping_greeting(self, message: Tapped, view: View) -> View:
         """``view`` as the new text of ``message``: if the greeting opens that message
         (the first question's, :func:`opens_next`), it still opens it after the edit
         ("Why we ask this?", the record of the first answer), so it never leaves the
         chat. Recognised by the text Telegram shows; in another language than the
         person's now, it is not recognised and the edit replaces it, as before."""
-        text = message.text or ""
+        text = message.text
         if not text.startswith(GREETING_ICON):  # the usual case, decided cheaply
             return view
         greeting = render.draw(intro(self.ctx))[0].text
@@ -285,9 +285,9 @@ class Turn:
         joined = greeting + "\n\n" + view.text
         return View(joined, view.keyboard) if utf16_len(joined) <= MAX_MESSAGE else view
 
-    async def drop_buttons(self, message: Message | None) -> None:
+    async def drop_buttons(self, message: Tapped | None) -> None:
         """Remove the keyboard of a bot message, if it still has one (best effort)."""
-        if isinstance(message, Message) and message.reply_markup is not None:
+        if message is not None and message.has_keyboard:
             with contextlib.suppress(TelegramError):
                 await self.bot.edit_message_reply_markup(
                     chat_id=self.chat_id, message_id=message.message_id, reply_markup=None
@@ -316,8 +316,8 @@ class Turn:
 async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
     """Load the user of ``update`` (and note the activity); ``None`` for updates without one."""
     services = services_of(context)
-    tg_user, chat = update.effective_user, update.effective_chat
-    if tg_user is None or chat is None:
+    tg_user, chat_id = update.effective_user, chat_id_of(update)
+    if tg_user is None or chat_id is None:
         return None
     user, stored = await services.storage.seen_with_interview(tg_user.id, services.now())
     guessed = locale_from_telegram(tg_user.language_code)
@@ -326,7 +326,7 @@ async def open_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn 
         services=services,
         bot=context.bot,
         user_id=tg_user.id,
-        chat_id=chat.id,
+        chat_id=chat_id,
         user=user,
         locale=locale,
         guessed_locale=guessed,

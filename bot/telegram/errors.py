@@ -8,17 +8,19 @@ line, code) — never the message, the update, or local values.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 
 from telegram import Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import Conflict, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import locale_from_telegram, normalize_locale
 from bot.telegram.render import esc
 from bot.telegram.services import services_of
+from bot.telegram.updates import chat_id_of, in_private_chat
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +53,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("update %s failed: %s", update_id, describe(error))
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return
-    chat, tg_user = update.effective_chat, update.effective_user
-    if chat is None or chat.type != ChatType.PRIVATE:
+    chat_id, tg_user = chat_id_of(update), update.effective_user
+    if chat_id is None or not in_private_chat(update):
         return
     services = services_of(context)
     locale = locale_from_telegram(tg_user.language_code if tg_user else None)
@@ -63,11 +65,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     except Exception as lookup_error:  # storage may be what failed
         logger.warning("locale lookup in the error handler failed: %s", type(lookup_error).__name__)
     _ = services.catalogs.gettext(locale)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # the handler has usually answered the tap already (its spinner stopped at once);
+        # a second answer is refused, and the person must still be told
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
+    try:
         await context.bot.send_message(
-            chat.id,
+            chat_id,
             "😕 " + esc(_("Sorry, something went wrong. Please try again, or send /start.")),
             parse_mode=ParseMode.HTML,
         )

@@ -22,6 +22,7 @@ from bot.core.rules import Ruleset, RulesetInvalid, load_ruleset
 from bot.settings import Settings
 from bot.storage import Database
 from bot.telegram.app import build_application
+from bot.telegram.updates import trimmed_update
 from bot.testing import DEFAULT_TOKEN, FakeBotAPI, FakeClock, SentMessage
 from tests.core.conftest import make_rules_dir
 
@@ -158,7 +159,9 @@ class BotUser:
         self.language_code = language_code
 
     async def feed(self, update: dict[str, Any]) -> None:
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        """``update`` to the bot as ``hamroh run``'s ``getUpdates`` decodes it (a tap
+        without its message: ``bot.telegram.updates``); :class:`WebhookUser` in full."""
+        await self.app.process_update(Update.de_json(trimmed_update(update), self.app.bot))
 
     async def say(self, text: str) -> None:
         await self.feed(self.api.text_update(self.user_id, text, language_code=self.language_code))
