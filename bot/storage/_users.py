@@ -10,7 +10,7 @@ from typing import Any
 from bot.storage._interviews import INTERVIEW_SQL, interview_from_rows
 from bot.storage._validate import check_id, check_int, check_limit, check_optional_id
 from bot.storage.connection import SqliteConnection
-from bot.storage.models import Interview, User
+from bot.storage.models import LAST_SEEN_STEP, Interview, User
 from bot.storage.timestamps import from_db, maybe_from_db, to_db
 
 _USER_COLUMNS = (
@@ -21,6 +21,23 @@ _SEEN_SQL = (
     f"UPDATE users SET last_seen_at = ?, active = 1 WHERE user_id = ? RETURNING {_USER_COLUMNS}"
 )
 """A user wrote to us (``seen``): last seen now, active again; the row if there is one."""
+_USER_SQL = f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?"
+_LAST_SEEN, _ACTIVE = 4, 5
+"""Positions of ``last_seen_at`` and ``active`` in :data:`_USER_COLUMNS`."""
+
+
+def _seen_row(conn: sqlite3.Connection, user_id: int, now: dt.datetime) -> list[Any]:
+    """The user's row, with the activity recorded only when it has to be
+    (:data:`~bot.storage.models.LAST_SEEN_STEP`): most updates only read."""
+    found = conn.execute(_USER_SQL, (user_id,)).fetchall()
+    if not found:
+        return found
+    row = found[0]
+    # fixed-width UTC text (bot.storage.timestamps): text order is time order
+    if row[_ACTIVE] and row[_LAST_SEEN] > to_db(now - LAST_SEEN_STEP):
+        return found
+    # fetchall: a RETURNING statement is done only when all its rows are read
+    return conn.execute(_SEEN_SQL, (to_db(now), user_id)).fetchall()
 
 
 def user_from_row(row: Any) -> User:
@@ -60,7 +77,8 @@ class UsersMixin:
         and a write. A user who writes to us has evidently unblocked the bot.
         """
         check_int("user_id", user_id)
-        rows = await self._conn.point_fetch(_SEEN_SQL, (to_db(now), user_id))
+        to_db(now)  # a naive time is refused before anything is read
+        rows = await self._conn.point(lambda conn: _seen_row(conn, user_id, now))
         return user_from_row(rows[0]) if rows else None
 
     async def seen_with_interview(
@@ -75,11 +93,10 @@ class UsersMixin:
         Safe to run again (the second statement only reads).
         """
         check_int("user_id", user_id)
-        stamp = to_db(now)
+        to_db(now)  # a naive time is refused before anything is read
 
         def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-            # fetchall: a RETURNING statement is done only when all its rows are read
-            found = conn.execute(_SEEN_SQL, (stamp, user_id)).fetchall()
+            found = _seen_row(conn, user_id, now)
             if not found:
                 return [], []
             return found, conn.execute(INTERVIEW_SQL, (user_id, user_id)).fetchall()

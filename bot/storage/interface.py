@@ -278,7 +278,9 @@ class Storage(Protocol):
     async def seen(self, user_id: int, now: dt.datetime) -> User | None:
         """Record activity (for retention), mark the user active again and return the
         row, in one step (every update starts with it); ``None`` for a user who never
-        picked a language (nothing is recorded then)."""
+        picked a language (nothing is recorded then). ``last_seen_at`` is written only
+        when it is :data:`~bot.storage.models.LAST_SEEN_STEP` old or older, or the user
+        was inactive: otherwise the stored row is returned as it is."""
 
     async def seen_with_interview(
         self, user_id: int, now: dt.datetime

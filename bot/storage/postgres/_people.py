@@ -12,7 +12,7 @@ import psycopg
 
 from bot.storage._validate import check_id, check_int, check_limit, check_optional_id, check_value
 from bot.storage.errors import UnknownUserError
-from bot.storage.models import Interview, User
+from bot.storage.models import LAST_SEEN_STEP, Interview, User
 from bot.storage.postgres.pool import PgPool
 from bot.storage.timestamps import aware
 
@@ -67,10 +67,15 @@ class PeopleMixin:
 
     async def seen(self, user_id: int, now: dt.datetime) -> User | None:
         check_int("user_id", user_id)
+        # One statement: the row is rewritten only when its last_seen_at is LAST_SEEN_STEP
+        # old or the user was inactive (both parts see the same snapshot), else read.
         rows = await self._pool.fetch(
-            "UPDATE users SET last_seen_at = %s, active = TRUE WHERE user_id = %s "
-            f"RETURNING {USER_COLUMNS}",
-            (aware(now), user_id),
+            "WITH touched AS (UPDATE users SET last_seen_at = %s, active = TRUE "
+            "WHERE user_id = %s AND (NOT active OR last_seen_at <= %s) "
+            f"RETURNING {USER_COLUMNS}) SELECT * FROM touched UNION ALL "
+            f"SELECT {USER_COLUMNS} FROM users WHERE user_id = %s "
+            "AND NOT EXISTS (SELECT 1 FROM touched)",
+            (aware(now), user_id, aware(now) - LAST_SEEN_STEP, user_id),
         )
         return user_from_row(rows[0]) if rows else None
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.storage import Storage
+from bot.storage.models import LAST_SEEN_STEP
 
 
 async def test_first_contact_creates_a_user_and_later_contacts_keep_the_chosen_locale(
@@ -37,6 +38,27 @@ async def test_locale_activity_and_opt_in_change_only_existing_users(
     user = await storage.get_user(1)
     assert user is not None
     assert (user.locale, user.active, user.reminders_opt_in) == ("uz_Cyrl", False, True)
+
+
+async def test_seen_keeps_last_seen_to_the_hour(storage: Storage, now: dt.datetime) -> None:
+    """An update within the hour of the stored last-seen time only reads the row; an hour
+    later, or from an inactive user, it records the activity (LAST_SEEN_STEP)."""
+    await storage.upsert_user(6, 6, "ru", now)
+    soon = now + LAST_SEEN_STEP - dt.timedelta(seconds=1)
+    user = await storage.seen(6, soon)
+    assert user is not None and user.last_seen_at == now and user.active
+    user, _interview = await storage.seen_with_interview(6, soon)
+    assert user is not None and user.last_seen_at == now
+    assert (await storage.get_user(6)) == user
+    hour = now + LAST_SEEN_STEP
+    user, _interview = await storage.seen_with_interview(6, hour)
+    assert (
+        user is not None and user.last_seen_at == hour == (await storage.get_user(6)).last_seen_at
+    )
+    assert await storage.set_active(6, False)
+    user = await storage.seen(6, hour + dt.timedelta(minutes=1))
+    assert user is not None and user.active
+    assert user.last_seen_at == hour + dt.timedelta(minutes=1)
 
 
 async def test_seen_records_activity_and_reactivates(storage: Storage, now: dt.datetime) -> None:
