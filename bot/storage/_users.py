@@ -26,15 +26,16 @@ _LAST_SEEN, _ACTIVE = 4, 5
 """Positions of ``last_seen_at`` and ``active`` in :data:`_USER_COLUMNS`."""
 
 
-def _seen_row(conn: sqlite3.Connection, user_id: int, now: dt.datetime) -> list[Any]:
-    """The user's row, with the activity recorded only when it has to be
-    (:data:`~bot.storage.models.LAST_SEEN_STEP`): most updates only read."""
+def _seen_row(conn: sqlite3.Connection, user_id: int, now: dt.datetime, fresh: str) -> list[Any]:
+    """The user's row, with the activity recorded only when it has to be: when its
+    ``last_seen_at`` is not after ``fresh`` (``now`` less
+    :data:`~bot.storage.models.LAST_SEEN_STEP`) or the user was inactive."""
     found = conn.execute(_USER_SQL, (user_id,)).fetchall()
     if not found:
         return found
     row = found[0]
     # fixed-width UTC text (bot.storage.timestamps): text order is time order
-    if row[_ACTIVE] and row[_LAST_SEEN] > to_db(now - LAST_SEEN_STEP):
+    if row[_ACTIVE] and row[_LAST_SEEN] > fresh:
         return found
     # fetchall: a RETURNING statement is done only when all its rows are read
     return conn.execute(_SEEN_SQL, (to_db(now), user_id)).fetchall()
@@ -77,8 +78,8 @@ class UsersMixin:
         and a write. A user who writes to us has evidently unblocked the bot.
         """
         check_int("user_id", user_id)
-        to_db(now)  # a naive time is refused before anything is read
-        rows = await self._conn.point(lambda conn: _seen_row(conn, user_id, now))
+        fresh = to_db(now - LAST_SEEN_STEP)  # a naive time is refused before anything is read
+        rows = await self._conn.point(lambda conn: _seen_row(conn, user_id, now, fresh))
         return user_from_row(rows[0]) if rows else None
 
     async def seen_with_interview(
@@ -93,10 +94,10 @@ class UsersMixin:
         Safe to run again (the second statement only reads).
         """
         check_int("user_id", user_id)
-        to_db(now)  # a naive time is refused before anything is read
+        fresh = to_db(now - LAST_SEEN_STEP)  # a naive time is refused before anything is read
 
         def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-            found = _seen_row(conn, user_id, now)
+            found = _seen_row(conn, user_id, now, fresh)
             if not found:
                 return [], []
             return found, conn.execute(INTERVIEW_SQL, (user_id, user_id)).fetchall()
