@@ -46,8 +46,9 @@ MAX_DAYS = 36_500
 _BOT_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MIN_HEARTBEAT_INTERVAL = 0.05
-"""Seconds: less only rewrites the file and asks the database in a loop (0.001 kept a core
-busy). Docker's check runs every 30 s; a beat every few seconds already tells it all."""
+"""Seconds. Less only rewrites the file and asks the database in a loop (0.001 kept a core
+busy); a twentieth of a second still lets a test or a quick try see the beats at once.
+In production the default 30 s fits Docker's check, which runs every 30 s."""
 
 
 class Settings(BaseSettings):
@@ -267,7 +268,8 @@ def _given(field: str, value: object) -> str:
 
 
 def _expected_number(field: str) -> str:
-    """ "use a whole number from 1 to 36500 (days)", from the field's type and bounds."""
+    """What a number setting should be, from the field's type and bounds: ``use a whole
+    number from 1 to 36500 (days)``."""
     info = Settings.model_fields[field]
     bounds: dict[str, float] = {}
     for item in info.metadata:
