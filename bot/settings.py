@@ -23,16 +23,17 @@ else has a default that works from a checkout (``hamroh run`` in the repo root).
 | ``HAMROH_INACTIVE_DAYS`` | ``180`` | delete users silent this many days (told in /privacy) |
 | ``HAMROH_OUTBOX_KEEP_DAYS`` | ``7`` | delete sent/failed send-queue rows after this many days |
 | ``HAMROH_HEARTBEAT_PATH`` | ``heartbeat`` next to the database | file ``hamroh health`` checks |
-| ``HAMROH_HEARTBEAT_INTERVAL`` | ``30`` | seconds between heartbeats |
+| ``HAMROH_HEARTBEAT_INTERVAL`` | ``30`` | seconds between heartbeats (at least 0.05) |
 | ``HAMROH_HEARTBEAT_MAX_AGE`` | ``120`` | ``hamroh health`` fails on an older heartbeat |
 | ``HAMROH_SEND_RATE`` | ``25`` | queued messages per second (reminders, broadcasts; max 1000); replies go first |
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -44,6 +45,10 @@ MAX_DAYS = 36_500
 """A hundred years: more is a typo (and past the calendar's range, an error every day)."""
 _BOT_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_HEARTBEAT_INTERVAL = 0.05
+"""Seconds. Less only rewrites the file and asks the database in a loop (0.001 kept a core
+busy); a twentieth of a second still lets a test or a quick try see the beats at once.
+In production the default 30 s fits Docker's check, which runs every 30 s."""
 
 
 class Settings(BaseSettings):
@@ -75,7 +80,7 @@ class Settings(BaseSettings):
     """Users silent this long are deleted (``Storage.purge_inactive``); /privacy says so."""
     outbox_keep_days: int = Field(default=7, ge=0, le=MAX_DAYS)
     heartbeat_path: Path | None = None
-    heartbeat_interval: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    heartbeat_interval: float = Field(default=30.0, ge=MIN_HEARTBEAT_INTERVAL, allow_inf_nan=False)
     heartbeat_max_age: float = Field(default=120.0, gt=0, allow_inf_nan=False)
     send_rate: float = Field(default=25.0, gt=0, le=1000, allow_inf_nan=False)
     """Queued messages per second (reminders, broadcasts): the most the queue sends, less
@@ -225,8 +230,8 @@ class Settings(BaseSettings):
 class SettingsInvalid(Exception):
     """A ``HAMROH_*`` variable has a value that cannot be used.
 
-    ``problems`` are one line each, naming the variable and the reason but never the
-    value (it may be a token or a URL with a password).
+    ``problems`` are one line each: the variable, the value it has (a secret only by its
+    length, a token or password inside a URL hidden) and what it should be.
     """
 
     def __init__(self, problems: list[str]) -> None:
@@ -234,16 +239,79 @@ class SettingsInvalid(Exception):
         self.problems = problems
 
 
+_UNITS = {
+    "inactive_days": "days",
+    "outbox_keep_days": "days",
+    "heartbeat_interval": "seconds",
+    "heartbeat_max_age": "seconds",
+    "send_rate": "messages per second",
+}
+_NUMBER_ERRORS = ("int_", "float_", "finite_number", "greater_than", "less_than")
+_TOKEN_INSIDE = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
+_PASSWORD_INSIDE = re.compile(r"(//[^/@:\s]*:)[^/@\s]*@")
+_SHOWN_LENGTH = 200
+
+
+def _given(field: str, value: object) -> str:
+    """``is "abc"`` for the line about a variable; a secret only by its length, and a
+    token or a password inside another value (a URL) hidden."""
+    text = value if isinstance(value, str) else str(value)
+    info = Settings.model_fields.get(field)
+    if info is not None and "SecretStr" in str(info.annotation):
+        return f"(not shown: a secret of {len(text)} characters)"
+    if not text:
+        return "is empty"
+    text = _PASSWORD_INSIDE.sub(r"\1…@", _TOKEN_INSIDE.sub("<token>", text))
+    if len(text) > _SHOWN_LENGTH:
+        text = text[: _SHOWN_LENGTH - 1] + "…"
+    return "is " + json.dumps(text, ensure_ascii=False)  # one line: a newline as \n
+
+
+def _expected_number(field: str) -> str:
+    """What a number setting should be, from the field's type and bounds: ``use a whole
+    number from 1 to 36500 (days)``."""
+    info = Settings.model_fields[field]
+    bounds: dict[str, float] = {}
+    for item in info.metadata:
+        for name in ("ge", "gt", "le", "lt"):
+            if getattr(item, name, None) is not None:
+                bounds[name] = getattr(item, name)
+    kind = "a whole number" if info.annotation is int else "a number"
+    if "ge" in bounds and "le" in bounds:
+        span = f" from {bounds['ge']:g} to {bounds['le']:g}"
+    elif "ge" in bounds:
+        span = f" of {bounds['ge']:g} or more"
+    elif "gt" in bounds:
+        span = f" above {bounds['gt']:g}" + (
+            f", at most {bounds['le']:g}" if "le" in bounds else ""
+        )
+    else:
+        span = ""
+    unit = f" ({_UNITS[field]})" if field in _UNITS else ""
+    return f"use {kind}{span}{unit}"
+
+
+def _problem_line(problem: Any) -> str:
+    """One line an operator reads: the variable, what it is now, what it should be."""
+    if not problem["loc"]:  # two settings that do not fit together: the text names both
+        return str(problem["msg"]).removeprefix("Value error, ")
+    field = str(problem["loc"][0])
+    name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
+    kind = str(problem["type"])
+    if kind == "value_error":
+        reason = str(problem["ctx"]["error"])
+    elif kind.startswith(_NUMBER_ERRORS) and field in Settings.model_fields:
+        reason = _expected_number(field)
+    elif kind == "literal_error":
+        reason = "use " + str(problem["ctx"]["expected"]).replace("'", "")
+    else:
+        reason = str(problem["msg"])
+    return f"{name} {_given(field, problem['input'])}: {reason}"
+
+
 def read_settings() -> Settings:
     """``Settings()`` from the environment, or :class:`SettingsInvalid` saying what is wrong."""
     try:
         return Settings()
     except ValidationError as error:
-        problems = []
-        for problem in error.errors():
-            if not problem["loc"]:  # two settings that do not fit together: the text names both
-                problems.append(problem["msg"].removeprefix("Value error, "))
-                continue
-            name = "HAMROH_" + "_".join(str(part) for part in problem["loc"]).upper()
-            problems.append(f"{name}: {problem['msg']}")
-        raise SettingsInvalid(problems) from None
+        raise SettingsInvalid([_problem_line(problem) for problem in error.errors()]) from None

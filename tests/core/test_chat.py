@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from bot.chat import run_chat
 
 from .conftest import d
@@ -247,3 +249,40 @@ def test_text_typed_under_the_result_points_to_no_command_the_chat_lacks(rules_d
     after = "\n".join(out[next(i for i, line in enumerate(out) if "Кыязы, сиз Россияда" in line) :])
     assert "/status" not in after and "/answers" not in after
     assert after.count("Кыязы, сиз Россияда") == 3  # the card, then the short result twice
+
+
+TAPPING = {
+    "ru": ("нажм", "кнопк"),
+    "ky": ("басыңыз", "басып", "баскыч"),
+    "tg": ("пахш", "тугма"),
+    "uz": ("bosing", "tugma"),
+    "uz_Cyrl": ("босинг", "тугма"),
+}
+"""How each catalog tells a Telegram user to tap a button (and English, for a msgid
+that slipped through untranslated)."""
+
+TO_EVERY_SCREEN = [
+    "1", "xyz", "1", "2", "10.01.2025", "2", "31.01.2025", "30.06.2025", "2",  # a result
+    "1", "2", "3", "4", "8",  # Why?, All steps, Law and sources, Contacts, Show an officer
+    "9", "1", "xyz",  # Change an answer: the list, then its first answer, not understood
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", sorted(TAPPING))
+def test_the_terminal_says_type_the_number_where_the_bot_says_tap(rules_dir, locale: str):
+    """A choice in the terminal is made by typing its number: "press a button"
+    («Нажмите одну из кнопок», «Нажмите на ответ, чтобы изменить его») asked for
+    something there is none of."""
+    from bot.i18n import gettext
+
+    chat = _terminal(rules_dir, "--lang", locale, "--as-of", "2025-06-01")
+    out, err = chat.communicate("".join(f"{line}\n" for line in TO_EVERY_SCREEN).encode(), 60)
+    text = out.decode().casefold()
+    assert chat.returncode == 0 and not err, err.decode()
+    for word in ("tap", "button", *TAPPING[locale]):
+        assert word not in text, (word, text)
+    _ = gettext(locale)
+    typed = _("I did not understand. Please type the number of an answer.").casefold()
+    assert text.count(typed) == 2  # at the first question and at the changed answer
+    assert _("To change an answer, type its number. Your other answers stay.").casefold() in text
+    assert _("Why this result").casefold() in text and _("Where to get help").casefold() in text
