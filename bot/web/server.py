@@ -8,6 +8,7 @@ routing with friendly pages for 404, 405, 400 and 413.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import datetime as dt
 import gc
@@ -30,6 +31,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.config import STARTUP_FAILURE
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 from uvicorn.supervisors.multiprocess import logger as supervisor_log
 
@@ -201,6 +203,45 @@ def create_app(
     return wrapped
 
 
+class _OneWrite:
+    """A connection's transport that sends what a response writes in one step of the
+    event loop as one ``send``: uvicorn writes a response's head and its body
+    separately, which on a keep-alive connection with ``TCP_NODELAY`` is two system
+    calls and two packets (and two wake-ups of the client) for every page. The bytes
+    are the same, in the same order; they leave at the end of the step (head and body
+    are written in the same one), and before the connection is closed.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._pending: list[bytes | bytearray | memoryview] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._pending.append(data)
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if pending:
+            self._pending = []
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, pause_reading…
+        return getattr(self._transport, name)
+
+
+class OneWriteHttp(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools) on a :class:`_OneWrite` transport."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(_OneWrite(transport))  # type: ignore[arg-type]
+
+
 def uvicorn_config(
     app: ASGIApp | WorkerApp,
     host: str,
@@ -212,9 +253,10 @@ def uvicorn_config(
 ) -> Any:
     """How uvicorn serves the web channel (the benchmark serves its baseline the same way).
 
-    Its own access log is off (it prints client addresses); our logging (JSON lines,
-    the privacy filter) is set up by the CLI, so uvicorn gets no config of its own. No
-    ``Server`` header, no proxy headers (nothing here reads the client's address).
+        Its own access log is off (it prints client addresses); our logging (JSON lines,
+        the privacy filter) is set up by the CLI, so uvicorn gets no config of its own. No
+        ``Server`` header, no proxy headers (nothing here reads the client's address).
+    Each response leaves in one write (:class:`OneWriteHttp`).
     """
     import uvicorn
 
@@ -230,6 +272,7 @@ def uvicorn_config(
         proxy_headers=False,
         lifespan=lifespan,
         timeout_graceful_shutdown=10,
+        http=OneWriteHttp,
     )
 
 
