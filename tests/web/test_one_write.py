@@ -143,3 +143,16 @@ async def test_a_head_request_is_one_write_of_the_head(loaded: Any) -> None:
     assert len(transport.writes) == 1
     assert transport.writes[0].startswith(b"HTTP/1.1 200")
     assert transport.writes[0].endswith(b"\r\n\r\n")
+
+
+async def test_the_bytes_are_the_ones_uvicorn_writes_apart(loaded: Any) -> None:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    data = _request("POST", "/ru/step", RESULT_FORM) + _request("GET", "/ru/")
+    joined = await _serve(loaded, data, 2)
+    plain = uvicorn_config(loaded.app, "127.0.0.1", 8080, "WARNING")
+    plain.http = HttpToolsProtocol
+    plain.load()
+    apart = await _serve(plain, data, 2)
+    assert len(apart.writes) == 4  # uvicorn alone: head, body, head, body
+    assert b"".join(joined.writes) == b"".join(apart.writes)
