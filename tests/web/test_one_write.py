@@ -1,4 +1,4 @@
-"""A response leaves in one write: uvicorn writes a response's head and body apart,
+"""A response leaves in one write, on a connection with Nagle's algorithm off: uvicorn writes a response's head and body apart,
 which on a keep-alive connection is two system calls and two packets per page; the
 server's transport (``bot.web.server.OneWriteHttp``) sends them as one, the same bytes
 in the same order, and nothing is lost when the connection closes after a response.
@@ -9,6 +9,7 @@ records what is written (as ``benchmarks/bench_7_web_in_process.py`` does)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from uvicorn.server import ServerState
 
 from bot.core.rules import load_ruleset
 from bot.i18n import load_catalogs
-from bot.web.server import create_app, uvicorn_config
+from bot.web.server import create_app, listening_sockets, uvicorn_config
 
 from .conftest import AS_OF, ROOT
 from .test_workers import RESULT_FORM
@@ -156,3 +157,31 @@ async def test_the_bytes_are_the_ones_uvicorn_writes_apart(loaded: Any) -> None:
     apart = await _serve(plain, data, 2)
     assert len(apart.writes) == 4  # uvicorn alone: head, body, head, body
     assert b"".join(joined.writes) == b"".join(apart.writes)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_connections_are_served_with_nagle_off(workers: int) -> None:
+    """asyncio sets TCP_NODELAY only on connections of a socket made as TCP; without it
+    a body written after its head waits for the client's delayed ACK (up to 40 ms)."""
+    sockets = listening_sockets("127.0.0.1", 0, workers)
+    seen: list[int] = []
+
+    def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    servers = [await asyncio.start_server(connected, sock=sock) for sock in sockets]
+    try:
+        port = sockets[0].getsockname()[1]
+        for _ in range(8):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+        for _ in range(1000):  # steps of the loop until the server has seen all eight
+            if len(seen) == 8:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        for server in servers:
+            server.close()
+    assert len(seen) == 8 and all(seen)
