@@ -22,8 +22,9 @@ Two loads: saturation (each client sends its next request as soon as the last on
 answered: pages per second, and TTFB is mostly queueing, 200 / rate) and people
 (each client one page a second, like 200 people tapping at once: TTFB at that load).
 
-``--workers N`` serves each with N processes on its one port (``hamroh web --workers``;
-the baseline the same way); the CPU per page then counts all of them.
+``--workers N`` serves each with N processes on its one port, each worker on its own
+socket (``hamroh web --workers``; the baseline the same way); the CPU per page then
+counts all of them.
 
     python benchmarks/bench_7_web.py [--clients 200] [--seconds 5] [--workers 1]
 """
@@ -114,17 +115,18 @@ class HelloWorker:
 
 
 def hello_server(port: int, workers: int) -> None:
-    """The baseline served like ours: one process, or ``workers`` sharing one socket."""
+    """The baseline served like ours: one process, or ``workers``, each on its own
+    socket of the port (``bot.web.server.listening_sockets`` and ``Workers``)."""
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
-    from bot.web.server import uvicorn_config
+    from bot.web.server import Workers, listening_sockets, uvicorn_config
 
+    sockets = listening_sockets("127.0.0.1", port, workers)
     if workers == 1:
-        uvicorn.Server(uvicorn_config(hello_app(), "127.0.0.1", port, "WARNING")).run()
+        uvicorn.Server(uvicorn_config(hello_app(), "127.0.0.1", port, "WARNING")).run(sockets)
         return
     config = uvicorn_config(HelloWorker(), "127.0.0.1", port, "WARNING", workers=workers)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    Workers(config, sockets).run()
 
 
 def _free_port() -> int:

@@ -1,6 +1,8 @@
 """``hamroh web --workers N`` as an operator runs it: N processes on one port serve the
-same pages as one, a worker that dies is started again, SIGTERM stops them all, and a
-port that is taken is one line whatever the number of workers."""
+same pages as one, each worker accepting on its own socket so that the connections are
+spread over them, a worker that dies is started again on its socket, SIGTERM stops them
+all, and a port that is taken — by anyone, with SO_REUSEPORT or without, another
+``hamroh web`` too — is one line whatever the number of workers."""
 
 from __future__ import annotations
 
@@ -47,6 +49,33 @@ def _workers(parent: int) -> set[int]:
     return found
 
 
+def _port(server: WebServer) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def _listening(port: int) -> set[int]:
+    """The inodes of the sockets listening on 127.0.0.1:``port`` (``/proc/net/tcp``)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A":
+            found.add(int(fields[9]))
+    return found
+
+
+def _sockets_of(pid: int) -> set[int]:
+    """The inodes of the sockets a process holds."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            found.add(int(target[8:-1]))
+    return found
+
+
 def _wait_for(check: object, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not check():  # type: ignore[operator]
@@ -84,11 +113,53 @@ def test_two_workers_serve_the_pages_one_process_serves(
     assert start.content == httpx.get(web_server.url + "/ru/", timeout=30).content
 
 
+def _listener_of(pid: int, port: int) -> set[int]:
+    return _sockets_of(pid) & _listening(port)
+
+
+def test_each_worker_accepts_on_its_own_socket_of_the_port(two_workers: WebServer) -> None:
+    """One socket shared by every worker wakes them all for each connection, and the
+    first to run takes most of a burst (156 of 200 once); with a socket each, the
+    kernel spreads them."""
+    port = _port(two_workers)
+    listening = _listening(port)
+    assert len(listening) == 2
+    mine = [_listener_of(pid, port) for pid in _workers(two_workers.process.pid)]
+    assert sorted(len(held) for held in mine) == [1, 1]
+    assert mine[0] | mine[1] == listening  # each its own: not both the same one
+    assert _sockets_of(two_workers.process.pid) >= listening  # kept open by the parent
+
+
+def test_a_burst_of_connections_is_spread_over_the_workers(two_workers: WebServer) -> None:
+    """100 keep-alive connections opened at once, as the benchmark's clients do: each
+    worker gets some 50 of them (a hash of the client's port; fewer than 25 happens
+    about once in 10^7 bursts)."""
+    port = _port(two_workers)
+    workers = {pid: _sockets_of(pid) for pid in _workers(two_workers.process.pid)}
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(100)]
+    try:
+        for client in clients:
+            client.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for client in clients:
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        served = {pid: len(_sockets_of(pid) - before) for pid, before in workers.items()}
+    finally:
+        for client in clients:
+            client.close()
+    assert sum(served.values()) == 100
+    assert min(served.values()) >= 25, served
+
+
 def test_a_worker_that_dies_is_started_again(two_workers: WebServer) -> None:
+    port = _port(two_workers)
     before = _workers(two_workers.process.pid)
     victim = min(before)
+    its_socket = _listener_of(victim, port)
     os.kill(victim, signal.SIGKILL)
     _wait_for(lambda: victim not in (now := _workers(two_workers.process.pid)) and len(now) == 2)
+    (new,) = _workers(two_workers.process.pid) - before
+    assert _listener_of(new, port) == its_socket  # the dead one's socket, not a new one
+    assert len(_listening(port)) == 2
     for _ in range(10):
         assert httpx.get(two_workers.url + "/health", timeout=30).text == "ok"
     assert _result_page(two_workers)
@@ -115,21 +186,59 @@ def test_sigterm_stops_every_worker_and_the_log_holds_no_answers(
     assert "Traceback" not in log and "\x1b[" not in log
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_taken_port_is_one_line_and_exit_1(workers: str, tmp_path: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = str(taken.getsockname()[1])
-        done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "web", "--port", port, "--workers", workers],
-            capture_output=True, text=True, timeout=120, cwd=ROOT,
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
-                 "HAMROH_LOG_FORMAT": "json"},
-        )  # fmt: skip
+def _web_on(port: int, workers: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "web", "--port", str(port), "--workers", workers],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("HAMROH_")},
+             "HAMROH_LOG_FORMAT": "json"},
+    )  # fmt: skip
+
+
+def _taken(port: int, done: subprocess.CompletedProcess[str]) -> None:
     assert done.returncode == 1
     assert done.stderr == f"hamroh web: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("reuse_port", [False, True], ids=["plain", "SO_REUSEPORT"])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_taken_port_is_one_line_and_exit_1(workers: str, reuse_port: bool) -> None:
+    """Also when the program holding it allowed SO_REUSEPORT, which the workers' own
+    sockets use: the first is bound without it, so nobody's port is shared."""
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, int(reuse_port))
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        _taken(port, _web_on(port, workers))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_second_hamroh_web_on_the_port_is_refused(two_workers: WebServer, workers: str) -> None:
+    port = _port(two_workers)
+    _taken(port, _web_on(port, workers))
+    assert len(_listening(port)) == 2  # the first one serves on
+    assert _result_page(two_workers)
+
+
+def test_a_program_that_joins_the_port_later_is_never_handed_a_connection(
+    two_workers: WebServer,
+) -> None:
+    """Linux lets a program of the same user bind a port whose sockets all allow
+    SO_REUSEPORT; the workers' group hands new connections only to its own sockets."""
+    port = _port(two_workers)
+    with socket.socket() as late:
+        late.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        late.bind(("127.0.0.1", port))
+        late.listen()
+        late.setblocking(False)
+        for _ in range(60):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+                client.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        with pytest.raises(BlockingIOError):
+            late.accept()
 
 
 @pytest.mark.parametrize("workers", ["0", "65", "-1"])

@@ -386,7 +386,8 @@ class _Values:
                 self.errors.append(error)
 
     def run(self, expression: ExpressionPlan) -> Any:
-        self.show(expression.read_derived)
+        if expression.read_derived:  # most read none: no call
+            self.show(expression.read_derived)
         return self.compute(expression.compiled, self.errors)
 
     def run_counted(self, expression: ExpressionPlan) -> tuple[Any, tuple[Span, ...]]:
@@ -401,12 +402,14 @@ class _Values:
 
     def holds(self, expression: ExpressionPlan) -> Any:
         """The value of a condition, or False as soon as a guard fails."""
-        self.show(expression.guard_derived)
+        if expression.guard_derived:
+            self.show(expression.guard_derived)
         verdict = expression.compiled.guard_verdict(self.known)
         if verdict is False:
             return False
         if verdict is True:
-            self.show(expression.read_derived)
+            if expression.read_derived:
+                self.show(expression.read_derived)
             return True
         return self.run(expression)
 

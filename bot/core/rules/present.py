@@ -211,6 +211,8 @@ def fill(text: Text | str, values: Mapping[str, Any], ruleset: Ruleset, locale: 
     period in the text would read "г.." — the text's own period is dropped.
     """
     template = text if isinstance(text, str) else text.get(locale)
+    if "{" not in template and "}" not in template:
+        return template  # no placeholder and no escaped brace: the text as it is
     out: list[str] = []
     drop_period = False
     for literal, name in _pieces(template):
