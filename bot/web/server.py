@@ -457,7 +457,9 @@ class Workers(Multiprocess):
     every socket open, so connections the kernel hands a worker's socket while that
     worker is started again wait for it in the socket's backlog.
 
-    The methods below are uvicorn's (0.55) with the worker's socket as the only change;
+    The methods below are uvicorn's (0.55, ``uvicorn/supervisors/multiprocess.py``,
+    BSD-3-Clause, © Encode OSS Ltd.) with the worker's socket as the only change, so
+    ``pyproject.toml`` pins uvicorn to 0.55.x: a new release is read before it is allowed;
     SIGTTIN and SIGTTOU (one worker more or less) are ignored: the sockets, and the
     group's steering program, are made for the number given at start. With one shared
     socket (not Linux) it is uvicorn's supervisor as it is.
