@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import datetime as dt
+import errno
 import gc
 import logging
 import re
@@ -417,10 +418,38 @@ def listening_sockets(host: str, port: int, count: int = 1) -> list[socket.socke
 
     All of them listen here, before any worker starts, so the group is ours and in this
     order, and a connection made while the workers start waits instead of being refused.
-    Only Linux has the steering program; elsewhere all workers share one socket.
+    Only Linux has the steering program; elsewhere, and where the kernel refuses
+    SO_REUSEPORT or the program (some sandboxes do), all workers share one socket, as
+    uvicorn's own supervisor has them: the service runs, only less evenly spread, and
+    the log says so once.
     """
+    if count > 1 and sys.platform == "linux":
+        try:
+            return _bound(host, port, count, spread=True)
+        except OSError as error:
+            if error.errno not in _NOT_SUPPORTED:
+                raise
+            logger.warning(
+                "the workers share one socket: this system refuses SO_REUSEPORT or its "
+                "steering program (%s)",
+                error.strerror or type(error).__name__,
+            )
+    return _bound(host, port, 1, spread=False)
+
+
+_NOT_SUPPORTED = frozenset(
+    getattr(errno, name)
+    for name in ("ENOPROTOOPT", "EOPNOTSUPP", "ENOTSUP", "EINVAL", "EPERM", "ENOSYS")
+    if hasattr(errno, name)
+)
+"""What a kernel that lacks SO_REUSEPORT or classic BPF steering answers (a taken port
+is ``EADDRINUSE``, which is explained, not worked around)."""
+
+
+def _bound(host: str, port: int, count: int, *, spread: bool) -> list[socket.socket]:
+    """``count`` sockets bound and listening (:func:`listening_sockets`); all closed
+    again if any step fails."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    spread = count > 1 and sys.platform == "linux"
     made: list[socket.socket] = []
     try:
         for index in range(count if spread else 1):

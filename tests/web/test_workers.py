@@ -6,6 +6,7 @@ all, and a port that is taken — by anyone, with SO_REUSEPORT or without, anoth
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from bot.cli import main
+from bot.web import server
 from bot.web.server import Serving, WorkerApp
 
 from .conftest import ROOT, WebServer, start_web, stop_web
@@ -289,3 +291,35 @@ def test_a_worker_that_cannot_start_again_stops_the_service_with_exit_2(tmp_path
     failed = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(line["msg"].startswith("the ruleset: ") for line in failed)
     assert "Traceback" not in log
+
+
+def test_a_system_that_refuses_the_steering_program_gets_one_shared_socket(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some sandboxes refuse SO_REUSEPORT's classic BPF program: the workers then share
+    one socket, as uvicorn's own supervisor has them, and the log says so once; a port
+    that is taken is still an error to explain, not worked around."""
+
+    def refused(sock: socket.socket, count: int) -> None:
+        raise OSError(errno.ENOPROTOOPT, "Protocol not available")
+
+    monkeypatch.setattr(server, "_attach_steering", refused)
+    sockets = server.listening_sockets("127.0.0.1", 0, 2)
+    try:
+        assert len(sockets) == 1
+        (only,) = sockets
+        assert not only.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+        port = only.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # it listens
+        with pytest.raises(OSError) as taken:
+            server.listening_sockets("127.0.0.1", port, 2)
+        assert taken.value.errno == errno.EADDRINUSE
+    finally:
+        for sock in sockets:
+            sock.close()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.web.server"]
+    assert warnings == [
+        "the workers share one socket: this system refuses SO_REUSEPORT or its "
+        "steering program (Protocol not available)"
+    ]
