@@ -21,14 +21,14 @@ MAX_ID_LENGTH: Final = 64
 DEFAULT_TIMEZONE: Final = "Europe/Moscow"
 """Reminders are planned in Moscow time unless the user's region says otherwise."""
 MAX_VALUE_LENGTH: Final = 200
+"""Longest answer value accepted. Answers are button values or parsed dates; a cap stops a
+bug from storing free text a user typed (which could contain names or addresses)."""
 
 LAST_SEEN_STEP: Final = dt.timedelta(hours=1)
 """How fresh a user's ``last_seen_at`` is kept: an update refreshes it only when it is
 this old or older (or the user was inactive). Retention counts months, so an hour is
 exact enough; most updates are then a read, not a write of the user row and its index
 (BENCHMARKS.md §1), and the file holds no minute-by-minute trail of when a person wrote."""
-"""Longest answer value accepted. Answers are button values or parsed dates; a cap stops a
-bug from storing free text a user typed (which could contain names or addresses)."""
 
 
 @dataclass(frozen=True, slots=True)
