@@ -180,9 +180,19 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
-def parse_error_message(error: ParseError, locale: str, catalogs: Catalogs | None = None) -> str:
+def parse_error_message(
+    error: ParseError,
+    locale: str,
+    catalogs: Catalogs | None = None,
+    *,
+    choices_typed: bool = False,
+) -> str:
     """Why typed input was not understood, in the user's language: one sentence, with
-    its full stop (plain text). The hint is the adapter's to add, once."""
+    its full stop (plain text). The hint is the adapter's to add, once.
+    ``choices_typed``: the channel picks a choice by its number, not a button."""
+    if choices_typed and error.code == "not_an_option":
+        _ = gettext(locale, catalogs)
+        return _sentence(_("I did not understand. Please type the number of an answer."))
     return _sentence(_parse_error_text(error, locale, catalogs))
 
 

@@ -22,6 +22,9 @@ class Context:
     today: date
     locale: str
     catalogs: Catalogs
+    choices_typed: bool = False
+    """The channel picks a choice by typing its number (the terminal), not by tapping a
+    button: the screens say "type the number" where the others say "tap"."""
     _: Translator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -31,4 +34,4 @@ class Context:
 
     def in_locale(self, locale: str) -> Context:
         """The same view in another language."""
-        return Context(self.ruleset, self.today, locale, self.catalogs)
+        return Context(self.ruleset, self.today, locale, self.catalogs, self.choices_typed)

@@ -385,7 +385,11 @@ def answers_screen(ctx: Context, state: Interview) -> AnswerList:
             )
             for item in answered
         ),
-        footer=_("Tap an answer to change it. Your other answers stay."),
+        footer=(
+            _("To change an answer, type its number. Your other answers stay.")
+            if ctx.choices_typed
+            else _("Tap an answer to change it. Your other answers stay.")
+        ),
         empty=_("You have not answered any questions yet."),
     )
 
@@ -458,7 +462,9 @@ def answer_typed(ctx: Context, state: Interview, text: str) -> Step:
         return current(ctx, state)
     typed = core.take_text(state, text, ctx.ruleset, ctx.today)
     if typed.error is not None:
-        notice = parse_error_message(typed.error, ctx.locale, ctx.catalogs)
+        notice = parse_error_message(
+            typed.error, ctx.locale, ctx.catalogs, choices_typed=ctx.choices_typed
+        )
         return current(ctx, state, notice=notice)
     step = next_step(ctx, typed.state)
     day = _typed_date(typed)

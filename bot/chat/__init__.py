@@ -26,7 +26,6 @@ from bot.app.reminders import planned_rows
 from bot.app.screens import (
     AddToCalendar,
     Answered,
-    AnswerList,
     Attachment,
     Choice,
     InterviewAction,
@@ -34,7 +33,6 @@ from bot.app.screens import (
     LanguageChosen,
     Notice,
     PickLanguage,
-    Question,
     Reminders,
     RemindMe,
     Reply,
@@ -134,22 +132,7 @@ def _reminder_preview(ctx: Context, state: Interview, on: bool) -> list[Screen]:
     return [person.reminder_settings(ctx, on, planned)]
 
 
-def _typed_not_tapped(ctx: Context, screen: Screen) -> Screen:
-    """The bot's lines that say "tap" (a button), in the terminal's words: here a choice
-    is made by typing its number."""
-    _ = ctx._
-    if isinstance(screen, Question) and screen.notice == _(
-        "I did not understand. Please tap one of the buttons."
-    ):
-        notice = _("I did not understand. Please type the number of an answer.")
-        return dataclasses.replace(screen, notice=notice)
-    if isinstance(screen, AnswerList):
-        footer = _("To change an answer, type its number. Your other answers stay.")
-        return dataclasses.replace(screen, footer=footer)
-    return screen
-
-
-def _screens(ctx: Context, reply: Reply) -> list[Screen]:
+def _screens(reply: Reply) -> list[Screen]:
     """A reply's screens for a terminal: the toast as a notice, the replaced screen first
     (a record of a tap is left out: the terminal already shows what was typed)."""
     screens: list[Screen] = []
@@ -157,7 +140,7 @@ def _screens(ctx: Context, reply: Reply) -> list[Screen]:
         screens.append(Notice(reply.toast, "warning"))
     if reply.replace is not None and not isinstance(reply.replace, Answered | LanguageChosen):
         screens.append(reply.replace)
-    return [_typed_not_tapped(ctx, screen) for screen in [*screens, *reply.screens]]
+    return [*screens, *reply.screens]
 
 
 def _fonts() -> Fonts | None:
@@ -219,9 +202,9 @@ def _chat(
         locale = choose_language(ask, say)
         if locale is None:
             return 0
-    ctx = Context(ruleset, today, locale, load_catalogs())
+    ctx = Context(ruleset, today, locale, load_catalogs(), choices_typed=True)
     step: Step = interview.start(ctx, Interview())
-    choices = show(say, _terminal_intro(ctx, _screens(ctx, step.reply)))
+    choices = show(say, _terminal_intro(ctx, _screens(step.reply)))
     while True:
         state = step.state
         try:
@@ -243,10 +226,10 @@ def _chat(
             screens = _reminder_preview(ctx, state, on)
         elif action is not None and isinstance(action, InterviewAction):
             step = interview.act(ctx, state, action)
-            screens = _screens(ctx, step.reply)
+            screens = _screens(step.reply)
         elif action is None:
             step = interview.answer_typed(ctx, state, text)
-            screens = _screens(ctx, step.reply)
+            screens = _screens(step.reply)
         else:
             continue
         offered = show(say, screens)
