@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import unquote
 
 from bot.app.screens import Action, parse_action_key
 from bot.app.state import FormState, encode_value
@@ -40,32 +39,6 @@ MAX_FIELDS = 64
 """More fields than questions and buttons together: not a form we sent."""
 MAX_BODY = 8 * 1024
 """Bytes of a POST body: every answer plus a 200-character typed text fits many times."""
-
-
-def read_fields(body: str) -> list[tuple[str, str]]:
-    """The fields of a urlencoded body: exactly ``urllib.parse.parse_qsl(body,
-    keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")`` (the same
-    fields, the same ``ValueError`` for too many fields or a bad %-escape in UTF-8),
-    in a third of its time: a name or value without ``%`` is not handed to ``unquote``
-    (which would give it back as it is), and there is no bytes-or-text dispatch.
-    """
-    if not body:
-        return []
-    if body.count("&") >= MAX_FIELDS:
-        raise ValueError("Max number of fields exceeded")
-    fields = []
-    for field in body.split("&"):
-        if not field:
-            continue
-        name, _, value = field.partition("=")
-        name = name.replace("+", " ")
-        if "%" in name:
-            name = unquote(name, errors="strict")
-        value = value.replace("+", " ")
-        if "%" in value:
-            value = unquote(value, errors="strict")
-        fields.append((name, value))
-    return fields
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
@@ -63,7 +64,7 @@ from bot.core.rules import Ruleset
 from bot.core.rules.present import ContactText, contact_text
 from bot.export import Fonts
 from bot.i18n import Catalogs
-from bot.web.form import ANSWER_PREFIX, Submission, decode, hidden_fields, read_fields
+from bot.web.form import ANSWER_PREFIX, MAX_FIELDS, Submission, decode, hidden_fields
 from bot.web.render import SameForEveryone
 from bot.web.wire import SharedPage
 
@@ -678,17 +679,19 @@ class WebPages:
     async def _read_form(self, request: Request) -> list[tuple[str, str]]:
         """The fields of a urlencoded POST (the only kind our forms send).
 
-        Parsed as the standard library's ``parse_qsl`` parses it (:func:`read_fields`:
-        strict UTF-8, at most ``MAX_FIELDS`` fields) from the body
-        :class:`~bot.web.guard.BodyLimit` has already cut to size: a third of the time
-        of a multipart-capable parser, and no file uploads to think about.
+        Parsed with the standard library's ``parse_qsl`` (strict UTF-8, at most
+        ``MAX_FIELDS`` fields) from the body :class:`~bot.web.guard.BodyLimit` has
+        already cut to size: a third of the time of a multipart-capable parser, and
+        no file uploads to think about.
         """
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
         if content_type.lower() != FORM_TYPE:
             raise BadForm
         try:
             text = (await request.body()).decode("utf-8")
-            return read_fields(text)
+            return parse_qsl(
+                text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict"
+            )
         except ValueError as error:  # not UTF-8, bad %-escapes, too many fields
             raise BadForm from error
 

@@ -3,14 +3,12 @@ only if the core reads it as exactly that value."""
 
 from __future__ import annotations
 
-import random
 from datetime import date
-from urllib.parse import parse_qsl
 
 from bot.app.screens import Answer, Back
 from bot.core.interview import Interview
 from bot.core.rules import Ruleset
-from bot.web.form import MAX_FIELDS, decode, hidden_fields, read_fields
+from bot.web.form import decode, hidden_fields
 from bot.web.pages import root_of
 
 TODAY = date(2026, 6, 15)
@@ -84,39 +82,3 @@ def test_the_strict_reader_agrees_with_the_apps_form_state(shipped_ruleset: Rule
             ours, tampered = read_state(form.answers, form.pending, shipped_ruleset, TODAY)
             assert ours == form.interview(shipped_ruleset, TODAY), (question.id, text)
             assert not tampered
-
-
-def _parsed(body: str) -> object:
-    """What ``parse_qsl`` made of the body as our forms are read, or its error's type."""
-    try:
-        return parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
-    except ValueError as error:
-        return type(error)
-
-
-def _read(body: str) -> object:
-    try:
-        return read_fields(body)
-    except ValueError as error:
-        return type(error)
-
-
-BODIES = [
-    "", "&", "&&a=1&", "a", "a=", "=", "=b", "a=b=c", "a+b=c+d", "a%20b=%2B%26%3D",
-    "do=answer%3Achildren%3Ano&q=children", "text=%D0%9C%D0%B0%D0%BC%D0%B0",
-    "text=%D0%9C%D0", "text=%ZZ", "text=%", "t=%E2%82%AC+%41", "x=\u0434\u0430",
-    "&".join(f"f{i}=v" for i in range(MAX_FIELDS)),
-    "&".join(f"f{i}=v" for i in range(MAX_FIELDS + 1)),
-    "&" * (MAX_FIELDS - 1), "&" * MAX_FIELDS,
-]  # fmt: skip
-
-
-def test_a_body_is_read_into_exactly_the_fields_parse_qsl_reads() -> None:
-    """The form reader (faster than ``parse_qsl``) gives the same fields, and the same
-    refusal (a ``ValueError``: bad UTF-8 in an escape, too many fields), for forms we
-    send, forms we do not, and random strings of the characters that matter."""
-    rng = random.Random(13)
-    alphabet = "ab=&+%2AzD0\u0434"
-    bodies = BODIES + ["".join(rng.choices(alphabet, k=rng.randint(0, 40))) for _ in range(3000)]
-    for body in bodies:
-        assert _read(body) == _parsed(body), body
