@@ -254,9 +254,9 @@ def uvicorn_config(
 ) -> Any:
     """How uvicorn serves the web channel (the benchmark serves its baseline the same way).
 
-        Its own access log is off (it prints client addresses); our logging (JSON lines,
-        the privacy filter) is set up by the CLI, so uvicorn gets no config of its own. No
-        ``Server`` header, no proxy headers (nothing here reads the client's address).
+    Its own access log is off (it prints client addresses); our logging (JSON lines,
+    the privacy filter) is set up by the CLI, so uvicorn gets no config of its own. No
+    ``Server`` header, no proxy headers (nothing here reads the client's address).
     Each response leaves in one write (:class:`OneWriteHttp`).
     """
     import uvicorn
@@ -425,7 +425,7 @@ def listening_sockets(host: str, port: int, count: int = 1) -> list[socket.socke
     """
     if count > 1 and sys.platform == "linux":
         try:
-            return _bound(host, port, count, spread=True)
+            return _bound(host, port, count)
         except OSError as error:
             if error.errno not in _NOT_SUPPORTED:
                 raise
@@ -434,7 +434,7 @@ def listening_sockets(host: str, port: int, count: int = 1) -> list[socket.socke
                 "steering program (%s)",
                 error.strerror or type(error).__name__,
             )
-    return _bound(host, port, 1, spread=False)
+    return _bound(host, port, 1)
 
 
 _NOT_SUPPORTED = frozenset(
@@ -446,13 +446,14 @@ _NOT_SUPPORTED = frozenset(
 is ``EADDRINUSE``, which is explained, not worked around)."""
 
 
-def _bound(host: str, port: int, count: int, *, spread: bool) -> list[socket.socket]:
-    """``count`` sockets bound and listening (:func:`listening_sockets`); all closed
-    again if any step fails."""
+def _bound(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` sockets bound and listening (:func:`listening_sockets`), spread by the
+    steering program when more than one; all closed again if any step fails."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    spread = count > 1
     made: list[socket.socket] = []
     try:
-        for index in range(count if spread else 1):
+        for index in range(count):
             sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             made.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -474,11 +475,6 @@ def _bound(host: str, port: int, count: int, *, spread: bool) -> list[socket.soc
     return made
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """One socket for one process (:func:`listening_sockets` with one)."""
-    return listening_sockets(host, port)[0]
-
-
 class Workers(Multiprocess):
     """uvicorn's supervisor (``uvicorn.supervisors.Multiprocess``), but each worker
     serves its own socket of :func:`listening_sockets`: worker ``i`` gets ``sockets[i]``,
@@ -491,11 +487,9 @@ class Workers(Multiprocess):
     ``pyproject.toml`` pins uvicorn to 0.55.x: a new release is read before it is allowed;
     SIGTTIN and SIGTTOU (one worker more or less) are ignored: the sockets, and the
     group's steering program, are made for the number given at start. With one shared
-    socket (not Linux) it is uvicorn's supervisor as it is.
+    socket (not Linux, or a kernel that refuses the steering) it is uvicorn's supervisor
+    as it is.
     """
-
-    def __init__(self, config: Any, sockets: list[socket.socket]) -> None:
-        super().__init__(config, sockets)
 
     def _worker(self, slot: int) -> Process:
         mine = self.sockets if len(self.sockets) == 1 else [self.sockets[slot]]
