@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -257,7 +257,7 @@ def _given(field: str, value: object) -> str:
     token or a password inside another value (a URL) hidden."""
     text = value if isinstance(value, str) else str(value)
     info = Settings.model_fields.get(field)
-    if info is not None and "SecretStr" in str(info.annotation):
+    if info is not None and SecretStr in (info.annotation, *get_args(info.annotation)):
         return f"(not shown: a secret of {len(text)} characters)"
     if not text:
         return "is empty"
