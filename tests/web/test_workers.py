@@ -65,6 +65,18 @@ def _listening(port: int) -> set[int]:
     return found
 
 
+def _connections_from(ports: set[int]) -> set[int]:
+    """The inodes of the accepted connections (``/proc/net/tcp``) whose client is on one
+    of ``ports`` of 127.0.0.1: the test's own, not a probe's or a pipe's."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote_host, _, remote_port = fields[2].partition(":")
+        if remote_host == "0100007F" and int(remote_port, 16) in ports:
+            found.add(int(fields[9]))
+    return found
+
+
 def _sockets_of(pid: int) -> set[int]:
     """The inodes of the sockets a process holds."""
     found = set()
@@ -144,7 +156,8 @@ def test_a_burst_of_connections_is_spread_over_the_workers(two_workers: WebServe
             client.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         for client in clients:
             assert client.recv(4096).startswith(b"HTTP/1.1 200")
-        served = {pid: len(_sockets_of(pid) - before) for pid, before in workers.items()}
+        ours = _connections_from({client.getsockname()[1] for client in clients})
+        served = {pid: len((_sockets_of(pid) - before) & ours) for pid, before in workers.items()}
     finally:
         for client in clients:
             client.close()
