@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 from zlib_ng import zlib_ng as zlib
 
 GZIP = 16 + zlib.MAX_WBITS
@@ -51,57 +51,31 @@ def accepts_gzip(scope: Scope) -> bool:
     return False
 
 
-class Gzip:
-    """Compress text bodies of at least ``minimum_size`` bytes for clients that accept gzip.
+def packed(start: Message, message: Message, gzip: bool) -> tuple[Message, Message]:
+    """A text response's head and its one body (see :func:`compressible`) as they go out:
+    compressed when the client accepts gzip and the body has at least
+    :data:`MINIMUM_SIZE` bytes.
 
-    ``Vary: Accept-Encoding`` goes on every body it would compress, for either kind
-    of client, so a shared cache never hands a compressed file to a client that did
-    not ask for one.
-    A response that already says ``Content-Encoding`` (a page compressed once and
-    kept, see :mod:`bot.web.pages`) passes through as it is.
+    ``Vary: Accept-Encoding`` goes on every body it would compress, for either kind of
+    client, so a shared cache never hands a compressed file to a client that did not
+    ask for one. A streamed body (none of ours) passes through unchanged.
     """
-
-    def __init__(self, app: ASGIApp, minimum_size: int = MINIMUM_SIZE, level: int = LEVEL) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
-        self.level = level
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        gzip = accepts_gzip(scope)
-        held: list[Message] = []
-
-        async def send_compressed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if _compressible(headers):
-                    held.append(message)
-                    return
-            elif held and message["type"] == "http.response.body":
-                start = held.pop()
-                body = message.get("body", b"")
-                if message.get("more_body", False) or len(body) < self.minimum_size:
-                    await send(start)
-                    await send(message)
-                    return
-                headers = [*start["headers"], VARY]
-                if gzip:
-                    body = compress(body, self.level)
-                    headers = [(n, v) for n, v in headers if n != b"content-length"]
-                    headers += [(b"content-encoding", b"gzip"), _length(body)]
-                    message = {**message, "body": body}
-                await send({**start, "headers": headers})
-                await send(message)
-                return
-            await send(message)
-
-        await self.app(scope, receive, send_compressed)
+    body = message.get("body", b"")
+    if message.get("more_body", False) or len(body) < MINIMUM_SIZE:
+        return start, message
+    headers = [*start["headers"], VARY]
+    if gzip:
+        body = compress(body)
+        headers = [(n, v) for n, v in headers if n != b"content-length"]
+        headers += [(b"content-encoding", b"gzip"), _length(body)]
+        message = {**message, "body": body}
+    return {**start, "headers": headers}, message
 
 
-def _compressible(headers: list[tuple[bytes, bytes]]) -> bool:
-    """A text body (HTML, CSS, script, a calendar file), not compressed yet."""
+def compressible(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A text body (HTML, CSS, script, a calendar file), not compressed yet: a response
+    that already says ``Content-Encoding`` (a page compressed once and kept,
+    :class:`SharedPage`) goes out as it is."""
     text = False
     for name, value in headers:
         if name == b"content-encoding":
@@ -133,8 +107,8 @@ class SharedPage:
     def response(self, scope: Scope) -> Response:
         """The page for this request: compressed if it accepts gzip.
 
-        Made as :class:`Gzip` makes it: a compressed page says so and carries its
-        ``Vary`` (Gzip passes it through); a plain one gets its ``Vary`` from Gzip.
+        Made as :func:`packed` makes it: a compressed page says so and carries its
+        ``Vary`` (it passes through as it is); a plain one gets its ``Vary`` there.
         """
         if accepts_gzip(scope) and len(self.body) >= MINIMUM_SIZE:
             headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
