@@ -138,11 +138,14 @@ def card_texts(card: Card) -> list[tuple[LineKind, str]]:
 
 
 class PersonParts:
-    """The macros that draw the person's parts of a result (``_result_person.html``)
-    and the card's lines (``_card_lines.html``), each drawn once with marks
+    """The macros that draw the person's parts of a result (``_result_person.html``),
+    the card's lines (``_card_lines.html``) and a question page's person's part
+    (``_question_person.html``), each drawn once with marks
     (:class:`~bot.web.render.Drawn`): markup only, the same for everyone."""
 
     def __init__(self, templates: Jinja2Templates) -> None:
+        question: Any = templates.get_template("_question_person.html").module
+        self.question = Drawn(question.person, 6)
         person: Any = templates.get_template("_result_person.html").module
         self.notice = Drawn(person.notice, 1)
         self.no_card = Drawn(person.no_card, 4)
@@ -335,8 +338,14 @@ class WebPages:
             notices.append(question.notice)
         navigation = [button(c) for c in question.navigation]
         body = self._question_body(ctx, question, navigation, why, typed)
-        person = self.templates.get_template("_question_person.html").render(
-            {"screen": question, "notices": notices, "hidden_inputs": self._hidden(state)}
+        drawn = self._drawn
+        person = drawn.question(
+            self._hidden(state),
+            question.question_id,
+            Markup("".join(drawn.notice(text) for text in notices)),
+            question.understood,
+            question.position,
+            question.total,
         )
         if intro is not None:  # the first page, which is kept whole (see :meth:`start`)
             values = {

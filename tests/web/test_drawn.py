@@ -33,6 +33,13 @@ def test_every_shape_of_every_macro_is_filled_as_the_macro_draws_it(
         assert drawn(*values) == str(macro(*values))
 
 
+def test_a_question_pages_person_part() -> None:
+    macro = environment(load_static()).get_template("_question_person.html").module.person  # type: ignore[attr-defined]
+    drawn = Drawn(macro, 6)
+    for values in itertools.product(TEXTS[:5], repeat=6):
+        assert drawn(*values) == str(macro(*values))
+
+
 def test_the_card_lines_of_every_kind() -> None:
     from starlette.templating import Jinja2Templates
 
