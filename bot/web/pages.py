@@ -727,7 +727,7 @@ class WebPages:
         """The fields of a urlencoded POST (the only kind our forms send).
 
         Parsed with the standard library's ``parse_qsl`` (strict UTF-8, at most
-        ``MAX_FIELDS`` fields) from the body :class:`~bot.web.guard.BodyLimit` has
+        ``MAX_FIELDS`` fields) from the body :func:`~bot.web.guard.read_body` has
         already cut to size: a third of the time of a multipart-capable parser, and
         no file uploads to think about.
         """
