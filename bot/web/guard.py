@@ -1,17 +1,18 @@
 """What every response of the web channel carries, and what every request may not do.
 
-Pure ASGI wrappers around the Starlette app, so they act before any routing or
-form parsing:
+What the channel's one layer around the Starlette app (:class:`bot.web.server.Shield`)
+does before any routing or form parsing and to every response:
 
-- :class:`SecurityHeaders`: a strict Content-Security-Policy (everything from our
+- :func:`secured`: a strict Content-Security-Policy (everything from our
   own origin; no inline script or style, no frames, forms post only to us),
   ``Referrer-Policy: no-referrer`` (a mirror's address never leaks to the links in
   a result), ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, and
   ``Cache-Control: no-store`` on pages (a result must not stay in the cache of a
   phone that is inspected or shared). No cookie is ever set.
-- :class:`BodyLimit`: a POST body over the limit is refused before it is read
+- :func:`read_body`: a POST body over the limit is refused before it is read
   (by its Content-Length) or as soon as it grows past it (chunked), with the
-  friendly page; the body is read once and handed on, so the app never sees more.
+  friendly page; the body is read once and handed on (:func:`replaying`), so the
+  app never sees more.
 - :class:`AccessLog`: one line per request with method, path, status and time, but
   no client address, query string or body (the answers travel in the body, and a
   list of addresses of undocumented people is what we must not keep). A path that
@@ -23,10 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
 
-from starlette.datastructures import Headers
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -46,10 +44,6 @@ HEADERS: dict[str, str] = {
 
 logger = logging.getLogger("bot.web.access")
 
-Refusal = Callable[[Scope, int], Awaitable[Response]]
-"""Builds the friendly page for a refused request (scope, HTTP status)."""
-
-
 RAW_HEADERS: list[tuple[bytes, bytes]] = [
     (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()
 ]
@@ -58,75 +52,63 @@ NO_STORE = (b"cache-control", b"no-store")
 _REPLACED = frozenset(name for name, _ in RAW_HEADERS) | {b"set-cookie"}
 
 
-class SecurityHeaders:
-    """Add :data:`HEADERS` to every response; ``no-store`` unless it is a static file.
+def secured(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's headers with :data:`HEADERS` (ours replace the app's; a cookie never
+    gets out), and ``no-store`` unless the response says how to cache it (a static file).
 
-    The response's own headers are a list of byte pairs; they are filtered and
-    extended as such (no header object per response: a page's whole budget is a
-    fraction of a millisecond, see BENCHMARKS.md, 7).
+    The headers stay a list of byte pairs, filtered and extended as such (no header
+    object per response: a page's whole budget is a fraction of a millisecond, see
+    BENCHMARKS.md, 7).
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # a header of ours replaces the app's; a cookie never gets out
-                headers = [(n, v) for n, v in message.get("headers", []) if n not in _REPLACED]
-                if not any(name == b"cache-control" for name, _ in headers):
-                    headers.append(NO_STORE)
-                message = {**message, "headers": headers + RAW_HEADERS}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    kept = [(n, v) for n, v in headers if n not in _REPLACED]
+    if not any(name == b"cache-control" for name, _ in kept):
+        kept.append(NO_STORE)
+    return kept + RAW_HEADERS
 
 
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes before the app reads them."""
+class BodyTooLarge(Exception):
+    """A request body over the limit (declared or sent): refused before the app reads it."""
 
-    def __init__(self, app: ASGIApp, limit: int, refuse: Refusal) -> None:
-        self.app = app
-        self.limit = limit
-        self.refuse = refuse
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdecimal() or int(declared) > self.limit):
-            await (await self.refuse(scope, 413))(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > self.limit:
-                await (await self.refuse(scope, 413))(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, at most ``limit`` bytes; None if the client went away.
 
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+    A ``Content-Length`` over the limit (or not a number) is refused before anything is
+    read, a chunked body as soon as it grows past it (:class:`BodyTooLarge`).
+    """
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            declared = value.decode("latin-1")
+            if not declared.isdecimal() or int(declared) > limit:
+                raise BodyTooLarge
+            break
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
-        await self.app(scope, replay, send)
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then the connection's own."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class AccessLog:

@@ -18,10 +18,11 @@ export use case (:mod:`bot.app.exports`) hands over, as a download.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import parse_qsl
 
 from markupsafe import Markup, escape
@@ -58,6 +59,7 @@ from bot.app.screens import (
     ShowTimeline,
     action_key,
 )
+from bot.core.card import STATUS_ICONS, Card, LineKind
 from bot.core.interview import Interview, current_question, reaching
 from bot.core.locales import BY_CODE, LOCALES
 from bot.core.rules import Ruleset
@@ -65,7 +67,7 @@ from bot.core.rules.present import ContactText, contact_text
 from bot.export import Fonts
 from bot.i18n import Catalogs
 from bot.web.form import ANSWER_PREFIX, MAX_FIELDS, Submission, decode, hidden_fields
-from bot.web.render import SameForEveryone
+from bot.web.render import Drawn, SameForEveryone
 from bot.web.wire import SharedPage
 
 logger = logging.getLogger(__name__)
@@ -87,10 +89,6 @@ RESULT_PARTS = (
     "contacts", "disclaimer", "rules_checked", "answers",
 )  # fmt: skip
 """The marks in a result's frame (``result.html``): what each page puts in."""
-PERSON_CUT = Markup("<\x00>")
-"""Where the person's parts of a result are cut apart (``_result_person.html``): every
-value a template writes is escaped, so a ``<`` in its output is the template's own,
-and this cut cannot come from a text."""
 
 
 def root_of(path: str) -> str:
@@ -130,6 +128,37 @@ class Kept:
     after: str
 
 
+def card_texts(card: Card) -> list[tuple[LineKind, str]]:
+    """A card's lines as a page shows them (``_card_lines.html``): a note without the
+    indent that sets it apart in a chat (on a page its markup does)."""
+    return [
+        (line.kind, line.text.strip() if line.kind == "note" else line.text)
+        for line in card.lines()
+    ]
+
+
+class PersonParts:
+    """The macros that draw the person's parts of a result (``_result_person.html``),
+    the card's lines (``_card_lines.html``) and a question page's person's part
+    (``_question_person.html``), each drawn once with marks
+    (:class:`~bot.web.render.Drawn`): markup only, the same for everyone."""
+
+    def __init__(self, templates: Jinja2Templates) -> None:
+        question: Any = templates.get_template("_question_person.html").module
+        self.question = Drawn(question.person, 6)
+        person: Any = templates.get_template("_result_person.html").module
+        self.notice = Drawn(person.notice, 1)
+        self.no_card = Drawn(person.no_card, 4)
+        self.deadline = Drawn(person.deadline, 5)
+        self.deadlines = Drawn(person.deadlines, 2)
+        self.contacts = Drawn(person.contacts, 3)
+        self.answers = Drawn(person.answers, 4)
+        card: Any = templates.get_template("_card_lines.html").module
+        self.card_line = {
+            kind: Drawn(functools.partial(card.card_line, kind), 1) for kind in get_args(LineKind)
+        }
+
+
 def button(choice: Choice) -> Button:
     """A screen's choice as a form button (``<button name="do" value="…">``)."""
     key = action_key(choice.action)
@@ -156,6 +185,7 @@ class WebPages:
         self.now = now
         """The moment a file is made (its ``DTSTAMP``): the adapter reads the clock."""
         self.fonts = fonts
+        self._drawn = PersonParts(templates)
         self._start_pages: SameForEveryone[SharedPage] = SameForEveryone()
         """The first page of each language, for today (see :meth:`start`)."""
         self._switchers: dict[str, list[tuple[str, Button]]] = {}
@@ -308,8 +338,14 @@ class WebPages:
             notices.append(question.notice)
         navigation = [button(c) for c in question.navigation]
         body = self._question_body(ctx, question, navigation, why, typed)
-        person = self.templates.get_template("_question_person.html").render(
-            {"screen": question, "notices": notices, "hidden_inputs": self._hidden(state)}
+        drawn = self._drawn
+        person = drawn.question(
+            self._hidden(state),
+            question.question_id,
+            Markup("".join(drawn.notice(text) for text in notices)),
+            question.understood,
+            question.position,
+            question.total,
         )
         if intro is not None:  # the first page, which is kept whole (see :meth:`start`)
             values = {
@@ -369,29 +405,39 @@ class WebPages:
         notices: list[str],
     ) -> Response:  # fmt: skip
         """The whole result: its frame (kept per language and button row, see
-        :meth:`_result_frame`), the person's parts (``_result_person.html``, one
-        render), each outcome (kept, with its reasons put in, unless its texts show
+        :meth:`_result_frame`), the person's parts (``_result_person.html``'s macros,
+        drawn once and filled in: :class:`PersonParts`), each outcome (kept, with its reasons put in, unless its texts show
         the person's answers: :meth:`_outcome`) and each line of the answers (kept, with
         the answer put in: :meth:`_answer_item`)."""
         contacts = _contacts(ctx, state, result)
         shown = result.presentation
         answers = interview.answers_screen(ctx, state)
-        person = {
-            "cut": PERSON_CUT,
-            "notices": notices,
-            "result": result,
-            "shown": shown,
-            "contacts": contacts,
-            "contact_parts": [self._contact(ctx, contact) for contact in contacts.contacts],
-            "answers": answers,
-            "answer_items": Markup(
-                "".join(self._answer_item(ctx, i) + "\n" for i in answers.items)
+        labels = result.labels
+        drawn = self._drawn
+        notices_html = "".join(drawn.notice(text) for text in notices)
+        if result.card is not None:
+            card_line = drawn.card_line
+            card = "".join(card_line[kind](text) for kind, text in card_texts(result.card))
+        else:
+            icon = STATUS_ICONS.get(shown.status, "")
+            card = drawn.no_card(icon, shown.status_title, shown.status_summary, labels.as_of)
+        deadline = drawn.deadline
+        deadlines = drawn.deadlines(
+            labels.deadlines,
+            Markup(
+                "".join(
+                    deadline(d.id, d.date, d.date_text, d.label, d.note) for d in shown.deadlines
+                )
             ),
-        }
-        html = self.templates.get_template("_result_person.html").render(person)
-        notices_html, card, deadlines, contacts_html, answers_html = html.split(PERSON_CUT)
+        )
+        contact_parts = "".join(self._contact(ctx, c) + "\n" for c in contacts.contacts)
+        contacts_html = drawn.contacts(contacts.title, Markup(contact_parts), contacts.empty)
+        answer_items = "".join(self._answer_item(ctx, i) + "\n" for i in answers.items)
+        answers_html = drawn.answers(
+            answers.title, Markup(answer_items), answers.footer, answers.empty
+        )
         outcomes = "".join(
-            self._outcome(ctx, text.id, block, result.labels) + "\n"
+            self._outcome(ctx, text.id, block, labels) + "\n"
             for text, block in zip(shown.outcomes, result.outcomes, strict=True)
         )
         parts = {
@@ -404,7 +450,7 @@ class WebPages:
             "outcomes": outcomes,
             "contacts": contacts_html,
             "disclaimer": escape(shown.disclaimer),
-            "rules_checked": escape(result.labels.rules_checked),
+            "rules_checked": escape(labels.rules_checked),
             "answers": answers_html,
         }
         root = root_of(request.scope["path"])
@@ -553,6 +599,7 @@ class WebPages:
         values = {
             "title": official.sheet.heading,
             "screen": official,
+            "card_lines": card_texts(official.sheet.card),
             "hidden": hidden_fields(state),
             "back": "◀️ " + ctx._("Back"),
         }
@@ -680,7 +727,7 @@ class WebPages:
         """The fields of a urlencoded POST (the only kind our forms send).
 
         Parsed with the standard library's ``parse_qsl`` (strict UTF-8, at most
-        ``MAX_FIELDS`` fields) from the body :class:`~bot.web.guard.BodyLimit` has
+        ``MAX_FIELDS`` fields) from the body :func:`~bot.web.guard.read_body` has
         already cut to size: a third of the time of a multipart-capable parser, and
         no file uploads to think about.
         """

@@ -11,13 +11,15 @@ from the catalogs, the ruleset or an answer can never become markup.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from bot.app.screens import action_key
 from bot.core.card import STATUS_ICONS
@@ -62,6 +64,66 @@ class SameForEveryone(Generic[Part]):
 
     def __len__(self) -> int:
         return len(self._parts)
+
+
+class _Mark(Markup):
+    """Where a text goes in a macro drawn once (:class:`Drawn`), standing for a text
+    that is not empty."""
+
+
+class _EmptyMark(_Mark):
+    """The same for an empty text (None, "", ()): false to the macro's ``{% if %}``."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_CUT = "\x00"
+"""Around a mark's number in a drawn macro (no text of ours holds it)."""
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """A macro's output cut at its marks: its first piece of markup, then each mark's
+    place among the texts with the markup that follows it."""
+
+    first: str
+    rest: tuple[tuple[int, str], ...]
+
+    def fill(self, texts: tuple[Any, ...]) -> str:
+        parts = [self.first]
+        for place, markup in self.rest:
+            parts += (escape(texts[place]), markup)
+        return "".join(parts)
+
+
+class Drawn:
+    """A Jinja2 macro drawn once with a mark where each of its texts goes, then filled
+    in per page: the same output as calling it, for a fraction of the time.
+
+    Why: a result page is some forty small lines (the card's, each deadline, the
+    answers), and Jinja2's work per line (a context, lookups, the ``{% if %}`` tests)
+    cost more than the rest of the page's template (BENCHMARKS.md, 7). The macro is
+    drawn once for each shape its texts can take (each empty or not), before any page,
+    so what is kept is markup only, the same for everyone; a text is escaped as
+    Jinja2's autoescape does (``markupsafe.escape``). So a macro drawn this way may
+    only print its texts or test whether they are empty.
+    """
+
+    def __init__(self, macro: Callable[..., str], texts: int) -> None:
+        self.texts = texts
+        self._shapes: dict[tuple[bool, ...], _Slots] = {}
+        for shape in itertools.product((True, False), repeat=texts):
+            marks = [
+                (_Mark if full else _EmptyMark)(f"{_CUT}{place}{_CUT}")
+                for place, full in enumerate(shape)
+            ]
+            pieces = str(macro(*marks)).split(_CUT)
+            rest = tuple(zip(map(int, pieces[1::2]), pieces[2::2], strict=True))
+            self._shapes[shape] = _Slots(pieces[0], rest)
+
+    def __call__(self, *texts: Any) -> str:
+        return self._shapes[tuple(map(bool, texts))].fill(texts)
 
 
 @dataclass(frozen=True)

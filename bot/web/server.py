@@ -1,8 +1,8 @@
 """`hamroh web`: the Starlette application and how uvicorn serves it.
 
-Layers, outermost first: the access log (optional, no addresses), the shield (an
-unexpected error is logged as type and frames, never its message, and answered with
-the friendly page), the security headers, gzip, the body limit, then Starlette's
+Layers, outermost first: the access log (optional, no addresses), the shield (the
+body limit, gzip, the security headers; an unexpected error is logged as type and
+frames, never its message, and answered with the friendly page), then Starlette's
 routing with friendly pages for 404, 405, 400 and 413.
 """
 
@@ -42,10 +42,10 @@ from bot.export import FontNotFound, Fonts, find_fonts
 from bot.i18n import Catalogs, require_catalogs
 from bot.ops.logs import configure_logging
 from bot.web.form import MAX_BODY
-from bot.web.guard import AccessLog, BodyLimit, SecurityHeaders
+from bot.web.guard import AccessLog, BodyTooLarge, read_body, replaying, secured
 from bot.web.pages import BadForm, WebPages, system_now
 from bot.web.render import environment, load_static
-from bot.web.wire import Gzip
+from bot.web.wire import accepts_gzip, compressible, packed
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,16 @@ def _locale_in_path(path: str) -> str | None:
 
 
 class Shield:
-    """Nothing escapes as a traceback: log the error's type and frames, answer kindly.
+    """The one layer around the Starlette app: the body limit, gzip, the security
+    headers, and nothing escapes as a traceback. One layer rather than four: each
+    ASGI wrapper is a coroutine and a ``send`` of its own per response, some 0.004 ms
+    a page (BENCHMARKS.md, 7).
+
+    In the order a request meets them: a body over :data:`MAX_BODY` gets the friendly
+    413 page (:func:`~bot.web.guard.read_body`); a text response is compressed or not
+    (:func:`~bot.web.wire.packed`) and gets the security headers
+    (:func:`~bot.web.guard.secured`). An unexpected error is logged as type and frames,
+    never its message, and answered with the friendly page if nothing was sent yet.
 
     And nothing of the person stays behind: when a request ends, the rules engine's
     CEL contexts, which keep the last evaluation's values to convert fewer next time,
@@ -86,23 +95,42 @@ class Shield:
             await self.app(scope, receive, send)
             return
         started = False
+        gzip = accepts_gzip(scope)
+        held: Message | None = None
 
-        async def watch(message: Message) -> None:
-            nonlocal started
+        async def respond(message: Message) -> None:
+            nonlocal started, held
             if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if compressible(headers):  # held until its body: gzip may change both
+                    held = message
+                    return
+                message = {**message, "headers": secured(headers)}
                 started = True
+            elif held is not None and message["type"] == "http.response.body":
+                start, message = packed(held, message, gzip)
+                held = None
+                started = True
+                await send({**start, "headers": secured(start["headers"])})
             await send(message)
 
         try:
-            await self.app(scope, receive, watch)
+            try:
+                body = await read_body(scope, receive, MAX_BODY)
+            except BodyTooLarge:
+                await self._problem(scope, 413)(scope, receive, respond)
+                return
+            if body is not None:  # else the client went away
+                await self.app(scope, replaying(body, receive), respond)
         except Exception:
             logger.exception("web request failed", extra={"event": "web_error"})
             if not started:
-                request = Request(scope)
-                response = self.pages.problem(request, _locale_in_path(scope["path"]), 500)
-                await response(scope, receive, send)
+                await self._problem(scope, 500)(scope, receive, send)
         finally:
             self.pages.ruleset.plan.forget_person()
+
+    def _problem(self, scope: Scope, status: int) -> Response:
+        return self.pages.problem(Request(scope), _locale_in_path(scope["path"]), status)
 
 
 def fonts_once(folder: Path | None) -> Callable[[], Fonts | None]:
@@ -192,13 +220,7 @@ def create_app(
     # gets the friendly "not found" page instead (``/ru`` has its own relative redirect).
     app.router.redirect_slashes = False
 
-    async def refuse(scope: Scope, status: int) -> Response:
-        return pages.problem(Request(scope), _locale_in_path(scope["path"]), status)
-
-    wrapped: ASGIApp = BodyLimit(app, MAX_BODY, refuse)
-    wrapped = Gzip(wrapped)
-    wrapped = SecurityHeaders(wrapped)
-    wrapped = Shield(wrapped, pages)
+    wrapped: ASGIApp = Shield(app, pages)
     if access_log:
         wrapped = AccessLog(wrapped, KNOWN_PATHS)
     return wrapped

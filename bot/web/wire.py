@@ -5,7 +5,8 @@ compressor object per response, header objects built and rebuilt around it), and
 in this channel every response is one body, a page of 1-25 KB. Measured in
 process (BENCHMARKS.md, 7), it cost a question page 0.05-0.1 ms, a quarter of all
 the page's work; one ``zlib.compress`` of the whole body does the same in 0.02 ms.
-A streamed body (none of ours) passes through unchanged.
+A streamed body (none of ours) passes through unchanged (:func:`packed`, called by
+the one layer around the app, :class:`bot.web.server.Shield`).
 
 The compressor is zlib-ng's (``zlib_ng``, a drop-in for the standard ``zlib`` module
 with the same gzip format): on the 21.6 KB result page its level 3 makes 6,136 bytes
@@ -22,14 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 from zlib_ng import zlib_ng as zlib
 
 GZIP = 16 + zlib.MAX_WBITS
 """``wbits`` for the gzip container (what ``Content-Encoding: gzip`` means)."""
 LEVEL = 3
 """Level 3 of 9. zlib-ng on the 21.6 KB result page: level 1 8,558 bytes in 0.034 ms,
-2: 6,501 in 0.050, 3: 6,136 in 0.060, 4: 5,996 in 0.077, 6: 5,915 in 0.082 ms."""
+2: 6,501 in 0.050, 3: 6,136 in 0.060, 4: 5,996 in 0.077, 6: 5,915 in 0.082 ms (alone,
+on another machine). In the server (2 Dec, Intel Xeon, 21.7 KB page) level 3 takes
+0.17 ms and level 2 0.15 ms for 6,532 instead of 6,152 bytes; a smaller window (13-14
+bits), another ``memLevel`` or strategy is no faster there."""
 MINIMUM_SIZE = 500
 """Smaller bodies (a redirect, ``ok``) would not get smaller."""
 VARY = (b"vary", b"Accept-Encoding")
@@ -51,57 +55,31 @@ def accepts_gzip(scope: Scope) -> bool:
     return False
 
 
-class Gzip:
-    """Compress text bodies of at least ``minimum_size`` bytes for clients that accept gzip.
+def packed(start: Message, message: Message, gzip: bool) -> tuple[Message, Message]:
+    """A text response's head and its one body (see :func:`compressible`) as they go out:
+    compressed when the client accepts gzip and the body has at least
+    :data:`MINIMUM_SIZE` bytes.
 
-    ``Vary: Accept-Encoding`` goes on every body it would compress, for either kind
-    of client, so a shared cache never hands a compressed file to a client that did
-    not ask for one.
-    A response that already says ``Content-Encoding`` (a page compressed once and
-    kept, see :mod:`bot.web.pages`) passes through as it is.
+    ``Vary: Accept-Encoding`` goes on every body it would compress, for either kind of
+    client, so a shared cache never hands a compressed file to a client that did not
+    ask for one. A streamed body (none of ours) passes through unchanged.
     """
-
-    def __init__(self, app: ASGIApp, minimum_size: int = MINIMUM_SIZE, level: int = LEVEL) -> None:
-        self.app = app
-        self.minimum_size = minimum_size
-        self.level = level
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        gzip = accepts_gzip(scope)
-        held: list[Message] = []
-
-        async def send_compressed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if _compressible(headers):
-                    held.append(message)
-                    return
-            elif held and message["type"] == "http.response.body":
-                start = held.pop()
-                body = message.get("body", b"")
-                if message.get("more_body", False) or len(body) < self.minimum_size:
-                    await send(start)
-                    await send(message)
-                    return
-                headers = [*start["headers"], VARY]
-                if gzip:
-                    body = compress(body, self.level)
-                    headers = [(n, v) for n, v in headers if n != b"content-length"]
-                    headers += [(b"content-encoding", b"gzip"), _length(body)]
-                    message = {**message, "body": body}
-                await send({**start, "headers": headers})
-                await send(message)
-                return
-            await send(message)
-
-        await self.app(scope, receive, send_compressed)
+    body = message.get("body", b"")
+    if message.get("more_body", False) or len(body) < MINIMUM_SIZE:
+        return start, message
+    headers = [*start["headers"], VARY]
+    if gzip:
+        body = compress(body)
+        headers = [(n, v) for n, v in headers if n != b"content-length"]
+        headers += [(b"content-encoding", b"gzip"), _length(body)]
+        message = {**message, "body": body}
+    return {**start, "headers": headers}, message
 
 
-def _compressible(headers: list[tuple[bytes, bytes]]) -> bool:
-    """A text body (HTML, CSS, script, a calendar file), not compressed yet."""
+def compressible(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A text body (HTML, CSS, script, a calendar file), not compressed yet: a response
+    that already says ``Content-Encoding`` (a page compressed once and kept,
+    :class:`SharedPage`) goes out as it is."""
     text = False
     for name, value in headers:
         if name == b"content-encoding":
@@ -133,8 +111,8 @@ class SharedPage:
     def response(self, scope: Scope) -> Response:
         """The page for this request: compressed if it accepts gzip.
 
-        Made as :class:`Gzip` makes it: a compressed page says so and carries its
-        ``Vary`` (Gzip passes it through); a plain one gets its ``Vary`` from Gzip.
+        Made as :func:`packed` makes it: a compressed page says so and carries its
+        ``Vary`` (it passes through as it is); a plain one gets its ``Vary`` there.
         """
         if accepts_gzip(scope) and len(self.body) >= MINIMUM_SIZE:
             headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
