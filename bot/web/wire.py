@@ -8,11 +8,17 @@ the page's work; one ``zlib.compress`` of the whole body does the same in 0.02 m
 A streamed body (none of ours) passes through unchanged (:func:`packed`, called by
 the one layer around the app, :class:`bot.web.server.Shield`).
 
-The compressor is zlib-ng's (``zlib_ng``, a drop-in for the standard ``zlib`` module
-with the same gzip format): on the 21.6 KB result page its level 3 makes 6,136 bytes
-in 0.060 ms where zlib's makes 6,312 in 0.076 ms (zlib's level 4, before: 6,035 bytes
-in 0.099 ms); in the server, with the page's other work around it, 0.13-0.15 ms
-against 0.20-0.23 ms (BENCHMARKS.md, 7).
+The compressor is ISA-L's (``isal``, Intel's Intelligent Storage Acceleration
+Library, with a ``zlib``-like module and the same gzip format). Every page a person
+gets is compressed afresh, and on the 21.7 KB result page this was a sixth of the
+page's CPU. Measured alone on 2 Dec (Intel Xeon), for that page:
+- ISA-L level 3 makes 6,466 bytes in 0.052 ms;
+- zlib-ng level 3 (used before) makes 6,152 bytes in 0.109 ms.
+Over all 1,313 pages of ``benchmarks/bench_7_web_pages.py``, ISA-L makes 3.2 % more
+bytes (2,280 instead of 2,210 on average; the largest is 9.2 KB, under a third of the
+30 KB budget), in half the time (BENCHMARKS.md, 7). A page made once for everyone
+(:class:`SharedPage`) is compressed once, so it gets the standard library's smallest
+gzip instead (level 9).
 
 :class:`SharedPage` is a page that is the same for everyone who asks for it (the
 first question of a language: no answers yet), kept rendered and compressed.
@@ -20,27 +26,33 @@ first question of a language: no answers yet), kept rendered and compressed.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
+from isal import isal_zlib
 from starlette.responses import Response
 from starlette.types import Message, Scope
-from zlib_ng import zlib_ng as zlib
 
 GZIP = 16 + zlib.MAX_WBITS
 """``wbits`` for the gzip container (what ``Content-Encoding: gzip`` means)."""
-LEVEL = 3
-"""Level 3 of 9. zlib-ng on the 21.6 KB result page: level 1 8,558 bytes in 0.034 ms,
-2: 6,501 in 0.050, 3: 6,136 in 0.060, 4: 5,996 in 0.077, 6: 5,915 in 0.082 ms (alone,
-on another machine). In the server (2 Dec, Intel Xeon, 21.7 KB page) level 3 takes
-0.17 ms and level 2 0.15 ms for 6,532 instead of 6,152 bytes; a smaller window (13-14
-bits), another ``memLevel`` or strategy is no faster there."""
+LEVEL = isal_zlib.ISAL_BEST_COMPRESSION
+"""ISA-L's level 3, its smallest. On the result page, alone: level 1 makes 6,747 bytes
+in 0.032 ms, 2 makes 6,687 in 0.035 ms, 3 makes 6,466 in 0.052 ms."""
+ONCE_LEVEL = 9
+"""The standard library's smallest gzip, for what is compressed once (:class:`SharedPage`)."""
 MINIMUM_SIZE = 500
 """Smaller bodies (a redirect, ``ok``) would not get smaller."""
 VARY = (b"vary", b"Accept-Encoding")
 
 
-def compress(body: bytes, level: int = LEVEL) -> bytes:
-    return zlib.compress(body, level, wbits=GZIP)
+def compress(body: bytes) -> bytes:
+    """A page for one person, compressed for the wire (fast: one per request)."""
+    return isal_zlib.compress(body, LEVEL, wbits=GZIP)
+
+
+def compress_once(body: bytes) -> bytes:
+    """A page for everyone, compressed once (small: the time is spent at start)."""
+    return zlib.compress(body, ONCE_LEVEL, wbits=GZIP)
 
 
 def _length(body: bytes) -> tuple[bytes, bytes]:
@@ -106,7 +118,7 @@ class SharedPage:
     def of(cls, response: Response) -> SharedPage:
         body = bytes(response.body)
         media_type = response.headers.get("content-type", "text/html; charset=utf-8")
-        return cls(body, compress(body), media_type, response.status_code)
+        return cls(body, compress_once(body), media_type, response.status_code)
 
     def response(self, scope: Scope) -> Response:
         """The page for this request: compressed if it accepts gzip.
