@@ -19,7 +19,8 @@ from datetime import date
 from bot.core import interview as core
 from bot.core.card import build_card, build_official_sheet
 from bot.core.interview import Interview, current_question, offered_options, progress
-from bot.core.rules import Assessment, evaluate, present
+from bot.core.locales import normalize_locale
+from bot.core.rules import Assessment, Ruleset, evaluate, present
 from bot.core.rules.engine import FiredOutcome
 from bot.core.rules.model import Question as RuleQuestion
 from bot.core.rules.present import (
@@ -28,6 +29,7 @@ from bot.core.rules.present import (
     answer_label,
     contact_text,
     format_day,
+    locale_texts,
     serves,
 )
 from bot.i18n import parse_error_message, question_hint, understood_message
@@ -250,7 +252,7 @@ def result_screen(
         actions=result_actions(ctx, shown),
         brief=brief,
         card=(
-            build_card(assessment, ctx.ruleset, ctx.locale, ctx._)
+            build_card(assessment, ctx.ruleset, ctx.locale, ctx._, shown)
             if assessment is not None and not brief
             else None
         ),
@@ -374,16 +376,19 @@ def contacts_screen(ctx: Context, state: Interview) -> Contacts:
 def answers_screen(ctx: Context, state: Interview) -> AnswerList:
     """The answers that count, each with a choice to change it."""
     ruleset, locale, _ = ctx.ruleset, ctx.locale, ctx._
-    answered = [q for q in state.asked(ruleset, ctx.today) if q.id in state.answers]
+    answers = state.answers
+    labels = locale_texts(ruleset, locale).question_labels
+    changes = _change_choices(ruleset, locale)
     return AnswerList(
         title=_("Your answers"),
         items=tuple(
             AnswerItem(
-                label=item.label.get(locale),
-                answer=answer_label(ruleset, item.id, state.answers[item.id], locale),
-                change=Choice(item.label.get(locale), ChangeAnswer(item.id), icon="✏️"),
+                label=labels[item.id],
+                answer=answer_label(ruleset, item.id, answers[item.id], locale),
+                change=changes[item.id],
             )
-            for item in answered
+            for item in state.asked(ruleset, ctx.today)
+            if item.id in answers
         ),
         footer=(
             _("To change an answer, type its number. Your other answers stay.")
@@ -392,6 +397,20 @@ def answers_screen(ctx: Context, state: Interview) -> AnswerList:
         ),
         empty=_("You have not answered any questions yet."),
     )
+
+
+def _change_choices(ruleset: Ruleset, locale: str) -> dict[str, Choice]:
+    """Each question's "change this answer" button in ``locale``: the same for everyone,
+    so made once per ruleset and locale, not for each of the 15-20 answers of a list."""
+
+    def make() -> dict[str, Choice]:
+        labels = locale_texts(ruleset, locale).question_labels
+        return {
+            question.id: Choice(labels[question.id], ChangeAnswer(question.id), icon="✏️")
+            for question in ruleset.questions
+        }
+
+    return ruleset.prepared(("change choices", normalize_locale(locale)), make)
 
 
 # --------------------------------------------------------------------------- where you are
