@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from bot.core import interview as core
 from bot.core.card import build_card, build_official_sheet
@@ -32,7 +33,7 @@ from bot.core.rules.present import (
     locale_texts,
     serves,
 )
-from bot.i18n import parse_error_message, question_hint, understood_message
+from bot.i18n import Catalogs, parse_error_message, question_hint, understood_message
 
 from .context import Context
 from .screens import (
@@ -204,7 +205,14 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
 def result_choices(ctx: Context, *, with_deadlines: bool) -> tuple[Choice, ...]:
     """:func:`result_actions` of any result with (or without) deadlines: they are the
     same for everyone, so a channel may prepare what it draws of them."""
-    _ = ctx._
+    return _result_choices(ctx.catalogs, ctx.locale, with_deadlines)
+
+
+@lru_cache(maxsize=64)
+def _result_choices(catalogs: Catalogs, locale: str, with_deadlines: bool) -> tuple[Choice, ...]:
+    """`result_choices`, made once per language (a translator's words and the buttons
+    are the same for every result)."""
+    _ = catalogs.gettext(locale)
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
         Choice(_("Every step"), ShowDetail("steps"), icon="📋"),
@@ -232,23 +240,10 @@ def result_screen(
     With the ``assessment`` a full result carries its card (:mod:`bot.core.card`):
     this is the one place a result gets one, so every channel shows the same card.
     """
-    _, locale = ctx._, ctx.locale
-    as_of = format_day(date.fromisoformat(shown.as_of), locale)
-    reviewed = format_day(date.fromisoformat(shown.content_reviewed), locale)
-    labels = ResultLabels(
-        why=_("Why:"),
-        what_to_do=_("What to do:"),
-        legal_basis=_("Legal basis:"),
-        sources=_("Sources:"),
-        deadlines=_("Deadlines"),
-        as_of=_("Result as of {date}").format(date=as_of),
-        rules_checked=_("Rules last checked: {date}").format(date=reviewed),
-        brief_hint=_("Your full result: /status. To change an answer: /answers"),
-    )
     return Result(
         presentation=shown,
         outcomes=outcome_blocks(shown),
-        labels=labels,
+        labels=_result_labels(ctx.catalogs, ctx.locale, shown.as_of, shown.content_reviewed),
         actions=result_actions(ctx, shown),
         brief=brief,
         card=(
@@ -256,6 +251,25 @@ def result_screen(
             if assessment is not None and not brief
             else None
         ),
+    )
+
+
+@lru_cache(maxsize=64)
+def _result_labels(catalogs: Catalogs, locale: str, as_of: str, reviewed: str) -> ResultLabels:
+    """A result's headings in ``locale`` for the day it was judged (ISO ``as_of``) and the
+    day the rules were checked: the same for every result of that day, so made once."""
+    _ = catalogs.gettext(locale)
+    return ResultLabels(
+        why=_("Why:"),
+        what_to_do=_("What to do:"),
+        legal_basis=_("Legal basis:"),
+        sources=_("Sources:"),
+        deadlines=_("Deadlines"),
+        as_of=_("Result as of {date}").format(date=format_day(date.fromisoformat(as_of), locale)),
+        rules_checked=_("Rules last checked: {date}").format(
+            date=format_day(date.fromisoformat(reviewed), locale)
+        ),
+        brief_hint=_("Your full result: /status. To change an answer: /answers"),
     )
 
 
