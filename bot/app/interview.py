@@ -391,6 +391,7 @@ def answers_screen(ctx: Context, state: Interview) -> AnswerList:
     """The answers that count, each with a choice to change it."""
     ruleset, locale, _ = ctx.ruleset, ctx.locale, ctx._
     answers = state.answers
+    counted = state.counted(ruleset, ctx.today)  # these answers, read already (dates as dates)
     labels = locale_texts(ruleset, locale).question_labels
     changes = _change_choices(ruleset, locale)
     return AnswerList(
@@ -398,7 +399,7 @@ def answers_screen(ctx: Context, state: Interview) -> AnswerList:
         items=tuple(
             AnswerItem(
                 label=labels[item.id],
-                answer=answer_label(ruleset, item.id, answers[item.id], locale),
+                answer=answer_label(ruleset, item.id, counted[item.id], locale),
                 change=changes[item.id],
             )
             for item in state.asked(ruleset, ctx.today)
