@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from bot.core import interview as core
 from bot.core.card import build_card, build_official_sheet
 from bot.core.interview import Interview, current_question, offered_options, progress
-from bot.core.rules import Assessment, evaluate, present
+from bot.core.locales import normalize_locale
+from bot.core.rules import Assessment, Ruleset, evaluate, present
 from bot.core.rules.engine import FiredOutcome
 from bot.core.rules.model import Question as RuleQuestion
 from bot.core.rules.present import (
@@ -28,9 +30,10 @@ from bot.core.rules.present import (
     answer_label,
     contact_text,
     format_day,
+    locale_texts,
     serves,
 )
-from bot.i18n import parse_error_message, question_hint, understood_message
+from bot.i18n import Catalogs, parse_error_message, question_hint, understood_message
 
 from .context import Context
 from .screens import (
@@ -202,7 +205,14 @@ def result_actions(ctx: Context, shown: Presentation) -> tuple[Choice, ...]:
 def result_choices(ctx: Context, *, with_deadlines: bool) -> tuple[Choice, ...]:
     """:func:`result_actions` of any result with (or without) deadlines: they are the
     same for everyone, so a channel may prepare what it draws of them."""
-    _ = ctx._
+    return _result_choices(ctx.catalogs, ctx.locale, with_deadlines)
+
+
+@lru_cache(maxsize=64)
+def _result_choices(catalogs: Catalogs, locale: str, with_deadlines: bool) -> tuple[Choice, ...]:
+    """`result_choices`, made once per language (a translator's words and the buttons
+    are the same for every result)."""
+    _ = catalogs.gettext(locale)
     actions = [
         Choice(_("Why?"), ShowDetail("why"), icon="❔"),
         Choice(_("Every step"), ShowDetail("steps"), icon="📋"),
@@ -230,30 +240,36 @@ def result_screen(
     With the ``assessment`` a full result carries its card (:mod:`bot.core.card`):
     this is the one place a result gets one, so every channel shows the same card.
     """
-    _, locale = ctx._, ctx.locale
-    as_of = format_day(date.fromisoformat(shown.as_of), locale)
-    reviewed = format_day(date.fromisoformat(shown.content_reviewed), locale)
-    labels = ResultLabels(
+    return Result(
+        presentation=shown,
+        outcomes=outcome_blocks(shown),
+        labels=_result_labels(ctx.catalogs, ctx.locale, shown.as_of, shown.content_reviewed),
+        actions=result_actions(ctx, shown),
+        brief=brief,
+        card=(
+            build_card(assessment, ctx.ruleset, ctx.locale, ctx._, shown)
+            if assessment is not None and not brief
+            else None
+        ),
+    )
+
+
+@lru_cache(maxsize=64)
+def _result_labels(catalogs: Catalogs, locale: str, as_of: str, reviewed: str) -> ResultLabels:
+    """A result's headings in ``locale`` for the day it was judged (ISO ``as_of``) and the
+    day the rules were checked: the same for every result of that day, so made once."""
+    _ = catalogs.gettext(locale)
+    return ResultLabels(
         why=_("Why:"),
         what_to_do=_("What to do:"),
         legal_basis=_("Legal basis:"),
         sources=_("Sources:"),
         deadlines=_("Deadlines"),
-        as_of=_("Result as of {date}").format(date=as_of),
-        rules_checked=_("Rules last checked: {date}").format(date=reviewed),
-        brief_hint=_("Your full result: /status. To change an answer: /answers"),
-    )
-    return Result(
-        presentation=shown,
-        outcomes=outcome_blocks(shown),
-        labels=labels,
-        actions=result_actions(ctx, shown),
-        brief=brief,
-        card=(
-            build_card(assessment, ctx.ruleset, ctx.locale, ctx._)
-            if assessment is not None and not brief
-            else None
+        as_of=_("Result as of {date}").format(date=format_day(date.fromisoformat(as_of), locale)),
+        rules_checked=_("Rules last checked: {date}").format(
+            date=format_day(date.fromisoformat(reviewed), locale)
         ),
+        brief_hint=_("Your full result: /status. To change an answer: /answers"),
     )
 
 
@@ -374,16 +390,20 @@ def contacts_screen(ctx: Context, state: Interview) -> Contacts:
 def answers_screen(ctx: Context, state: Interview) -> AnswerList:
     """The answers that count, each with a choice to change it."""
     ruleset, locale, _ = ctx.ruleset, ctx.locale, ctx._
-    answered = [q for q in state.asked(ruleset, ctx.today) if q.id in state.answers]
+    answers = state.answers
+    counted = state.counted(ruleset, ctx.today)  # these answers, read already (dates as dates)
+    labels = locale_texts(ruleset, locale).question_labels
+    changes = _change_choices(ruleset, locale)
     return AnswerList(
         title=_("Your answers"),
         items=tuple(
             AnswerItem(
-                label=item.label.get(locale),
-                answer=answer_label(ruleset, item.id, state.answers[item.id], locale),
-                change=Choice(item.label.get(locale), ChangeAnswer(item.id), icon="✏️"),
+                label=labels[item.id],
+                answer=answer_label(ruleset, item.id, counted[item.id], locale),
+                change=changes[item.id],
             )
-            for item in answered
+            for item in state.asked(ruleset, ctx.today)
+            if item.id in answers
         ),
         footer=(
             _("To change an answer, type its number. Your other answers stay.")
@@ -392,6 +412,20 @@ def answers_screen(ctx: Context, state: Interview) -> AnswerList:
         ),
         empty=_("You have not answered any questions yet."),
     )
+
+
+def _change_choices(ruleset: Ruleset, locale: str) -> dict[str, Choice]:
+    """Each question's "change this answer" button in ``locale``: the same for everyone,
+    so made once per ruleset and locale, not for each of the 15-20 answers of a list."""
+
+    def make() -> dict[str, Choice]:
+        labels = locale_texts(ruleset, locale).question_labels
+        return {
+            question.id: Choice(labels[question.id], ChangeAnswer(question.id), icon="✏️")
+            for question in ruleset.questions
+        }
+
+    return ruleset.prepared(("change choices", normalize_locale(locale)), make)
 
 
 # --------------------------------------------------------------------------- where you are

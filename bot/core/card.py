@@ -33,7 +33,14 @@ from typing import Literal
 
 from .rules.engine import SEVERITY, Assessment, FiredOutcome
 from .rules.model import LOCALES
-from .rules.present import answer_label, deadline_notes, fill, format_day
+from .rules.present import (
+    Presentation,
+    answer_label,
+    deadline_notes,
+    fill,
+    format_day,
+    locale_texts,
+)
 from .rules.ruleset import Ruleset
 
 Translator = Callable[[str], str]
@@ -163,34 +170,48 @@ class Card:
         return f"{item.day_text} ({word})" if word else item.day_text
 
 
-def build_card(assessment: Assessment, ruleset: Ruleset, locale: str, _: Translator) -> Card:
-    """The card for `assessment` in `locale`; `_` translates the card's own words."""
+def build_card(
+    assessment: Assessment,
+    ruleset: Ruleset,
+    locale: str,
+    _: Translator,
+    shown: Presentation | None = None,
+) -> Card:
+    """The card for `assessment` in `locale`; `_` translates the card's own words.
+
+    `shown`: the assessment presented in `locale` already (a full result has it): its
+    filled titles, deadline labels, dates and notes are taken, not worded again.
+    """
     if locale not in LOCALES:
         locale = "ru"
-    header = ruleset.header
+    if shown is not None and shown.locale != locale:
+        shown = None
+    texts = locale_texts(ruleset, locale)
     values = assessment.values
     fired = sorted(assessment.outcomes, key=_display_order)
     overdue = [f for f in fired if f.outcome.overdue]
-    status_text = header.statuses[assessment.status]
     icon = STATUS_ICONS.get(assessment.status, "")
     if overdue and assessment.status in ("action_needed", "legal"):
         headline = f"{LATE_ICON} " + _("A deadline has already passed: act now")
         summary = None
     else:
-        headline = f"{icon} {status_text.title.get(locale)}"
-        summary = status_text.summary.get(locale)
+        title, summary = texts.statuses[assessment.status]
+        headline = f"{icon} {title}"
 
-    late = [
-        CardItem(fill(f.outcome.title, values, ruleset, locale), f.id, overdue=True)
-        for f in overdue
-    ]
+    titles = {o.id: o.title for o in shown.outcomes} if shown is not None else {}
+
+    def title_of(f: FiredOutcome) -> str:
+        found = titles.get(f.id)
+        return found if found is not None else fill(f.outcome.title, values, ruleset, locale)
+
+    late = [CardItem(title_of(f), f.id, overdue=True) for f in overdue]
     with_dates = {d.outcome_id for d in assessment.deadlines}
     now = [
-        CardItem(fill(f.outcome.title, values, ruleset, locale), f.id)
+        CardItem(title_of(f), f.id)
         for f in fired
         if f.status in DO_NOW_STATUSES and not f.outcome.overdue and f.id not in with_dates
     ]
-    dated = _deadline_items(assessment, ruleset, locale)
+    dated = _deadline_items(assessment, ruleset, locale, shown)
     soon = [i for i in dated if i.days_left is not None and i.days_left <= URGENT_DAYS]
     ordered = [*late, *now, *soon]
     actions = tuple(ordered[:MAX_ACTIONS])
@@ -204,9 +225,7 @@ def build_card(assessment: Assessment, ruleset: Ruleset, locale: str, _: Transla
         disclaimer=_("A likely status from your answers, not legal advice."),
         as_of_text=_("Result as of {date}").format(date=format_day(assessment.as_of, locale)),
         locale=locale,
-        scam_warning=(
-            header.scam_warning.get(locale) if any(f.outcome.scam_warning for f in fired) else None
-        ),
+        scam_warning=(texts.scam_warning if any(f.outcome.scam_warning for f in fired) else None),
         headings=(_("What to do first"), _("Next deadlines")),
         day_words={0: _("today"), 1: _("tomorrow")},
     )
@@ -217,22 +236,35 @@ def _display_order(fired: FiredOutcome) -> int:
     return SEVERITY.index(fired.status) if fired.status in SEVERITY else len(SEVERITY)
 
 
-def _deadline_items(assessment: Assessment, ruleset: Ruleset, locale: str) -> list[CardItem]:
-    """One item per deadline id (earliest first), with every note written for it."""
+def _deadline_items(
+    assessment: Assessment, ruleset: Ruleset, locale: str, shown: Presentation | None
+) -> list[CardItem]:
+    """One item per deadline id (earliest first), with every note written for it (the
+    presented deadlines' texts when `shown` is given: the same deadlines, in order)."""
     items: dict[str, CardItem] = {}
-    for deadline in assessment.deadlines:
-        notes = deadline_notes(deadline, ruleset, assessment.values, locale)
+    texts = (
+        shown.deadlines
+        if shown is not None and len(shown.deadlines) == len(assessment.deadlines)
+        else [None] * len(assessment.deadlines)
+    )
+    labels = locale_texts(ruleset, locale).deadline_labels
+    for deadline, text in zip(assessment.deadlines, texts, strict=True):
+        if text is not None and (text.id, text.outcome) == (deadline.id, deadline.outcome_id):
+            notes, day_text = text.notes, text.date_text
+        else:
+            notes = deadline_notes(deadline, ruleset, assessment.values, locale)
+            day_text = format_day(deadline.date, locale)
         known = items.get(deadline.id)
         if known is not None:
             extra = tuple(n for n in notes if n not in known.notes)
             items[deadline.id] = replace(known, notes=known.notes + extra)
             continue
         items[deadline.id] = CardItem(
-            ruleset.header.deadlines[deadline.id].label.get(locale),
+            labels[deadline.id],
             deadline.outcome_id,
             deadline_id=deadline.id,
             day=deadline.date,
-            day_text=format_day(deadline.date, locale),
+            day_text=day_text,
             days_left=(deadline.date - assessment.as_of).days,
             notes=notes,
         )

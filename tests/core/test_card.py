@@ -13,7 +13,7 @@ import pytest
 import bot.core.card as card_module
 from bot.core.card import MAX_VISIBLE, build_card, build_official_sheet
 from bot.core.locales import LOCALES
-from bot.core.rules import Ruleset, evaluate
+from bot.core.rules import Ruleset, evaluate, present
 from bot.core.rules.engine import DeadlineDate
 from bot.core.rules.present import deadline_notes, format_day
 from bot.core.wording import days_count
@@ -51,6 +51,18 @@ def test_every_persona_gets_a_card_that_fits_a_phone_screen(shipped_ruleset, loc
             assert gettext("ru")("What to do first") not in text
         seen += 1
     assert seen >= 80  # the rule tests' personas, not a handful
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_card_made_from_the_presented_result_is_the_same_card(shipped_ruleset, locale):
+    """A full result hands the card its presentation (titles, dates and notes worded
+    once); the card must be the one it makes from the assessment alone."""
+    _ = gettext(locale)
+    for name, assessment in _personas(shipped_ruleset):
+        shown = present(assessment, shipped_ruleset, locale)
+        with_shown = build_card(assessment, shipped_ruleset, locale, _, shown)
+        alone = build_card(assessment, shipped_ruleset, locale, _)
+        assert with_shown == alone and with_shown.lines() == alone.lines(), name
 
 
 def test_an_overdue_deadline_leads_and_the_status_never_reads_calm_above_it(shipped_ruleset):

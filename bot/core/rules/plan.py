@@ -67,6 +67,9 @@ class DeadlinePlan:
 class OutcomePlan:
     outcome: Outcome
     clauses: tuple[tuple[Clause, ExpressionPlan], ...]
+    """Its conditions in order, each without the derived values `entry_derived` shows
+    before any outcome is checked (those its first condition's guards read): checking
+    a condition does not look at them again."""
     reasons: tuple[Reason, ...]
     """The reasons when the outcome fires: every clause holds, each reads fixed names."""
     questions_read: tuple[str, ...]
@@ -82,6 +85,15 @@ class OutcomePlan:
 
 WalkTruth = int | tuple[str, tuple["WalkTruth", ...]] | None
 """A `Truth` whose guards are indices into `EvaluationPlan.walk_guards`."""
+
+
+def _without(plan: ExpressionPlan, shown: set[str]) -> ExpressionPlan:
+    """`plan` without the derived values in `shown` among those it shows first."""
+    guard_derived = tuple(n for n in plan.guard_derived if n not in shown)
+    read_derived = tuple(n for n in plan.read_derived if n not in shown)
+    if (guard_derived, read_derived) == (plan.guard_derived, plan.read_derived):
+        return plan
+    return ExpressionPlan(plan.compiled, guard_derived, read_derived)
 
 
 def _interned(truth: Truth, guards: dict[Guard, int]) -> WalkTruth:
@@ -238,6 +250,9 @@ class EvaluationPlan:
 
     def _outcome(self, outcome: Outcome, ruleset: Ruleset, questions: set[str]) -> OutcomePlan:
         clauses = tuple((c, self.expressions[c.check]) for c in outcome.when)
+        if clauses:  # what checking its first condition's guards reads is shown before
+            entered = set(self.derived_closure(clauses[0][1].compiled.guard_names))
+            clauses = tuple((c, _without(plan, entered)) for c, plan in clauses)
         reasons = tuple(Reason(c, plan.compiled.reads) for c, plan in clauses)
         key: tuple[str, frozenset[str]] | None = None
         if clauses:

@@ -19,8 +19,9 @@ from bot.core.locales import normalize_locale
 
 from .engine import SEVERITY, Assessment, DeadlineDate, FiredOutcome
 from .expressions import to_cel
-from .model import Text
+from .model import Contact, Outcome, Text
 from .native import Undecided
+from .plan import Reason
 from .ruleset import Ruleset
 
 
@@ -232,20 +233,22 @@ def fill(text: Text | str, values: Mapping[str, Any], ruleset: Ruleset, locale: 
 def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentation:
     """The assessment with every text in `locale` (``.to_json()`` is the CLI JSON)."""
     locale = normalize_locale(locale)
+    texts = locale_texts(ruleset, locale)
     values = assessment.values
-    header = ruleset.header
-    status_text = header.statuses[assessment.status]
+    title, summary = texts.statuses[assessment.status]
     citizenship = assessment.answers.get("citizenship")
     ordered = sorted(assessment.outcomes, key=_display_order)
+    words = [texts.outcome(fired.outcome) for fired in ordered]
     outcomes = tuple(
-        _outcome(fired, ruleset, values, locale, citizenship, assessment) for fired in ordered
+        _outcome(fired, ruleset, values, locale, citizenship, assessment, each)
+        for fired, each in zip(ordered, words, strict=True)
     )
     deadlines = tuple(
         DeadlineText(
             id=d.id,
             date=d.date.isoformat(),
             date_text=format_day(d.date, locale),
-            label=header.deadlines[d.id].label.get(locale),
+            label=texts.deadline_labels[d.id],
             outcome=d.outcome_id,
             remind_days_before=tuple(d.remind_days_before),
             may_move_days=d.may_move_days,
@@ -258,20 +261,27 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
     explanation = tuple(
         ExplanationText(
             fired.id,
-            tuple(fill(r.clause.because, values, ruleset, locale) for r in fired.reasons),
+            tuple(
+                fill(because, values, ruleset, locale)
+                for because in (
+                    each.because
+                    if fired.reasons is each.reasons
+                    else [r.clause.because.get(locale) for r in fired.reasons]
+                )
+            ),
             partial(_answers_used, fired.answers_used, assessment.answers, ruleset, locale),
         )
-        for fired in ordered
+        for fired, each in zip(ordered, words, strict=True)
     )
     return Presentation(
         status=assessment.status,
-        status_title=status_text.title.get(locale),
-        status_summary=status_text.summary.get(locale),
+        status_title=title,
+        status_summary=summary,
         outcomes=outcomes,
         deadlines=deadlines,
         explanation=explanation,
-        disclaimer=header.disclaimer.get(locale),
-        content_reviewed=header.content_reviewed.isoformat(),
+        disclaimer=texts.disclaimer,
+        content_reviewed=texts.content_reviewed,
         ruleset_version=assessment.ruleset_version,
         ruleset_fingerprint=assessment.ruleset_fingerprint,
         as_of=assessment.as_of.isoformat(),
@@ -279,14 +289,122 @@ def present(assessment: Assessment, ruleset: Ruleset, locale: str) -> Presentati
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OutcomeWords:
+    """One outcome's texts in one locale as the rules wrote them, placeholders unfilled."""
+
+    outcome: Outcome
+    title: str
+    steps: tuple[str, ...]
+    plain_steps: bool
+    """No step has a placeholder (or a brace): the steps are shown as they are."""
+    legal_basis: str
+    reasons: tuple[Reason, ...] | None
+    """The reasons `because` words (the ruleset's own, which an assessment carries)."""
+    because: tuple[str, ...]
+    sources: tuple[SourceLink, ...]
+    last_reviewed: str
+    uncertain: str | None
+    uncertain_note: str
+    scam_warning: str | None
+    contacts: tuple[tuple[list[str] | None, ContactText], ...]
+    """Each contact with the citizenships it serves (None: everyone)."""
+
+
+class LocaleTexts:
+    """The ruleset's texts in one locale, looked up by every result in it.
+
+    Why: a result names four or five outcomes with a dozen sources, their contacts,
+    the status and the deadlines' labels, and each lookup of a rules text reads its
+    model again; these are the same for everyone, so they are worded once per ruleset
+    and locale (`Ruleset.prepared`) and a result only fills in its placeholders.
+    """
+
+    def __init__(self, ruleset: Ruleset, locale: str) -> None:
+        self._ruleset = ruleset
+        self.locale = locale
+        header = ruleset.header
+        self.statuses: dict[str, tuple[str, str]] = {
+            status: (text.title.get(locale), text.summary.get(locale))
+            for status, text in header.statuses.items()
+        }
+        self.deadline_labels: dict[str, str] = {
+            deadline_id: kind.label.get(locale) for deadline_id, kind in header.deadlines.items()
+        }
+        self.deadline_notes: dict[tuple[str, str], tuple[str, ...]] = {
+            (outcome.id, written.id): tuple(
+                note.get(locale) for note in ruleset.deadline_notes(outcome.id, written.id)
+            )
+            for outcome in ruleset.outcomes
+            for written in outcome.deadlines
+        }
+        self.calendar_note = header.calendar_note.get(locale)
+        self.disclaimer = header.disclaimer.get(locale)
+        self.scam_warning = header.scam_warning.get(locale)
+        self.content_reviewed = header.content_reviewed.isoformat()
+        self.contacts: dict[str, ContactText] = {
+            contact_id: _contact_text(contact, locale)
+            for contact_id, contact in ruleset.contacts.items()
+        }
+        self.question_labels: dict[str, str] = {
+            question.id: question.label.get(locale) for question in ruleset.questions
+        }
+        reasons = {plan.outcome.id: plan.reasons for plan in ruleset.plan.outcomes}
+        self._outcomes: dict[str, OutcomeWords] = {
+            outcome.id: self._words(outcome, reasons.get(outcome.id))
+            for outcome in ruleset.outcomes
+        }
+
+    def outcome(self, outcome: Outcome) -> OutcomeWords:
+        """`outcome`'s words: from the table when it is this ruleset's (an assessment of
+        another ruleset's outcome gets them made for it alone)."""
+        found = self._outcomes.get(outcome.id)
+        if found is None or found.outcome is not outcome:
+            return self._words(outcome, None)
+        return found
+
+    def _words(self, outcome: Outcome, reasons: tuple[Reason, ...] | None) -> OutcomeWords:
+        ruleset, locale = self._ruleset, self.locale
+        header = ruleset.header
+        steps = tuple(outcome.steps.get(locale))
+        return OutcomeWords(
+            outcome=outcome,
+            title=outcome.title.get(locale),
+            steps=steps,
+            plain_steps=not any("{" in step or "}" in step for step in steps),
+            legal_basis=outcome.legal_basis.get(locale),
+            reasons=reasons,
+            because=tuple(r.clause.because.get(locale) for r in reasons or ()),
+            sources=tuple(
+                SourceLink(id=s, title=ruleset.sources[s].title, url=ruleset.sources[s].url)
+                for s in outcome.sources
+            ),
+            last_reviewed=outcome.last_reviewed.isoformat(),
+            uncertain=outcome.uncertain.get(locale) if outcome.uncertain else None,
+            uncertain_note=header.uncertain_note.get(locale),
+            scam_warning=self.scam_warning if outcome.scam_warning else None,
+            contacts=tuple(
+                (ruleset.contacts[c].for_citizenship, _contact_text(ruleset.contacts[c], locale))
+                for c in outcome.contacts
+            ),
+        )
+
+
+def locale_texts(ruleset: Ruleset, locale: str) -> LocaleTexts:
+    """The ruleset's `LocaleTexts` in `locale` (made at its first use, then kept)."""
+    locale = normalize_locale(locale)
+    return ruleset.prepared(("present", locale), lambda: LocaleTexts(ruleset, locale))
+
+
 def _answers_used(
     used: tuple[str, ...], answers: Mapping[str, Any], ruleset: Ruleset, locale: str
 ) -> tuple[AnswerUsed, ...]:
     """The answers an outcome read, in words (an :class:`ExplanationText`'s answers)."""
+    labels = locale_texts(ruleset, locale).question_labels
     return tuple(
         AnswerUsed(
             question=qid,
-            label=ruleset.question(qid).label.get(locale),
+            label=labels[qid],
             answer=answer_label(ruleset, qid, answers.get(qid), locale),
         )
         for qid in used
@@ -300,13 +418,16 @@ def deadline_notes(
     """What the rules wrote for this deadline, then the holiday-calendar warning when
     the date may move because its year's decree is not in `calendar.yaml` yet (added
     to the rules' note, never put in its place)."""
-    notes = [
-        fill(note, values, ruleset, locale)
-        for note in ruleset.deadline_notes(deadline.outcome_id, deadline.id)
-    ]
+    texts = locale_texts(ruleset, locale)
+    written = texts.deadline_notes.get((deadline.outcome_id, deadline.id))
+    if written is None:  # not a deadline of this ruleset's outcome
+        written = tuple(
+            n.get(locale) for n in ruleset.deadline_notes(deadline.outcome_id, deadline.id)
+        )
+    notes = [fill(note, values, ruleset, locale) for note in written]
     if deadline.may_move_days is not None:
         days = wording.days_count(deadline.may_move_days, locale)  # «4 дня», «4 күн»
-        notes.append(ruleset.header.calendar_note.get(locale).format(days=days))
+        notes.append(texts.calendar_note.format(days=days))
     return tuple(notes)
 
 
@@ -320,42 +441,37 @@ def _outcome(
     ruleset: Ruleset,
     values: Mapping[str, Any],
     locale: str,
-    citizenship: object = None,
-    assessment: Assessment | None = None,
+    citizenship: object,
+    assessment: Assessment,
+    words: OutcomeWords,
 ) -> OutcomeText:
     outcome = fired.outcome
-    header = ruleset.header
-    steps = outcome.steps.get(locale)
-    if outcome.step_if and assessment is not None:
-        steps = [
+    steps = words.steps
+    if outcome.step_if:
+        steps = tuple(
             step
             for number, step in enumerate(steps, 1)
             if number not in outcome.step_if
             or _step_applies(ruleset, outcome.step_if[number], assessment)
-        ]
+        )
     return OutcomeText(
         id=outcome.id,
         status=outcome.status,
-        title=fill(outcome.title, values, ruleset, locale),
-        steps=tuple(fill(step, values, ruleset, locale) for step in steps),
-        legal_basis=fill(outcome.legal_basis, values, ruleset, locale),
-        sources=tuple(
-            SourceLink(id=s, title=ruleset.sources[s].title, url=ruleset.sources[s].url)
-            for s in outcome.sources
+        title=fill(words.title, values, ruleset, locale),
+        steps=(
+            steps if words.plain_steps else tuple(fill(s, values, ruleset, locale) for s in steps)
         ),
-        last_reviewed=outcome.last_reviewed.isoformat(),
+        legal_basis=fill(words.legal_basis, values, ruleset, locale),
+        sources=words.sources,
+        last_reviewed=words.last_reviewed,
         uncertain=(
-            header.uncertain_note.get(locale)
-            + " "
-            + fill(outcome.uncertain, values, ruleset, locale)
-            if outcome.uncertain
-            else None
+            None
+            if words.uncertain is None
+            else words.uncertain_note + " " + fill(words.uncertain, values, ruleset, locale)
         ),
-        scam_warning=header.scam_warning.get(locale) if outcome.scam_warning else None,
+        scam_warning=words.scam_warning,
         contacts=tuple(
-            contact_text(ruleset, contact_id, locale)
-            for contact_id in outcome.contacts
-            if serves(ruleset.contacts[contact_id].for_citizenship, citizenship)
+            contact for serving, contact in words.contacts if serves(serving, citizenship)
         ),
     )
 
@@ -393,7 +509,10 @@ def serves(for_citizenship: list[str] | None, citizenship: object) -> bool:
 
 def contact_text(ruleset: Ruleset, contact_id: str, locale: str) -> ContactText:
     """One contact of the ruleset in ``locale``."""
-    contact = ruleset.contacts[contact_id]
+    return locale_texts(ruleset, locale).contacts[contact_id]
+
+
+def _contact_text(contact: Contact, locale: str) -> ContactText:
     return ContactText(
         id=contact.id,
         name=contact.name.get(locale),

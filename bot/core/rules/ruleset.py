@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from string import Formatter
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .dates import WorkingCalendar
 from .expressions import Compiled
@@ -24,6 +24,8 @@ from .model import (
     Text,
 )
 from .plan import EvaluationPlan
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Ruleset:
     _option_texts: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
     plan: EvaluationPlan = field(init=False, repr=False, compare=False)
     """What the engine precomputes from the rules (see `plan.py`)."""
+    _prepared: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._questions_by_id.update({q.id: q for q in self.questions})
@@ -102,6 +107,20 @@ class Ruleset:
                 if name
             )
         object.__setattr__(self, "plan", EvaluationPlan(self))
+
+    def prepared(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make` works out from this ruleset alone (one locale's texts, say), made
+        once per `key` and kept with the ruleset.
+
+        Why: a result page words the same titles, sources and labels for everyone who
+        reads it in that language; `make` must read nothing but the ruleset and `key`
+        (never a person's answers), so a table here is never personal. Two threads may
+        both make one at first; either table is the same.
+        """
+        found = self._prepared.get(key, _UNMADE)
+        if found is _UNMADE:
+            found = self._prepared[key] = make()
+        return cast(T, found)
 
     def text_names(self, outcome_id: str) -> frozenset[str]:
         """The `{names}` an outcome's texts show: computed when the outcome fires."""
@@ -179,6 +198,9 @@ class Ruleset:
             else:
                 values[name] = period.value
         return values
+
+
+_UNMADE = object()
 
 
 def _option_conditions(question: Question) -> dict[str, str]:
