@@ -74,11 +74,12 @@ def labour_code_days_off(year: int, replaced: frozenset[date] = frozenset()) -> 
     return frozenset(days_off)
 
 
+@cache
 def january_weekend_days(year: int) -> int:
     """Weekend days within 1–8 January: the days off the year's decree must move
-    elsewhere (art. 112 part 5). Eight days in a row hold two or three of them: the
-    first seven hold each weekday once, and 8 January falls on 1 January's weekday."""
-    return 2 + _is_weekend(date(year, 1, 1))
+    elsewhere (art. 112 part 5). Eight days in a row hold two or three of them.
+    Kept per year: every deadline that may move asks again."""
+    return sum(1 for month, day in NEW_YEAR_HOLIDAYS if _is_weekend(date(year, month, day)))
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,6 @@ class WorkingCalendar:
     _moved_to: frozenset[date] = field(init=False, repr=False, compare=False)
     _worked: frozenset[date] = field(init=False, repr=False, compare=False)
     _replaced: dict[int, frozenset[date]] = field(init=False, repr=False, compare=False)
-    _first_decreed: int | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         holidays = {d for t in self.transfers for d in fixed_holidays(t.from_day.year)}
@@ -134,7 +134,6 @@ class WorkingCalendar:
         object.__setattr__(
             self, "_replaced", {year: frozenset(days) for year, days in replaced.items()}
         )
-        object.__setattr__(self, "_first_decreed", min(self.years, default=None))
 
     @classmethod
     def build(cls, years: Iterable[int], transfers: Iterable[Transfer]) -> WorkingCalendar:
@@ -198,19 +197,17 @@ class WorkingCalendar:
         """
         forward = backward = False
         years: set[int] = set()
-        decreed, first = self.years, self._first_decreed
+        first = min(self.years, default=None)
         for span in spans:
-            touched = [
+            touched = {
                 y
                 for y in range(span.first.year, span.last.year + 1)
-                if y not in decreed and (first is None or y > first)
-            ]
+                if y not in self.years and (first is None or y > first)
+            }
             if touched:
-                years.update(touched)
-                if span.backwards:
-                    backward = True
-                else:
-                    forward = True
+                years |= touched
+                backward |= span.backwards
+                forward |= not span.backwards
         if not years:
             return None
         moved = sum(january_weekend_days(y) for y in years)
