@@ -406,9 +406,10 @@ class WebPages:
     ) -> Response:  # fmt: skip
         """The whole result: its frame (kept per language and button row, see
         :meth:`_result_frame`), the person's parts (``_result_person.html``'s macros,
-        drawn once and filled in: :class:`PersonParts`), each outcome (kept, with its reasons put in, unless its texts show
-        the person's answers: :meth:`_outcome`) and each line of the answers (kept, with
-        the answer put in: :meth:`_answer_item`)."""
+        drawn once and filled in: :class:`PersonParts`), each outcome (kept, with its
+        reasons put in, unless its texts show the person's answers: :meth:`_outcome`)
+        and each line of the answers (kept, with the answer put in:
+        :meth:`_answer_item`)."""
         contacts = _contacts(ctx, state, result)
         shown = result.presentation
         answers = interview.answers_screen(ctx, state)

@@ -111,7 +111,6 @@ class Drawn:
     """
 
     def __init__(self, macro: Callable[..., str], texts: int) -> None:
-        self.texts = texts
         self._shapes: dict[tuple[bool, ...], _Slots] = {}
         for shape in itertools.product((True, False), repeat=texts):
             marks = [
