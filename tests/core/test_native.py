@@ -257,3 +257,58 @@ def test_counts_made_before_a_native_program_gives_up_are_not_made_twice(
     assert state.compute(compiled, []) is None  # CEL: no `<` for a timestamp and null
     assert len(state.trace.take()) == 1
     shipped_ruleset.plan.forget_person()
+
+
+HOSTILE = [  # (a rule's expression, the names it reads, the same with plain words)
+    ("values == functions", "values functions", "a == b"),
+    ("make == 'make' && program != Undecided", "make program Undecided", "a == 'x' && b != c"),
+    ("v1 == k1 || type == 'int'", "v1 k1 type", "a == b || c == 'x'"),
+    ("__import__ == 'os'", "__import__", "a == 'x'"),
+    ("a == \"'); import os; ('\"", "a", "a == 'x'"),
+    ("a == '\" + exec(a) + \"' ? 'return 1' : '{a}'", "a", "a == 'x' ? 'y' : 'z'"),
+    ("a in ['#', ':', '\"']", "a", "a in ['x', 'y', 'z']"),
+]
+
+
+def _written(program: Any) -> list[Any]:
+    """The code of a native program (and of the code objects it holds), constants
+    left out: what it does, which must not depend on the text of the rules."""
+    written: list[Any] = []
+    codes = [program.__code__]
+    while codes:
+        code = codes.pop()
+        written += [code.co_code, code.co_names, code.co_varnames, code.co_freevars]
+        codes += [c for c in code.co_consts if hasattr(c, "co_code")]
+    return written
+
+
+@pytest.mark.parametrize(("source", "names", "plain"), HOSTILE)
+def test_names_and_strings_of_a_rule_stay_data(source: str, names: str, plain: str) -> None:
+    """Rule names and strings are given to the program, never written in its code: a
+    name such as ``values`` or a string with quotes writes the very code plain words
+    write, and the program judges as CEL does."""
+    native, twin = compile_native(source, FUNCTION_NAMES), compile_native(plain, FUNCTION_NAMES)
+    assert native is not None and twin is not None
+    assert _written(native) == _written(twin)
+    read = frozenset(names.split())
+    compiled = compile_expression(source, read)
+    calendar = WorkingCalendar()
+    pool = [*POOL, "os", "make", "int", "#", ":", '"']
+    rng = random.Random(source)
+    for _ in range(300):
+        _agrees(compiled, {name: rng.choice(pool) for name in read}, calendar)
+
+
+@pytest.mark.parametrize("depth", [50, 150, 400])
+def test_a_deep_nesting_is_judged_alike_or_left_to_cel(depth: int) -> None:
+    """Python's own limits on nesting (blocks, the parser's recursion) end in the
+    fallback to CEL, never in an exception."""
+    conditional = "a == 1 ? 2 : " * depth + "3"
+    parentheses = "(" * depth + "a" + ")" * depth + " == 1"
+    for source, expected in ((conditional, {1: 2}), (parentheses, {1: True})):
+        native = compile_native(source, FUNCTION_NAMES)
+        if native is None:
+            continue
+        for value in (1, 5, None, "x"):
+            default = 3 if source is conditional else False
+            assert native({"a": value}, {}) == expected.get(value, default)  # type: ignore[call-overload]

@@ -20,12 +20,21 @@ and stop at the side that decides, function arguments are judged before the call
 
 An expression it cannot read (member access, indexing, floats, escapes in strings,
 CEL's built-in functions, ``/`` and ``%``) gets no native program at all.
+
+How: the expression is parsed into a small tree, and the tree is written out as the
+body of one Python function (:class:`_Writer`), compiled once when the rules load.
+One call per expression instead of one per operator and operand is what makes a
+result's 44 expressions cheap. The generated source is made only of this module's
+own templates and local names: the rule's names, strings and numbers never become
+source text; they are handed to the function as values (its closure), so a rules
+file cannot inject code.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -39,6 +48,10 @@ _INT64 = (-(2**63), 2**63 - 1)
 _SIMPLE = frozenset({type(None), bool, int, str, date})
 """The types a native program reads and makes; anything else is left to CEL."""
 
+_ORDERED = frozenset({int, date, str})
+"""Types CEL orders among themselves (and Python in the same order): ints, timestamps
+(dates here: each is midnight UTC), strings (by code point, as UTF-8 bytes are)."""
+
 
 class Undecided(Exception):
     """Only CEL can tell (the engine runs the CEL program instead)."""
@@ -46,6 +59,73 @@ class Undecided(Exception):
 
 class _Unsupported(Exception):
     """The expression uses something a native program does not read."""
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: bool | int | str | None
+
+
+@dataclass(frozen=True)
+class _Name:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Conditional:
+    condition: _Node
+    then: _Node
+    otherwise: _Node
+
+
+@dataclass(frozen=True)
+class _Logical:
+    """``&&`` (``decides=False``) or ``||`` (``decides=True``)."""
+
+    decides: bool
+    left: _Node
+    right: _Node
+
+
+@dataclass(frozen=True)
+class _Binary:
+    """A comparison (``== != < <= > >=``) or integer arithmetic (``+ - *``)."""
+
+    operator: str
+    left: _Node
+    right: _Node
+
+
+@dataclass(frozen=True)
+class _Member:
+    """``value in [items]``."""
+
+    value: _Node
+    items: tuple[_Node, ...]
+
+
+@dataclass(frozen=True)
+class _Unary:
+    """``!`` or ``-``."""
+
+    operator: str
+    operand: _Node
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A call of one of our functions."""
+
+    function: str
+    arguments: tuple[_Node, ...]
+
+
+_Node = _Constant | _Name | _Conditional | _Logical | _Binary | _Member | _Unary | _Call
+
+# --------------------------------------------------------------------------- reading
 
 
 _TOKEN = re.compile(
@@ -100,13 +180,13 @@ class _Parser:
         self.position += 1
         return token
 
-    def program(self) -> Native:
+    def program(self) -> _Node:
         node = self.expression()
         if self.position != len(self.tokens):
             raise _Unsupported
         return node
 
-    def expression(self) -> Native:
+    def expression(self) -> _Node:
         condition = self.binary(0)
         if self.peek() != "?":
             return condition
@@ -114,7 +194,7 @@ class _Parser:
         then = self.binary(0)
         self.take(":")
         otherwise = self.expression()
-        return _conditional(condition, then, otherwise)
+        return _Conditional(condition, then, otherwise)
 
     _LEVELS: tuple[frozenset[str], ...] = (
         frozenset({"||"}),
@@ -124,37 +204,37 @@ class _Parser:
         frozenset({"*"}),
     )
 
-    def binary(self, level: int) -> Native:
+    def binary(self, level: int) -> _Node:
         if level == len(self._LEVELS):
             return self.unary()
         left = self.binary(level + 1)
         while (operator := self.peek()) in self._LEVELS[level]:
             self.take()
             if operator == "in":
-                left = _member_of(left, self.list_literal())
+                left = _Member(left, self.enclosed("[", "]"))
                 continue
             right = self.binary(level + 1)
-            left = _BINARY[str(operator)](left, right)
+            if operator in ("&&", "||"):
+                left = _Logical(operator == "||", left, right)
+            else:
+                left = _Binary(str(operator), left, right)
         return left
 
-    def unary(self) -> Native:
+    def unary(self) -> _Node:
         operator = self.peek()
-        if operator == "!":
+        if operator in ("!", "-"):
             self.take()
-            return _not(self.unary())
-        if operator == "-":
-            self.take()
-            return _negative(self.unary())
+            return _Unary(str(operator), self.unary())
         return self.primary()
 
-    def primary(self) -> Native:
+    def primary(self) -> _Node:
         kind, text = self.take()
         if kind == "int":
             if int(text) > _INT64[1]:
                 raise _Unsupported
-            return _constant(int(text))
+            return _Constant(int(text))
         if kind == "str":
-            return _constant(text[1:-1])
+            return _Constant(text[1:-1])
         if kind == "op" and text == "(":
             inner = self.expression()
             self.take(")")
@@ -162,27 +242,21 @@ class _Parser:
         if kind != "name":
             raise _Unsupported
         if text in ("true", "false", "null"):
-            return _constant({"true": True, "false": False, "null": None}[text])
+            return _Constant({"true": True, "false": False, "null": None}[text])
         if text == "in":
             raise _Unsupported
         if self.peek() == "(":
-            return self.call(text)
+            if text not in self.functions:
+                raise _Unsupported  # a CEL built-in (size, int, type, ...): CEL's own rules
+            return _Call(text, self.enclosed("(", ")"))
         if self.peek() in (".", "["):
             raise _Unsupported
-        return _name(text)
+        return _Name(text)
 
-    def call(self, function: str) -> Native:
-        if function not in self.functions:
-            raise _Unsupported  # a CEL built-in (size, int, type, ...): CEL's own rules
-        return _call(function, self.enclosed("(", ")"))
-
-    def list_literal(self) -> tuple[Native, ...]:
-        return self.enclosed("[", "]")
-
-    def enclosed(self, opening: str, closing: str) -> tuple[Native, ...]:
+    def enclosed(self, opening: str, closing: str) -> tuple[_Node, ...]:
         """Expressions separated by commas between ``opening`` and ``closing``."""
         self.take(opening)
-        items: list[Native] = []
+        items: list[_Node] = []
         if self.peek() != closing:
             items.append(self.expression())
             while self.peek() == ",":
@@ -201,217 +275,213 @@ def compile_native(source: str, functions: frozenset[str]) -> Native | None:
     if "\\" in source:
         return None
     try:
-        return _Parser(_tokens(source), functions).program()
-    except (_Unsupported, RecursionError):
+        tree = _Parser(_tokens(source), functions).program()
+        return _Writer().program(tree)
+    except (_Unsupported, RecursionError, SyntaxError, MemoryError):
+        # SyntaxError: Python's own limits (a very deep nesting of `?:`), not a bug
         return None
 
 
-# --------------------------------------------------------------------------- the nodes
+# --------------------------------------------------------------------------- writing
 
 
-def _in_range(value: int) -> int:
-    if not _INT64[0] <= value <= _INT64[1]:
-        raise Undecided
-    return value
-
-
-def _constant(value: Any) -> Native:
-    def constant(values: Values, functions: Functions) -> Any:
+def _result(value: Any) -> Any:
+    """A function's value as a native program reads it (a date, a boolean, null, an
+    integer in CEL's range or a string), or Undecided."""
+    kind = type(value)
+    if kind is bool or kind is str:
         return value
-
-    return constant
-
-
-def _name(name: str) -> Native:
-    def read(values: Values, functions: Functions) -> Any:
-        value = values.get(name, _MISSING)
-        if type(value) not in _SIMPLE:
-            raise Undecided
+    if kind is datetime:  # a CEL timestamp: its day
+        return value.date()
+    if kind is int and _INT64[0] <= value <= _INT64[1]:
         return value
+    raise Undecided
 
-    return read
+
+_ARITHMETIC = {"+": "+", "-": "-", "*": "*"}
+_ORDERING = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class _Writer:
+    """Writes a tree out as the body of one function ``program(values, functions)``.
+
+    Each node becomes statements that leave its value in a fresh local (``v1``,
+    ``v2``, ...), in the order the operators judge their operands, with the same checks
+    (a ``raise Undecided`` where CEL might differ) the semantics above need. Constants
+    are free variables of the function, never source text.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 1
+        self.locals = 0
+        self.constants: dict[str, Any] = {}
+        self.booleans: set[str] = set()
+        """Locals certainly holding a boolean (a comparison's, ...): no check needed."""
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    def fresh(self, boolean: bool = False) -> str:
+        self.locals += 1
+        name = f"v{self.locals}"
+        if boolean:
+            self.booleans.add(name)
+        return name
+
+    def constant(self, value: Any) -> str:
+        name = f"k{len(self.constants) + 1}"
+        self.constants[name] = value
+        return name
+
+    def program(self, tree: _Node) -> Native:
+        result = self.node(tree)
+        self.line(f"return {result}")
+        given = {
+            "Undecided": Undecided, "MISSING": _MISSING, "SIMPLE": _SIMPLE,
+            "ORDERED": _ORDERED, "LOW": _INT64[0], "HIGH": _INT64[1], "date": date,
+            "result": _result, "type": type, "bool": bool, "int": int, "str": str,
+            "Exception": Exception, **self.constants,
+        }  # fmt: skip
+        source = "\n".join(
+            [
+                f"def make({', '.join(given)}):",
+                "  def program(values, functions):",
+                *("  " + line for line in self.lines),
+                "  return program",
+            ]
+        )
+        namespace: dict[str, Any] = {"__builtins__": {}}
+        exec(compile(source, "<native program>", "exec"), namespace)
+        program: Native = namespace["make"](*given.values())
+        return program
+
+    def node(self, node: _Node) -> str:
+        """Statements for `node`; the local (or constant) holding its value."""
+        match node:
+            case _Constant(value):
+                return self.constant(value)
+            case _Name(name):
+                out = self.fresh()
+                self.line(f"{out} = values.get({self.constant(name)}, MISSING)")
+                self.line(f"if type({out}) not in SIMPLE: raise Undecided")
+                return out
+            case _Conditional(condition, then, otherwise):
+                return self.conditional(condition, then, otherwise)
+            case _Logical(decides, left, right):
+                return self.logical(decides, left, right)
+            case _Binary(operator, left, right):
+                return self.binary(operator, left, right)
+            case _Member(value, items):
+                return self.member(value, items)
+            case _Unary(operator, operand):
+                return self.unary(operator, operand)
+            case _Call(function, arguments):
+                return self.call(function, arguments)
+        raise AssertionError(node)  # pragma: no cover
+
+    def inside(self, node: _Node) -> str:
+        """`node`'s statements one level in (a branch); the local holding its value."""
+        self.depth += 1
+        try:
+            return self.node(node)
+        finally:
+            self.depth -= 1
+
+    def conditional(self, condition: _Node, then: _Node, otherwise: _Node) -> str:
+        chosen = self.node(condition)
+        out = self.fresh()
+        self.line(f"if {chosen} is True:")
+        value = self.inside(then)
+        self.line(f"    {out} = {value}")
+        self.line("else:" if chosen in self.booleans else f"elif {chosen} is False:")
+        value = self.inside(otherwise)
+        self.line(f"    {out} = {value}")
+        if chosen not in self.booleans:
+            self.line("else: raise Undecided")
+        return out
+
+    def logical(self, decides: bool, left: _Node, right: _Node) -> str:
+        """Left to right, stopping at a side equal to `decides`: CEL's answer whenever
+        both sides are booleans (else CEL may still decide from the other side)."""
+        first = self.node(left)
+        out = self.fresh(boolean=True)
+        self.line(f"if {first} is {decides}: {out} = {decides}")
+        if first not in self.booleans:
+            self.line(f"elif type({first}) is not bool: raise Undecided")
+        self.line("else:")
+        second = self.inside(right)
+        self.line(f"    {out} = {second}")
+        if second not in self.booleans:
+            self.line(f"    if type({out}) is not bool: raise Undecided")
+        return out
+
+    def same(self, a: str, b: str, constant: _Node) -> str:
+        """CEL's equality of `a` and `b` (different types are never equal); `constant`:
+        one of the two nodes, whose type is known here when it is a constant."""
+        if isinstance(constant, _Constant):
+            if constant.value is None:
+                return f"{a} is {b}"
+            kind = type(constant.value)
+            if kind in (bool, int, str):  # names the program is given
+                return f"(type({a}) is {kind.__name__} and {a} == {b})"
+        return f"(type({a}) is type({b}) and {a} == {b})"
+
+    def binary(self, operator: str, left: _Node, right: _Node) -> str:
+        a, b = self.node(left), self.node(right)
+        if operator in ("==", "!="):
+            out = self.fresh(boolean=True)
+            same = self.same(a, b, right if isinstance(right, _Constant) else left)
+            self.line(f"{out} = {same}" if operator == "==" else f"{out} = not {same}")
+        elif operator in _ORDERING:
+            out = self.fresh(boolean=True)
+            self.line(f"if type({a}) is not type({b}) or type({a}) not in ORDERED:")
+            self.line("    raise Undecided")
+            self.line(f"{out} = {a} {_ORDERING[operator]} {b}")
+        else:
+            out = self.fresh()
+            self.line(f"if type({a}) is not int or type({b}) is not int: raise Undecided")
+            self.line(f"{out} = {a} {_ARITHMETIC[operator]} {b}")
+            self.line(f"if not LOW <= {out} <= HIGH: raise Undecided")
+        return out
+
+    def member(self, value: _Node, items: tuple[_Node, ...]) -> str:
+        """``in``: CEL's equality with any item, every item judged first."""
+        judged = self.node(value)
+        listed = [(self.node(item), item) for item in items]
+        out = self.fresh(boolean=True)
+        tests = [self.same(judged, each, item) for each, item in listed]
+        self.line(f"{out} = {' or '.join(tests) or 'False'}")
+        return out
+
+    def unary(self, operator: str, operand: _Node) -> str:
+        value = self.node(operand)
+        if operator == "!":
+            out = self.fresh(boolean=True)
+            if value not in self.booleans:
+                self.line(f"if type({value}) is not bool: raise Undecided")
+            self.line(f"{out} = not {value}")
+        else:
+            out = self.fresh()
+            self.line(f"if type({value}) is not int: raise Undecided")
+            self.line(f"{out} = -{value}")
+            self.line(f"if not LOW <= {out} <= HIGH: raise Undecided")
+        return out
+
+    def call(self, function: str, arguments: tuple[_Node, ...]) -> str:
+        """A call of one of our functions, its arguments judged first, left to right.
+
+        The functions may be CEL's (giving timestamps for dates) or their unwrapped
+        versions (giving dates, see ``CelContext.functions``); a function that raises
+        leaves the expression to CEL, which reports it.
+        """
+        given = [self.node(argument) for argument in arguments]
+        out = self.fresh()
+        self.line("try:")
+        self.line(f"    {out} = functions[{self.constant(function)}]({', '.join(given)})")
+        self.line("except Exception: raise Undecided from None")
+        self.line(f"if {out} is not None and type({out}) is not date: {out} = result({out})")
+        return out
 
 
 _MISSING = object()
-
-
-def _same(left: Any, right: Any) -> bool:
-    """CEL's equality on the simple types: different types are never equal."""
-    return type(left) is type(right) and left == right
-
-
-def _conditional(condition: Native, then: Native, otherwise: Native) -> Native:
-    def conditional(values: Values, functions: Functions) -> Any:
-        chosen = condition(values, functions)
-        if chosen is True:
-            return then(values, functions)
-        if chosen is False:
-            return otherwise(values, functions)
-        raise Undecided
-
-    return conditional
-
-
-def _logical(decides: bool) -> Callable[[Native, Native], Native]:
-    """``&&`` (``decides=False``) or ``||`` (``decides=True``): left to right, stopping
-    at a side equal to ``decides``; CEL's answer whenever both sides are booleans."""
-
-    def make(left: Native, right: Native) -> Native:
-        def logical(values: Values, functions: Functions) -> Any:
-            first = left(values, functions)
-            if first is decides:
-                return decides
-            if type(first) is not bool:
-                raise Undecided  # CEL may still decide from the other side
-            second = right(values, functions)
-            if type(second) is not bool:
-                raise Undecided
-            return second
-
-        return logical
-
-    return make
-
-
-def _equal(left: Native, right: Native) -> Native:
-    def equal(values: Values, functions: Functions) -> Any:
-        return _same(left(values, functions), right(values, functions))
-
-    return equal
-
-
-def _unequal(left: Native, right: Native) -> Native:
-    def unequal(values: Values, functions: Functions) -> Any:
-        return not _same(left(values, functions), right(values, functions))
-
-    return unequal
-
-
-_ORDERED = (int, date, str)
-"""Types CEL orders among themselves (and Python in the same order): ints, timestamps
-(dates here: each is midnight UTC), strings (by code point, as UTF-8 bytes are)."""
-
-
-def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[Native, Native], Native]:
-    def make(left: Native, right: Native) -> Native:
-        def ordered(values: Values, functions: Functions) -> Any:
-            a, b = left(values, functions), right(values, functions)
-            kind = type(a)
-            if kind is not type(b) or kind not in _ORDERED:
-                raise Undecided
-            return compare(a, b)
-
-        return ordered
-
-    return make
-
-
-def _arithmetic(operate: Callable[[int, int], int]) -> Callable[[Native, Native], Native]:
-    def make(left: Native, right: Native) -> Native:
-        def arithmetic(values: Values, functions: Functions) -> Any:
-            a, b = left(values, functions), right(values, functions)
-            if type(a) is not int or type(b) is not int:
-                raise Undecided
-            return _in_range(operate(a, b))
-
-        return arithmetic
-
-    return make
-
-
-def _member_of(left: Native, items: tuple[Native, ...]) -> Native:
-    def member(values: Values, functions: Functions) -> Any:
-        value = left(values, functions)
-        listed = [item(values, functions) for item in items]
-        return any(_same(value, each) for each in listed)
-
-    return member
-
-
-def _not(operand: Native) -> Native:
-    def negation(values: Values, functions: Functions) -> Any:
-        value = operand(values, functions)
-        if type(value) is not bool:
-            raise Undecided
-        return not value
-
-    return negation
-
-
-def _negative(operand: Native) -> Native:
-    def negative(values: Values, functions: Functions) -> Any:
-        value = operand(values, functions)
-        if type(value) is not int:
-            raise Undecided
-        return _in_range(-value)
-
-    return negative
-
-
-def _call(name: str, arguments: tuple[Native, ...]) -> Native:
-    """A call of one of our functions, its arguments judged first, left to right.
-
-    The functions may be CEL's (giving timestamps for dates) or their unwrapped
-    versions (giving dates, see ``CelContext.functions``); either way the value is a
-    date. Calls with one to three arguments (all of ours in the rules) are spelled
-    out, which spares a list per call.
-    """
-
-    def result_of(function: Callable[..., Any], *given: Any) -> Any:
-        try:
-            result = function(*given)
-        except Exception:  # CEL reports it (the engine runs the CEL program)
-            raise Undecided from None
-        kind = type(result)
-        if kind is date or kind is bool or result is None:
-            return result
-        if kind is datetime:  # a CEL timestamp: its day
-            return result.date()
-        if kind is int:
-            return _in_range(result)
-        if kind is not str:
-            raise Undecided
-        return result
-
-    if len(arguments) == 1:
-        (first,) = arguments
-
-        def call_1(values: Values, functions: Functions) -> Any:
-            return result_of(functions[name], first(values, functions))
-
-        return call_1
-    if len(arguments) == 2:
-        first, second = arguments
-
-        def call_2(values: Values, functions: Functions) -> Any:
-            return result_of(functions[name], first(values, functions), second(values, functions))
-
-        return call_2
-    if len(arguments) == 3:
-        first, second, third = arguments
-
-        def call_3(values: Values, functions: Functions) -> Any:
-            a, b = first(values, functions), second(values, functions)
-            return result_of(functions[name], a, b, third(values, functions))
-
-        return call_3
-
-    def call(values: Values, functions: Functions) -> Any:
-        return result_of(functions[name], *[argument(values, functions) for argument in arguments])
-
-    return call
-
-
-_BINARY: dict[str, Callable[[Native, Native], Native]] = {
-    "||": _logical(True),
-    "&&": _logical(False),
-    "==": _equal,
-    "!=": _unequal,
-    "<": _ordering(lambda a, b: a < b),
-    "<=": _ordering(lambda a, b: a <= b),
-    ">": _ordering(lambda a, b: a > b),
-    ">=": _ordering(lambda a, b: a >= b),
-    "+": _arithmetic(lambda a, b: a + b),
-    "-": _arithmetic(lambda a, b: a - b),
-    "*": _arithmetic(lambda a, b: a * b),
-}
