@@ -1,6 +1,7 @@
 """Date arithmetic the law needs: month ends, leap days, working days, 90 days."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import pytest
 
@@ -50,6 +51,40 @@ def test_a_holiday_rolls_to_the_next_working_day(ruleset):
     assert calendar.next_working_day(d("2025-06-12")) == d("2025-06-16")  # Russia Day weekend
     assert calendar.next_working_day(d("2026-01-01")) == d("2026-01-12")  # New Year holidays
     assert calendar.next_working_day(d("2025-06-11")) == d("2025-06-11")
+
+
+def _count_day_by_day(calendar: WorkingCalendar, day: date, count: int) -> date:
+    """A count of working days as the Labour Code reads: each day tested in turn."""
+    while count == 0 and not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    step = timedelta(days=1 if count > 0 else -1)
+    for _ in range(abs(count)):
+        day += step
+        while not calendar.is_working_day(day):
+            day += step
+    return day
+
+
+@pytest.mark.parametrize("decreed", [True, False])
+def test_a_count_of_working_days_is_the_count_day_by_day(ruleset, decreed):
+    """Counts forwards, backwards and zero, from working days and days off, within a
+    year and across New Year, under the shipped decrees and under none."""
+    calendar = ruleset.calendar if decreed else WorkingCalendar()
+    rng = random.Random(decreed)
+    starts = [d("2025-12-31"), d("2026-01-01"), d("2026-01-11"), d("2025-05-01")]
+    starts += [d("2024-01-01") + timedelta(days=rng.randrange(5 * 366)) for _ in range(300)]
+    for start in starts:
+        for count in (0, 1, -1, 7, -7, rng.randrange(-400, 400)):
+            expected = _count_day_by_day(calendar, start, count)
+            assert calendar.add_working_days(start, count) == expected, (start, count)
+        assert calendar.next_working_day(start) == _count_day_by_day(calendar, start, 0)
+
+
+def test_a_count_past_the_last_date_is_an_error_not_a_hang():
+    with pytest.raises((ValueError, OverflowError)):
+        WorkingCalendar().add_working_days(date(9999, 12, 1), 40)
+    with pytest.raises((ValueError, OverflowError)):
+        WorkingCalendar().add_working_days(date(1, 1, 20), -40)
 
 
 def test_a_transferred_saturday_is_a_working_day(ruleset):

@@ -18,11 +18,15 @@ admin reviews and dates, and the part we need is ten lines of art. 112.
 from __future__ import annotations
 
 import calendar as _calendar
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from typing import Literal
+
+KEPT_YEARS = 64
+"""Years whose working days a calendar keeps (`WorkingCalendar.working_days`)."""
 
 MonthEndRule = Literal["end_of_month", "next_month_start"]
 MONTH_END_RULES: tuple[str, ...] = ("end_of_month", "next_month_start")
@@ -118,6 +122,7 @@ class WorkingCalendar:
     _moved_to: frozenset[date] = field(init=False, repr=False, compare=False)
     _worked: frozenset[date] = field(init=False, repr=False, compare=False)
     _replaced: dict[int, frozenset[date]] = field(init=False, repr=False, compare=False)
+    _working_days: dict[int, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         holidays = {d for t in self.transfers for d in fixed_holidays(t.from_day.year)}
@@ -134,6 +139,7 @@ class WorkingCalendar:
         object.__setattr__(
             self, "_replaced", {year: frozenset(days) for year, days in replaced.items()}
         )
+        object.__setattr__(self, "_working_days", {})
 
     @classmethod
     def build(cls, years: Iterable[int], transfers: Iterable[Transfer]) -> WorkingCalendar:
@@ -162,11 +168,29 @@ class WorkingCalendar:
     def working_weekends(self, year: int) -> list[date]:
         return sorted(d for d in self._worked if d.year == year)
 
+    def working_days(self, year: int) -> tuple[int, ...]:
+        """The working days of `year` as ordinals, in order: a count of working days
+        is then a step along this list rather than a test of every day it passes.
+        Kept for the last few dozen years asked (a date can be any year)."""
+        days = self._working_days.get(year)
+        if days is None:
+            if len(self._working_days) >= KEPT_YEARS:
+                self._working_days.clear()
+            first = date(year, 1, 1).toordinal()
+            every = range(first, date(year, 12, 31).toordinal() + 1)
+            days = tuple(n for n in every if self.is_working_day(date.fromordinal(n)))
+            self._working_days[year] = days
+        return days
+
     def next_working_day(self, day: date) -> date:
         """`day` itself if it is a working day, otherwise the first working day after it."""
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
+        year, ordinal = day.year, day.toordinal()
+        days = self.working_days(year)
+        index = bisect_left(days, ordinal)
+        while index == len(days):  # none left this year (a year always has some)
+            year, index = year + 1, 0
+            days = self.working_days(year)
+        return date.fromordinal(days[index])
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (before it, for a negative count).
@@ -175,13 +199,21 @@ class WorkingCalendar:
         """
         if count == 0:
             return self.next_working_day(day)
-        step = timedelta(days=1 if count > 0 else -1)
-        remaining = abs(count)
-        while remaining:
-            day += step
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        year, ordinal = day.year, day.toordinal()
+        days = self.working_days(year)
+        if count > 0:  # the working days after `day` start at bisect_right
+            index = bisect_right(days, ordinal) + count - 1
+            while index >= len(days):
+                index -= len(days)
+                year += 1
+                days = self.working_days(year)
+        else:  # those before it end just before bisect_left
+            index = bisect_left(days, ordinal) + count
+            while index < 0:
+                year -= 1
+                days = self.working_days(year)
+                index += len(days)
+        return date.fromordinal(days[index])
 
     def may_move_days(self, deadline: date, spans: Iterable[Span]) -> int | None:
         """How many days a deadline could move once the missing decrees are known.
