@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.locales import LOCALES
-from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, run_rule_tests
+from bot.core.rules import RuleProblem, check_ruleset, evaluate, present, rule_test_report
 from bot.core.rules.present import Presentation
 from bot.ops.commands import add_parsers as add_ops_parsers
 from bot.ops.commands import run_command as run_ops_command
@@ -82,13 +82,12 @@ def rules_check(directory: str) -> int:
     if ruleset is None or any(not p.warning for p in problems):
         print("ruleset invalid: fix the errors above", file=sys.stderr)
         return 1
-    count, failures = run_rule_tests(ruleset)
-    for failure in failures:
+    report = rule_test_report(ruleset)
+    for failure in report.problems:
         print(failure)
-    failed = len({(f.file, f.line) for f in failures})
     print(f"ruleset {ruleset.version} ({ruleset.fingerprint}): {len(ruleset.outcomes)} outcomes")
-    print(f"{count - failed} passed, {failed} failed")
-    return 1 if failures else 0
+    print(f"{report.count - report.failed} passed, {report.failed} failed")
+    return 1 if report.problems else 0
 
 
 # --------------------------------------------------------------------------- rules evaluate

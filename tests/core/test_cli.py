@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +47,24 @@ def test_check_fails_when_a_rule_test_fails(rules_dir, capsys):
     assert "expected status irregular, got legal" in out
     assert "1 passed, 1 failed" in out
     assert "rules/tests/fixture.yaml:" in out and line > 0
+
+
+def test_a_failing_expression_is_said_once_where_it_is_written(tmp_path, capsys):
+    """A derived value that fails whenever it is computed fails most rule tests: one
+    line names its file and line, how many tests met it and the first of them."""
+    shipped, rules = Path(__file__).resolve().parents[2] / "rules", tmp_path / "rules"
+    shutil.copytree(shipped, rules)
+    total = len(load_ruleset(shipped).tests)
+    formula = "days_between(entry_date, as_of)"
+    line = break_file(rules, "derived.yaml", f'"{formula}"', f'"{formula} + citizenship"')
+    assert main(["rules", "check", str(rules)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    errors = [o for o in out if "rule error" in o]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"rules/derived.yaml:{line}: rule error in `{formula} + ")
+    assert "No such overload" in errors[0] and "CEL specification" not in errors[0]
+    met, failed = re.search(r"\((\d+) rule tests, the first rules/tests/", errors[0]), out[-1]
+    assert met is not None and failed == f"{total - int(met[1])} passed, {met[1]} failed"
 
 
 def test_the_command_line_entry_point_exits_non_zero(rules_dir):
@@ -134,7 +154,6 @@ def test_evaluate_reads_answers_saved_on_windows_or_says_why_not(rules_dir, tmp_
 
 
 def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, capsys):
-    import shutil
 
     new_dir = tmp_path / "new" / "rules"
     shutil.copytree(rules_dir, new_dir)
@@ -157,7 +176,6 @@ def test_diff_counts_what_a_change_does_to_the_rule_cases(rules_dir, tmp_path, c
 
 
 def test_diff_warns_when_the_version_was_not_bumped(rules_dir, tmp_path, capsys):
-    import shutil
 
     new_dir = tmp_path / "new" / "rules"
     shutil.copytree(rules_dir, new_dir)

@@ -10,7 +10,7 @@ from .errors import RuleProblem, RulesetInvalid
 from .loader import check_ruleset, load_ruleset
 from .present import present
 from .ruleset import Ruleset
-from .testing import run_rule_tests
+from .testing import rule_test_report, run_rule_tests
 
 __all__ = [
     "Assessment",
@@ -21,5 +21,6 @@ __all__ = [
     "evaluate",
     "load_ruleset",
     "present",
+    "rule_test_report",
     "run_rule_tests",
 ]

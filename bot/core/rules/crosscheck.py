@@ -43,6 +43,9 @@ class CrossChecker:
         self.header = header
         self.header_file = header_file
         self.compiled: dict[str, Compiled] = {}
+        self.written_at: dict[str, tuple[str, int]] = {}
+        """Each expression's first place in the files (file, line): where a rule test
+        that meets it failing sends the admin."""
         self.question_list: list[Question] = []
         self.question_ids: set[str] = set()
         self.options: dict[str, set[str]] = {}
@@ -78,6 +81,7 @@ class CrossChecker:
             self.out.add(file, file.value_line(path) + error.line_offset, error.reason)
             return None
         self.compiled[source] = compiled
+        self.written_at.setdefault(source, (file.name, file.value_line(path)))
         self.check_option_literals(file, path, source)
         return compiled
 

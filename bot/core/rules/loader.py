@@ -159,6 +159,7 @@ def check_ruleset(directory: str | Path) -> tuple[Ruleset | None, list[RuleProbl
         sources=dict(sources.sources),
         contacts={c.id: c for c in contacts.contacts},
         compiled=checker.compiled,
+        written_at=checker.written_at,
         functions=functions,
         needed_questions=needed,
         fingerprint=digest.hexdigest()[:16],

@@ -60,6 +60,8 @@ class Ruleset:
     fingerprint: str
     tests: tuple[LocatedTest, ...] = ()
     directory: str = ""
+    written_at: Mapping[str, tuple[str, int]] = field(default_factory=dict, repr=False)
+    """Where each compiled expression is written (file, line), for reports."""
     _questions_by_id: dict[str, Question] = field(default_factory=dict, repr=False)
     _text_names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _deadline_notes: dict[tuple[str, str], list[Text]] = field(default_factory=dict, repr=False)

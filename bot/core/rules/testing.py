@@ -6,13 +6,15 @@ Each case states its `as_of`, so the tests never expire as time passes. Used by
 
 from __future__ import annotations
 
-from .engine import evaluate
+from dataclasses import dataclass
+
+from .engine import EvaluationError, evaluate
 from .errors import RuleProblem
 from .ruleset import LocatedTest, Ruleset
 
 
-def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
-    """The ways one test case fails (empty when it passes)."""
+def _check(test: LocatedTest, ruleset: Ruleset) -> tuple[list[str], tuple[EvaluationError, ...]]:
+    """How the test's result differs from what it expects, and the rule errors met."""
     case = test.case
     assessment = evaluate(case.answers, case.as_of, ruleset, eager=True)
     expect = case.expect
@@ -58,14 +60,71 @@ def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
             problems.append(
                 f"deadline {deadline_id}: may move {found.may_move_days} days, expected {days}"
             )
-    for error in assessment.errors:
-        problems.append(f"rule error in `{error.expression}`: {error.message}")
-    return [RuleProblem(test.file, test.line, f"test {case.name!r}: {p}") for p in problems]
+    return problems, assessment.errors
+
+
+def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
+    """The ways one test case fails (empty when it passes)."""
+    problems, errors = _check(test, ruleset)
+    reasons = [*problems, *(_failing(error, ruleset) for error in errors)]
+    return [RuleProblem(test.file, test.line, f"test {test.case.name!r}: {r}") for r in reasons]
+
+
+def _failing(error: EvaluationError, ruleset: Ruleset) -> str:
+    """An expression that failed with every input known, said short: where it is
+    written, then the first sentence of the reason (CEL's go on with advice)."""
+    where = ruleset.written_at.get(error.expression)
+    place = f" ({where[0]}:{where[1]})" if where else ""
+    return f"rule error in `{error.expression}`{place}: {_first_sentence(error.message)}"
+
+
+def _first_sentence(message: str) -> str:
+    return message.split(". ", 1)[0].rstrip(".")
+
+
+@dataclass(frozen=True)
+class RuleTestReport:
+    """What the rule tests found: how many ran and failed, and each problem once."""
+
+    count: int
+    failed: int
+    problems: list[RuleProblem]
+
+
+def rule_test_report(ruleset: Ruleset) -> RuleTestReport:
+    """Run every test case.
+
+    An expression that fails is a problem of the file it is written in: said there
+    once, with how many tests met it and the first of them, instead of once in every
+    test that reaches it (a hundred lines for one typo). Those tests still fail.
+    """
+    problems: list[RuleProblem] = []
+    failed = 0
+    met: dict[EvaluationError, list[LocatedTest]] = {}
+    for test in ruleset.tests:
+        own, errors = _check(test, ruleset)
+        failed += bool(own or errors)
+        name = test.case.name
+        problems += [RuleProblem(test.file, test.line, f"test {name!r}: {p}") for p in own]
+        for error in errors:
+            if error.expression in ruleset.written_at:
+                met.setdefault(error, []).append(test)
+            else:
+                reason = f"test {name!r}: {_failing(error, ruleset)}"
+                problems.append(RuleProblem(test.file, test.line, reason))
+    for error, tests in met.items():
+        file, line = ruleset.written_at[error.expression]
+        first = tests[0]
+        count = f"{len(tests)} rule tests" if len(tests) > 1 else "1 rule test"
+        reason = (
+            f"rule error in `{error.expression}`: {_first_sentence(error.message)} "
+            f"({count}, the first {first.file}:{first.line} {first.case.name!r})"
+        )
+        problems.append(RuleProblem(file, line, reason))
+    return RuleTestReport(len(ruleset.tests), failed, problems)
 
 
 def run_rule_tests(ruleset: Ruleset) -> tuple[int, list[RuleProblem]]:
     """Run every test case; return how many ran and the problems found."""
-    problems: list[RuleProblem] = []
-    for test in ruleset.tests:
-        problems.extend(run_rule_test(test, ruleset))
-    return len(ruleset.tests), problems
+    report = rule_test_report(ruleset)
+    return report.count, report.problems
