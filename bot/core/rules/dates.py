@@ -182,15 +182,25 @@ class WorkingCalendar:
             self._working_days[year] = days
         return days
 
+    def _working_day_at(self, year: int, index: int) -> date:
+        """The `index`-th working day of `year` (from 0), counting on into the years
+        after it for an index past its last, back into those before for a negative one."""
+        days = self.working_days(year)
+        while index >= len(days):
+            index -= len(days)
+            year += 1
+            days = self.working_days(year)
+        while index < 0:
+            year -= 1
+            days = self.working_days(year)
+            index += len(days)
+        return date.fromordinal(days[index])
+
     def next_working_day(self, day: date) -> date:
         """`day` itself if it is a working day, otherwise the first working day after it."""
-        year, ordinal = day.year, day.toordinal()
-        days = self.working_days(year)
-        index = bisect_left(days, ordinal)
-        while index == len(days):  # none left this year (a year always has some)
-            year, index = year + 1, 0
-            days = self.working_days(year)
-        return date.fromordinal(days[index])
+        return self._working_day_at(
+            day.year, bisect_left(self.working_days(day.year), day.toordinal())
+        )
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (before it, for a negative count).
@@ -199,21 +209,11 @@ class WorkingCalendar:
         """
         if count == 0:
             return self.next_working_day(day)
-        year, ordinal = day.year, day.toordinal()
-        days = self.working_days(year)
+        days, ordinal = self.working_days(day.year), day.toordinal()
         if count > 0:  # the working days after `day` start at bisect_right
-            index = bisect_right(days, ordinal) + count - 1
-            while index >= len(days):
-                index -= len(days)
-                year += 1
-                days = self.working_days(year)
-        else:  # those before it end just before bisect_left
-            index = bisect_left(days, ordinal) + count
-            while index < 0:
-                year -= 1
-                days = self.working_days(year)
-                index += len(days)
-        return date.fromordinal(days[index])
+            return self._working_day_at(day.year, bisect_right(days, ordinal) + count - 1)
+        # those before it end just before bisect_left
+        return self._working_day_at(day.year, bisect_left(days, ordinal) + count)
 
     def may_move_days(self, deadline: date, spans: Iterable[Span]) -> int | None:
         """How many days a deadline could move once the missing decrees are known.
