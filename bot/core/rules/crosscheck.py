@@ -81,7 +81,8 @@ class CrossChecker:
             self.out.add(file, file.value_line(path) + error.line_offset, error.reason)
             return None
         self.compiled[source] = compiled
-        self.written_at.setdefault(source, (file.name, file.value_line(path)))
+        if source not in self.written_at:
+            self.written_at[source] = (file.name, file.value_line(path))
         self.check_option_literals(file, path, source)
         return compiled
 

@@ -63,11 +63,15 @@ def _check(test: LocatedTest, ruleset: Ruleset) -> tuple[list[str], tuple[Evalua
     return problems, assessment.errors
 
 
+def _of_test(test: LocatedTest, reasons: list[str]) -> list[RuleProblem]:
+    """Problems said at the test's own line, naming it."""
+    return [RuleProblem(test.file, test.line, f"test {test.case.name!r}: {r}") for r in reasons]
+
+
 def run_rule_test(test: LocatedTest, ruleset: Ruleset) -> list[RuleProblem]:
     """The ways one test case fails (empty when it passes)."""
     problems, errors = _check(test, ruleset)
-    reasons = [*problems, *(_failing(error, ruleset) for error in errors)]
-    return [RuleProblem(test.file, test.line, f"test {test.case.name!r}: {r}") for r in reasons]
+    return _of_test(test, [*problems, *(_failing(error, ruleset) for error in errors)])
 
 
 def _failing(error: EvaluationError, ruleset: Ruleset) -> str:
@@ -104,14 +108,12 @@ def rule_test_report(ruleset: Ruleset) -> RuleTestReport:
     for test in ruleset.tests:
         own, errors = _check(test, ruleset)
         failed += bool(own or errors)
-        name = test.case.name
-        problems += [RuleProblem(test.file, test.line, f"test {name!r}: {p}") for p in own]
         for error in errors:
             if error.expression in ruleset.written_at:
                 met.setdefault(error, []).append(test)
-            else:
-                reason = f"test {name!r}: {_failing(error, ruleset)}"
-                problems.append(RuleProblem(test.file, test.line, reason))
+            else:  # not placed: said at the test, as `run_rule_test` says it
+                own.append(_failing(error, ruleset))
+        problems += _of_test(test, own)
     for error, tests in met.items():
         file, line = ruleset.written_at[error.expression]
         first = tests[0]
