@@ -329,6 +329,15 @@ class _Writer:
             self.booleans.add(name)
         return name
 
+    def require_boolean(self, local: str, indent: str = "") -> None:
+        """Give up unless `local` holds a boolean (no check where it certainly does)."""
+        if local not in self.booleans:
+            self.line(f"{indent}if type({local}) is not bool: raise Undecided")
+
+    def require_int64(self, local: str) -> None:
+        """Give up unless integer arithmetic stayed in CEL's 64-bit range."""
+        self.line(f"if not LOW <= {local} <= HIGH: raise Undecided")
+
     def constant(self, value: Any) -> str:
         name = f"k{len(self.constants) + 1}"
         self.constants[name] = value
@@ -411,9 +420,8 @@ class _Writer:
             self.line(f"elif type({first}) is not bool: raise Undecided")
         self.line("else:")
         second = self.inside(right)
+        self.require_boolean(second, indent="    ")
         self.line(f"    {out} = {second}")
-        if second not in self.booleans:
-            self.line(f"    if type({out}) is not bool: raise Undecided")
         return out
 
     def same(self, a: str, b: str, constant: _Node) -> str:
@@ -442,7 +450,7 @@ class _Writer:
             out = self.fresh()
             self.line(f"if type({a}) is not int or type({b}) is not int: raise Undecided")
             self.line(f"{out} = {a} {_ARITHMETIC[operator]} {b}")
-            self.line(f"if not LOW <= {out} <= HIGH: raise Undecided")
+            self.require_int64(out)
         return out
 
     def member(self, value: _Node, items: tuple[_Node, ...]) -> str:
@@ -458,14 +466,13 @@ class _Writer:
         value = self.node(operand)
         if operator == "!":
             out = self.fresh(boolean=True)
-            if value not in self.booleans:
-                self.line(f"if type({value}) is not bool: raise Undecided")
+            self.require_boolean(value)
             self.line(f"{out} = not {value}")
         else:
             out = self.fresh()
             self.line(f"if type({value}) is not int: raise Undecided")
             self.line(f"{out} = -{value}")
-            self.line(f"if not LOW <= {out} <= HIGH: raise Undecided")
+            self.require_int64(out)
         return out
 
     def call(self, function: str, arguments: tuple[_Node, ...]) -> str:
